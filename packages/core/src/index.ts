@@ -1,0 +1,5 @@
+export * from './codec/index.js'
+export * from './domain/index.js'
+export * from './errors.js'
+export * from './hash/index.js'
+export * from './store/index.js'

@@ -1,0 +1,4 @@
+export { MemoryStore, type MemoryStoreOptions } from './memory-store.js'
+export * from './ports.js'
+export * from './records.js'
+export * from './validate.js'

@@ -1,0 +1,3 @@
+// placeholder: implemented by the MemoryStore task
+export interface MemoryStoreOptions {}
+export class MemoryStore {}

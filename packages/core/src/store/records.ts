@@ -1,0 +1,242 @@
+import { type CacheEntryMeta, type Computation, SCHEMA_VERSION } from '../domain/schemas.js'
+import { assertTransition, isTerminalStatus } from '../domain/status.js'
+import { cmError } from '../errors.js'
+import type { ClaimInput, ComputationPatch, NewCacheEntry, NewComputation, Page } from './ports.js'
+
+/**
+ * Record logic every Store shares, so the semantics live in one place: building records, applying
+ * a compare-and-set patch, deciding a claim. Stores wrap these in their own atomicity (a lock, a
+ * transaction, a conditional update).
+ */
+
+const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
+
+/**
+ * A time-ordered unique id (UUID version 7 layout): ids created later sort later, so listings can
+ * break timestamp ties by id.
+ */
+export function newId(now: number = Date.now()): string {
+  const bytes = new Uint8Array(16)
+  globalThis.crypto.getRandomValues(bytes)
+  let ts = now
+  for (let i = 5; i >= 0; i--) {
+    bytes[i] = ts % 256
+    ts = Math.floor(ts / 256)
+  }
+  bytes[6] = (bytes[6]! & 0x0f) | 0x70
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80
+  const h = hex(bytes)
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`
+}
+
+/** UTF-8 byte length of a string, without allocating. */
+export function utf8Length(text: string): number {
+  let bytes = 0
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 0x80) bytes += 1
+    else if (c < 0x800) bytes += 2
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1)
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        bytes += 4
+        i++
+      } else bytes += 3
+    } else bytes += 3
+  }
+  return bytes
+}
+
+export function pageOf<T>(data: T[], total: number, page: number, perPage: number): Page<T> {
+  return { data, page, perPage, total, pages: Math.ceil(total / perPage) }
+}
+
+interface RecordContext {
+  id: string
+  now: number
+  attempt?: number
+}
+
+/** A fresh record from `create` input. */
+export function buildComputation(input: NewComputation, ctx: RecordContext): Computation {
+  const status = input.status ?? 'queued'
+  return {
+    id: ctx.id,
+    namespace: input.namespace,
+    name: input.name ?? input.function,
+    function: input.function,
+    functionFull: input.functionFull,
+    args: input.args ?? null,
+    hash: input.hash,
+    hashAlgorithm: input.hashAlgorithm,
+    attempt: ctx.attempt ?? 1,
+    status,
+    pid: input.pid ?? null,
+    host: input.host ?? null,
+    owner: input.owner ?? null,
+    message: input.message ?? null,
+    error: null,
+    progress: null,
+    result: null,
+    checkpoint: null,
+    createdAt: ctx.now,
+    updatedAt: ctx.now,
+    startedAt: status === 'started' ? ctx.now : null,
+    finishedAt: null,
+    pausedAt: null,
+    heartbeatAt: status === 'started' ? ctx.now : null,
+    leaseUntil: input.leaseUntil ?? null,
+    schemaVersion: SCHEMA_VERSION,
+  }
+}
+
+/** A `started`, leased record for the winner of a claim. */
+export function buildClaimedComputation(input: ClaimInput, ctx: RecordContext & { attempt: number }): Computation {
+  return buildComputation(
+    {
+      namespace: input.namespace,
+      ...(input.name === undefined ? {} : { name: input.name }),
+      function: input.function,
+      functionFull: input.functionFull,
+      args: input.args,
+      hash: input.hash,
+      hashAlgorithm: input.hashAlgorithm,
+      status: 'started',
+      owner: input.owner,
+      pid: input.pid,
+      host: input.host,
+      message: input.message ?? null,
+      leaseUntil: ctx.now + input.leaseMs,
+    },
+    ctx,
+  )
+}
+
+/** True when a live run's lease has run out by `now` (a run without a lease never expires). */
+export function isLeaseExpired(record: Computation, now: number): boolean {
+  return (
+    (record.status === 'started' || record.status === 'paused') && record.leaseUntil !== null && record.leaseUntil <= now
+  )
+}
+
+export type ClaimDecision =
+  /** Insert a new attempt; if `expire` is set, first mark `previous` lost. */
+  | { action: 'insert'; attempt: number; previous: Computation | null; expire: boolean }
+  /** Turn the queued record into the claimer's started run. */
+  | { action: 'take-queued'; record: Computation }
+  /** Someone else holds the hash (or its run is over and stays so). */
+  | { action: 'lose'; record: Computation }
+
+/** What a claim does, given the latest attempt of the hash (read inside the store's atomic section). */
+export function decideClaim(latest: Computation | null, input: ClaimInput, now: number): ClaimDecision {
+  if (latest === null) return { action: 'insert', attempt: 1, previous: null, expire: false }
+  if (latest.status === 'queued') return { action: 'take-queued', record: latest }
+  if (!isTerminalStatus(latest.status)) {
+    return isLeaseExpired(latest, now)
+      ? { action: 'insert', attempt: latest.attempt + 1, previous: latest, expire: true }
+      : { action: 'lose', record: latest }
+  }
+  const policy = input.onTerminal ?? 'return'
+  const rerun = policy === 'rerun' || (policy === 'rerun-failed' && latest.status !== 'finished')
+  return rerun
+    ? { action: 'insert', attempt: latest.attempt + 1, previous: latest, expire: false }
+    : { action: 'lose', record: latest }
+}
+
+/** The claimer's view of a queued record it takes over. */
+export function takeQueued(record: Computation, input: ClaimInput, now: number): Computation {
+  assertTransition(record.status, 'started')
+  return {
+    ...record,
+    status: 'started',
+    owner: input.owner,
+    pid: input.pid,
+    host: input.host,
+    startedAt: now,
+    heartbeatAt: now,
+    leaseUntil: now + input.leaseMs,
+    updatedAt: now,
+  }
+}
+
+/** The record marked lost by a sweeper or a claim that took it over. */
+export function markLost(record: Computation, now: number): Computation {
+  assertTransition(record.status, 'lost')
+  return {
+    ...record,
+    status: 'lost',
+    finishedAt: now,
+    leaseUntil: null,
+    updatedAt: now,
+    message: record.message ?? 'lease expired: the process running it stopped renewing it',
+  }
+}
+
+/**
+ * Applies a compare-and-set patch: `CM_ERR_CONFLICT` unless the record is still in `expectedStatus`;
+ * a status change must be an edge of the state machine and stamps its timestamps.
+ */
+export function applyPatch(
+  record: Computation,
+  expectedStatus: Computation['status'],
+  patch: ComputationPatch,
+  now: number,
+): Computation {
+  if (record.status !== expectedStatus) {
+    throw cmError(
+      'CM_ERR_CONFLICT',
+      `computation ${record.id} is '${record.status}', not '${expectedStatus}' as the update expected`,
+      { details: { id: record.id, expected: expectedStatus, actual: record.status } },
+    )
+  }
+  const next: Computation = { ...record, updatedAt: now }
+  for (const [field, value] of Object.entries(patch)) {
+    if (value !== undefined && field !== 'status') (next as unknown as Record<string, unknown>)[field] = value
+  }
+  const to = patch.status
+  if (to !== undefined && to !== record.status) {
+    assertTransition(record.status, to)
+    next.status = to
+    if (to === 'started' && record.startedAt === null) next.startedAt = now
+    if (to === 'paused') next.pausedAt = now
+    if (isTerminalStatus(to)) {
+      next.finishedAt = now
+      next.leaseUntil = null
+    }
+  }
+  return next
+}
+
+/** Metadata of a cache entry being written. */
+export function buildCacheEntryMeta(input: NewCacheEntry, now: number): CacheEntryMeta {
+  return {
+    key: input.key,
+    namespace: input.namespace,
+    function: input.function,
+    functionFull: input.functionFull,
+    version: input.version ?? null,
+    algorithm: input.algorithm,
+    args: input.args ?? null,
+    size: utf8Length(input.value),
+    tags: [...new Set(input.tags ?? [])],
+    createdAt: now,
+    expiresAt: input.ttlMs == null ? null : now + input.ttlMs,
+    hits: 0,
+    lastHitAt: null,
+    schemaVersion: SCHEMA_VERSION,
+  }
+}
+
+/** Throws `CM_ERR_VALUE_TOO_LARGE` when a value exceeds a store's limit. */
+export function assertValueSize(size: number, maxValueBytes: number): void {
+  if (size > maxValueBytes) {
+    throw cmError('CM_ERR_VALUE_TOO_LARGE', `value of ${size} bytes exceeds this store's limit of ${maxValueBytes} bytes`, {
+      details: { size, limit: maxValueBytes },
+    })
+  }
+}
+
+/** Throws `CM_ERR_NOT_FOUND` for a missing record. */
+export function notFound(what: string, id: string): never {
+  throw cmError('CM_ERR_NOT_FOUND', `${what} ${id} not found`, { details: { id } })
+}

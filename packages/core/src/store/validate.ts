@@ -1,0 +1,340 @@
+import { type Static, type TSchema, Type } from 'typebox'
+import { Compile } from 'typebox/compile'
+import {
+  ComputationStatusSchema,
+  ErrorInfoSchema,
+  FunctionNameSchema,
+  NamespaceSchema,
+  ProgressSchema,
+  ResultRefSchema,
+} from '../domain/schemas.js'
+import { computationStatuses } from '../domain/status.js'
+import { cmError, describeType } from '../errors.js'
+import type {
+  CacheQuery,
+  CacheSort,
+  ClaimInput,
+  ComputationPatch,
+  ComputationQuery,
+  ComputationSort,
+  HeartbeatInput,
+  InvalidateCriteria,
+  NewCacheEntry,
+  NewComputation,
+} from './ports.js'
+
+/**
+ * Input validation shared by every Store, so bad input fails the same way everywhere
+ * (`CM_ERR_INVALID_ARGUMENT` naming the field) before it can reach a driver.
+ */
+
+export const MAX_PER_PAGE = 100
+export const DEFAULT_PER_PAGE = 20
+
+type Checker<T extends TSchema> = ReturnType<typeof Compile<T>>
+
+function check<T extends TSchema>(checker: Checker<T>, value: unknown, what: string): asserts value is Static<T> {
+  if (checker.Check(value)) return
+  if (typeof value !== 'object' || value === null) {
+    throw cmError('CM_ERR_INVALID_ARGUMENT', `${what} must be an object, got ${describeType(value)}`)
+  }
+  const first = [...checker.Errors(value)][0]
+  const path = first?.instancePath || '/'
+  throw cmError('CM_ERR_INVALID_ARGUMENT', `invalid ${what}: ${path} ${first?.message ?? 'is invalid'}`, {
+    details: { path, keyword: first?.keyword },
+  })
+}
+
+const nullable = <T extends TSchema>(s: T) => Type.Union([s, Type.Null()])
+const Hash = Type.String({ minLength: 1, maxLength: 256 })
+const Algorithm = Type.String({ minLength: 1, maxLength: 32 })
+const ShortText = Type.String({ maxLength: 256 })
+const Message = Type.String({ maxLength: 64 * 1024 })
+const Time = Type.Number({ minimum: 0 })
+
+const NewComputationCheck = Compile(
+  Type.Object(
+    {
+      namespace: NamespaceSchema,
+      name: Type.Optional(Type.String({ maxLength: 512 })),
+      function: FunctionNameSchema,
+      functionFull: FunctionNameSchema,
+      args: Type.Unknown(),
+      hash: Hash,
+      hashAlgorithm: Algorithm,
+      status: Type.Optional(Type.Union([Type.Literal('queued'), Type.Literal('started')])),
+      owner: Type.Optional(nullable(ShortText)),
+      pid: Type.Optional(nullable(Type.Integer())),
+      host: Type.Optional(nullable(ShortText)),
+      message: Type.Optional(nullable(Message)),
+      leaseUntil: Type.Optional(nullable(Time)),
+    },
+    { additionalProperties: false },
+  ),
+)
+
+const ClaimInputCheck = Compile(
+  Type.Object(
+    {
+      namespace: NamespaceSchema,
+      name: Type.Optional(Type.String({ maxLength: 512 })),
+      function: FunctionNameSchema,
+      functionFull: FunctionNameSchema,
+      args: Type.Unknown(),
+      hash: Hash,
+      hashAlgorithm: Algorithm,
+      owner: nullable(ShortText),
+      pid: nullable(Type.Integer()),
+      host: nullable(ShortText),
+      leaseMs: Type.Number({ exclusiveMinimum: 0 }),
+      onTerminal: Type.Optional(Type.Union([Type.Literal('return'), Type.Literal('rerun'), Type.Literal('rerun-failed')])),
+      message: Type.Optional(nullable(Message)),
+    },
+    { additionalProperties: false },
+  ),
+)
+
+const PatchCheck = Compile(
+  Type.Object(
+    {
+      status: Type.Optional(ComputationStatusSchema),
+      message: Type.Optional(nullable(Message)),
+      progress: Type.Optional(nullable(ProgressSchema)),
+      error: Type.Optional(nullable(ErrorInfoSchema)),
+      result: Type.Optional(nullable(ResultRefSchema)),
+      checkpoint: Type.Optional(Type.Unknown()),
+      leaseUntil: Type.Optional(nullable(Time)),
+      heartbeatAt: Type.Optional(nullable(Time)),
+      owner: Type.Optional(nullable(ShortText)),
+      pid: Type.Optional(nullable(Type.Integer())),
+      host: Type.Optional(nullable(ShortText)),
+    },
+    { additionalProperties: false },
+  ),
+)
+
+const HeartbeatCheck = Compile(
+  Type.Object(
+    {
+      leaseUntil: Time,
+      progress: Type.Optional(nullable(ProgressSchema)),
+      message: Type.Optional(nullable(Message)),
+    },
+    { additionalProperties: false },
+  ),
+)
+
+const Tag = Type.String({ minLength: 1, maxLength: 256 })
+
+const NewCacheEntryCheck = Compile(
+  Type.Object(
+    {
+      namespace: NamespaceSchema,
+      key: Hash,
+      function: FunctionNameSchema,
+      functionFull: FunctionNameSchema,
+      version: Type.Optional(nullable(Type.String({ maxLength: 256 }))),
+      algorithm: Algorithm,
+      args: Type.Optional(Type.Unknown()),
+      value: Type.String(),
+      tags: Type.Optional(Type.Array(Tag, { maxItems: 256 })),
+      ttlMs: Type.Optional(nullable(Type.Number({ exclusiveMinimum: 0 }))),
+    },
+    { additionalProperties: false },
+  ),
+)
+
+const InvalidateCheck = Compile(
+  Type.Object(
+    {
+      function: Type.Optional(FunctionNameSchema),
+      tag: Type.Optional(Tag),
+      version: Type.Optional(nullable(Type.String({ maxLength: 256 }))),
+      all: Type.Optional(Type.Boolean()),
+    },
+    { additionalProperties: false },
+  ),
+)
+
+const NamespaceCheck = Compile(NamespaceSchema)
+
+/** Throws unless `namespace` is a valid namespace string. */
+export function assertNamespace(namespace: unknown): asserts namespace is string {
+  if (!NamespaceCheck.Check(namespace)) {
+    throw cmError(
+      'CM_ERR_INVALID_ARGUMENT',
+      `namespace must be 1-128 characters of letters, digits, '.', '_', ':', '-' (got ${describeType(namespace)})`,
+      { details: { field: 'namespace' } },
+    )
+  }
+}
+
+/** Throws unless `value` is a non-empty string of at most 256 characters (ids, keys, hashes). */
+export function assertKey(value: unknown, field: string): asserts value is string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 256) {
+    throw cmError('CM_ERR_INVALID_ARGUMENT', `${field} must be a non-empty string of at most 256 characters`, {
+      details: { field },
+    })
+  }
+}
+
+export function validateNewComputation(input: unknown): asserts input is NewComputation {
+  check(NewComputationCheck, input, 'computation')
+}
+
+export function validateClaimInput(input: unknown): asserts input is ClaimInput {
+  check(ClaimInputCheck, input, 'claim')
+}
+
+export function validatePatch(patch: unknown): asserts patch is ComputationPatch {
+  check(PatchCheck, patch, 'patch')
+}
+
+export function validateHeartbeat(input: unknown): asserts input is HeartbeatInput {
+  check(HeartbeatCheck, input, 'heartbeat')
+}
+
+export function validateNewCacheEntry(input: unknown): asserts input is NewCacheEntry {
+  check(NewCacheEntryCheck, input, 'cache entry')
+}
+
+export function validateInvalidateCriteria(criteria: unknown): asserts criteria is InvalidateCriteria {
+  check(InvalidateCheck, criteria, 'invalidate criteria')
+  const c = criteria as InvalidateCriteria
+  const selective = c.function !== undefined || c.tag !== undefined || c.version !== undefined
+  if (c.all === true && selective) {
+    throw cmError('CM_ERR_INVALID_ARGUMENT', 'invalidate: `all` cannot be combined with function/tag/version')
+  }
+  if (c.all !== true && !selective) {
+    throw cmError('CM_ERR_INVALID_ARGUMENT', 'invalidate needs `function`, `tag`, `version` or `all: true`')
+  }
+}
+
+function namespacesOf(value: unknown): string[] {
+  const list = typeof value === 'string' ? [value] : value
+  if (!Array.isArray(list) || list.length === 0 || list.length > 1000) {
+    throw cmError('CM_ERR_INVALID_ARGUMENT', 'namespace must be a namespace or a non-empty list of namespaces')
+  }
+  for (const ns of list) assertNamespace(ns)
+  return [...new Set(list as string[])]
+}
+
+function pageOptions(query: { page?: unknown; perPage?: unknown }) {
+  const page = query.page ?? 1
+  const perPage = query.perPage ?? DEFAULT_PER_PAGE
+  if (typeof page !== 'number' || !Number.isSafeInteger(page) || page < 1) {
+    throw cmError('CM_ERR_INVALID_ARGUMENT', 'page must be an integer ≥ 1', { details: { field: 'page' } })
+  }
+  if (typeof perPage !== 'number' || !Number.isInteger(perPage) || perPage < 1 || perPage > MAX_PER_PAGE) {
+    throw cmError('CM_ERR_INVALID_ARGUMENT', `perPage must be an integer from 1 to ${MAX_PER_PAGE}`, {
+      details: { field: 'perPage' },
+    })
+  }
+  return { page, perPage, offset: (page - 1) * perPage }
+}
+
+function optionalTime(value: unknown, field: string): number | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw cmError('CM_ERR_INVALID_ARGUMENT', `${field} must be a finite number of epoch milliseconds`, {
+      details: { field },
+    })
+  }
+  return value
+}
+
+function optionalString(value: unknown, field: string): string | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'string' || value.length === 0 || value.length > 512) {
+    throw cmError('CM_ERR_INVALID_ARGUMENT', `${field} must be a non-empty string`, { details: { field } })
+  }
+  return value
+}
+
+export interface SortSpec<F extends string> {
+  field: F
+  descending: boolean
+}
+
+function sortOf<F extends string>(value: unknown, fields: readonly F[], fallback: `-${F}` | F): SortSpec<F> {
+  const sort = value ?? fallback
+  const descending = typeof sort === 'string' && sort.startsWith('-')
+  const field = (typeof sort === 'string' ? (descending ? sort.slice(1) : sort) : '') as F
+  if (!fields.includes(field)) {
+    throw cmError('CM_ERR_INVALID_ARGUMENT', `sort must be one of ${fields.flatMap((f) => [f, `-${f}`]).join(', ')}`, {
+      details: { field: 'sort' },
+    })
+  }
+  return { field, descending }
+}
+
+export interface NormalizedComputationQuery {
+  namespaces: string[]
+  statuses: string[] | undefined
+  function: string | undefined
+  hash: string | undefined
+  since: number | undefined
+  until: number | undefined
+  sort: SortSpec<'createdAt' | 'updatedAt'>
+  page: number
+  perPage: number
+  offset: number
+}
+
+const computationSortFields = ['createdAt', 'updatedAt'] as const
+
+/** Validates a listing query and fills in defaults. */
+export function normalizeComputationQuery(query: ComputationQuery): NormalizedComputationQuery {
+  if (typeof query !== 'object' || query === null) {
+    throw cmError('CM_ERR_INVALID_ARGUMENT', 'query must be an object')
+  }
+  let statuses: string[] | undefined
+  if (query.status !== undefined) {
+    statuses = typeof query.status === 'string' ? [query.status] : [...(query.status as string[])]
+    if (!Array.isArray(statuses) || statuses.some((s) => !(computationStatuses as readonly unknown[]).includes(s))) {
+      throw cmError('CM_ERR_INVALID_ARGUMENT', `status must be among ${computationStatuses.join(', ')}`, {
+        details: { field: 'status' },
+      })
+    }
+  }
+  return {
+    namespaces: namespacesOf(query.namespace),
+    statuses,
+    function: optionalString(query.function, 'function'),
+    hash: optionalString(query.hash, 'hash'),
+    since: optionalTime(query.since, 'since'),
+    until: optionalTime(query.until, 'until'),
+    sort: sortOf<'createdAt' | 'updatedAt'>(query.sort as ComputationSort | undefined, computationSortFields, '-createdAt'),
+    ...pageOptions(query),
+  }
+}
+
+export interface NormalizedCacheQuery {
+  namespaces: string[]
+  function: string | undefined
+  tag: string | undefined
+  version: string | null | undefined
+  sort: SortSpec<'createdAt' | 'hits' | 'size'>
+  page: number
+  perPage: number
+  offset: number
+}
+
+const cacheSortFields = ['createdAt', 'hits', 'size'] as const
+
+export function normalizeCacheQuery(query: CacheQuery): NormalizedCacheQuery {
+  if (typeof query !== 'object' || query === null) {
+    throw cmError('CM_ERR_INVALID_ARGUMENT', 'query must be an object')
+  }
+  if (query.version !== undefined && query.version !== null && typeof query.version !== 'string') {
+    throw cmError('CM_ERR_INVALID_ARGUMENT', 'version must be a string or null', { details: { field: 'version' } })
+  }
+  return {
+    namespaces: namespacesOf(query.namespace),
+    function: optionalString(query.function, 'function'),
+    tag: optionalString(query.tag, 'tag'),
+    version: query.version,
+    sort: sortOf<'createdAt' | 'hits' | 'size'>(query.sort as CacheSort | undefined, cacheSortFields, '-createdAt'),
+    ...pageOptions(query),
+  }
+}
