@@ -53,6 +53,7 @@ export const errorCodes = {
   CM_ERR_LOST: { statusCode: 409, description: 'The run was declared lost: its process stopped renewing its lease.' },
   CM_ERR_TIMEOUT: { statusCode: 504, description: 'Waiting for another run (or a store operation) took longer than allowed.' },
   CM_ERR_CANCELLED: { statusCode: 409, description: 'The run was cancelled.' },
+  CM_ERR_PAUSED: { statusCode: 409, description: 'The run was paused; resume it to get its result.' },
 } as const satisfies Record<string, Omit<ErrorSpec, 'code'>>
 
 export type ErrorCode = keyof typeof errorCodes

@@ -1,0 +1,49 @@
+// Checks each published package as it would be packed: README present, every `exports`/`main`/`types`
+// target built and included in the tarball, engines declared. (cacheable's test-build idea.)
+import { execFileSync } from 'node:child_process'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+
+const root = join(import.meta.dirname, '..')
+const problems = []
+let checked = 0
+
+function targets(exportsField) {
+  if (typeof exportsField === 'string') return [exportsField]
+  if (exportsField === null || typeof exportsField !== 'object') return []
+  return Object.values(exportsField).flatMap(targets)
+}
+
+for (const dir of readdirSync(join(root, 'packages'))) {
+  const pkgDir = join(root, 'packages', dir)
+  const manifestPath = join(pkgDir, 'package.json')
+  if (!existsSync(manifestPath)) continue
+  const pkg = JSON.parse(readFileSync(manifestPath, 'utf8'))
+  if (pkg.private) continue
+  checked++
+  const where = `${pkg.name} (packages/${dir})`
+  if (!existsSync(join(pkgDir, 'README.md'))) problems.push(`${where}: README.md missing`)
+  if (!pkg.engines?.node) problems.push(`${where}: engines.node missing`)
+  if (pkg.type !== 'module') problems.push(`${where}: not "type": "module"`)
+  const packed = JSON.parse(
+    execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+      cwd: pkgDir,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }),
+  )[0].files.map((f) => f.path)
+  const wanted = new Set([...targets(pkg.exports), pkg.main, pkg.types].filter(Boolean))
+  for (const target of wanted) {
+    const rel = target.replace(/^\.\//, '')
+    if (rel === 'package.json') continue
+    if (!existsSync(join(pkgDir, rel))) problems.push(`${where}: ${target} does not exist (not built?)`)
+    else if (!packed.includes(rel)) problems.push(`${where}: ${target} is not in the packed tarball`)
+  }
+  if (!packed.includes('README.md')) problems.push(`${where}: README.md is not packed`)
+}
+
+if (problems.length > 0) {
+  console.error(`package checks: ${problems.length} problem(s)\n  ${problems.join('\n  ')}`)
+  process.exit(1)
+}
+console.log(`package checks: ${checked} packages ok`)
