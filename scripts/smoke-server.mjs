@@ -9,7 +9,13 @@ const root = join(import.meta.dirname, '..')
 const dataDir = mkdtempSync(join(tmpdir(), 'cm-smoke-'))
 const child = spawn(process.execPath, ['dist/main.js'], {
   cwd: join(root, 'examples/server'),
-  env: { ...process.env, PORT: '0', HOST: '127.0.0.1', COMP_MANAGER_DATA_DIR: dataDir, NODE_ENV: 'development' },
+  env: {
+    ...process.env,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    COMP_MANAGER_DATA_DIR: dataDir,
+    NODE_ENV: 'development',
+  },
   stdio: ['ignore', 'pipe', 'inherit'],
 })
 
@@ -31,7 +37,8 @@ child.stdout.on('data', async (chunk) => {
   try {
     const res = await fetch(new URL('/health', match[1]))
     const body = await res.json()
-    if (res.status !== 200 || body.status !== 'ok') fail(`GET /health answered ${res.status} ${JSON.stringify(body)}`)
+    if (res.status !== 200 || body.status !== 'ok')
+      fail(`GET /health answered ${res.status} ${JSON.stringify(body)}`)
     console.log(`smoke: GET ${match[1]}/health → ${res.status} ${JSON.stringify(body)}`)
   } catch (err) {
     fail(`GET /health failed: ${err.message}`)

@@ -1,5 +1,5 @@
-import type { ErrorInfo } from '../domain/schemas.js'
 import { errorConstructors } from '../codec/builtins.js'
+import type { ErrorInfo } from '../domain/schemas.js'
 
 const MAX_MESSAGE = 16 * 1024
 const MAX_STACK = 32 * 1024
@@ -38,7 +38,12 @@ export function fromErrorInfo(info: ErrorInfo): Error {
   const err = new ctor(info.message)
   if (err.name !== info.name) err.name = info.name
   if (info.stack !== undefined) {
-    Object.defineProperty(err, 'stack', { value: info.stack, writable: true, enumerable: false, configurable: true })
+    Object.defineProperty(err, 'stack', {
+      value: info.stack,
+      writable: true,
+      enumerable: false,
+      configurable: true,
+    })
   }
   if (info.code !== undefined) (err as Error & { code: string }).code = info.code
   return err

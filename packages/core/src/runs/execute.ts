@@ -46,6 +46,12 @@ export interface ExecuteRunOptions<T> {
   onRenew?: (record: Computation) => void
   /** Backoff for the final status write. */
   retry?: RetryOptions
+  /**
+   * Stops the run from this process at once (a local pause or cancel): its reason, a
+   * `CompManagerError` (`CM_ERR_PAUSED`, `CM_ERR_CANCELLED`), is passed on to `ctx.signal`.
+   * Change the stored status first; the signal only tells the function.
+   */
+  signal?: AbortSignal
 }
 
 export type RunOutcome<T> =
@@ -78,6 +84,17 @@ export async function executeRun<T>(
     ...(options.onRenew ? { onRenew: options.onRenew } : {}),
   }).start()
   const { namespace, id } = options.record
+  const external = options.signal
+  const onExternalAbort = () => {
+    const reason = external?.reason
+    lease.abort(
+      reason instanceof CompManagerError
+        ? reason
+        : cmError('CM_ERR_CANCELLED', `run ${id} was stopped`, { cause: reason }),
+    )
+  }
+  if (external?.aborted) onExternalAbort()
+  else external?.addEventListener('abort', onExternalAbort, { once: true })
 
   /** A patch applied against whatever live status the run is in now (started or paused). */
   const patchLive = async (patch: ComputationPatch): Promise<Computation> => {
@@ -119,27 +136,45 @@ export async function executeRun<T>(
   } catch (error) {
     await lease.flush().catch(() => {})
     lease.stop()
+    external?.removeEventListener('abort', onExternalAbort)
     return failed(error)
   }
   await lease.flush().catch(() => {})
   lease.stop()
+  external?.removeEventListener('abort', onExternalAbort)
   return finished(value)
 
   type Ended = Extract<RunOutcome<T>, { status: 'cancelled' | 'lost' }>
 
-  async function settle(patch: ComputationPatch): Promise<{ record: Computation; recorded: boolean } | Ended> {
+  async function settle(
+    patch: ComputationPatch,
+  ): Promise<{ record: Computation; recorded: boolean } | Ended> {
+    // What this process last saw; refreshed when a compare-and-set finds the record moved on (a pause
+    // written after the last heartbeat, or a half-done earlier attempt of this very write).
+    let current = lease.record
     try {
       const record = await withRetry(async () => {
-        let current = lease.record
-        if (current.status === 'paused') {
-          // The function finished although a pause was requested: resume, then end.
-          current = await store.update(namespace, id, 'paused', { status: 'started' })
+        for (let tries = 0; ; tries++) {
+          try {
+            if (current.status === 'paused') {
+              // The function finished although a pause was requested: resume, then end.
+              current = await store.update(namespace, id, 'paused', { status: 'started' })
+            }
+            return await store.update(namespace, id, current.status as ComputationStatus, patch)
+          } catch (err) {
+            if (!isCompManagerError(err, 'CM_ERR_CONFLICT') || tries >= 2) throw err
+            const fresh = await store.get(namespace, id)
+            if (fresh === null || (fresh.status !== 'started' && fresh.status !== 'paused')) throw err
+            current = fresh
+          }
         }
-        return store.update(namespace, id, current.status as ComputationStatus, patch)
       }, options.retry)
       return { record, recorded: true }
     } catch (err) {
-      if (isCompManagerError(err, 'CM_ERR_CONFLICT') || isCompManagerError(err, 'CM_ERR_INVALID_TRANSITION')) {
+      if (
+        isCompManagerError(err, 'CM_ERR_CONFLICT') ||
+        isCompManagerError(err, 'CM_ERR_INVALID_TRANSITION')
+      ) {
         const current = await store.get(namespace, id).catch(() => null)
         if (current?.status === 'paused' && lease.record.status !== 'paused') {
           lease.abort(cmError('CM_ERR_PAUSED', `run ${id} was paused`, { details: { id } }))
@@ -147,7 +182,9 @@ export async function executeRun<T>(
         if (current && (current.status === 'lost' || current.status === 'failed')) {
           const reason =
             current.status === 'lost'
-              ? cmError('CM_ERR_LOST', `run ${id} was declared lost before it could finish`, { details: { id } })
+              ? cmError('CM_ERR_LOST', `run ${id} was declared lost before it could finish`, {
+                  details: { id },
+                })
               : cmError('CM_ERR_CANCELLED', `run ${id} was cancelled`, { details: { id } })
           return { status: current.status === 'lost' ? 'lost' : 'cancelled', error: reason, record: current }
         }
@@ -181,7 +218,10 @@ export async function executeRun<T>(
     if (current.status === 'paused') {
       // Stopped for a pause: keep the run paused and lease-free until someone resumes it.
       try {
-        const record = await withRetry(() => store.update(namespace, id, 'paused', { leaseUntil: null }), options.retry)
+        const record = await withRetry(
+          () => store.update(namespace, id, 'paused', { leaseUntil: null }),
+          options.retry,
+        )
         return { status: 'paused', record }
       } catch (err) {
         report(err, 'finish')

@@ -1,6 +1,6 @@
 export * from './error-info.js'
+export * from './execute.js'
 export * from './identity.js'
 export * from './lease.js'
 export * from './retry.js'
 export * from './wait.js'
-export * from './execute.js'

@@ -62,7 +62,10 @@ export class RunLease {
   /** Records progress (0..1, with an optional note); written at most every `progressIntervalMs`. */
   progress(fraction: number, note?: string): void {
     if (typeof fraction !== 'number' || !(fraction >= 0 && fraction <= 1)) {
-      throw cmError('CM_ERR_INVALID_ARGUMENT', `progress must be a number from 0 to 1, got ${String(fraction)}`)
+      throw cmError(
+        'CM_ERR_INVALID_ARGUMENT',
+        `progress must be a number from 0 to 1, got ${String(fraction)}`,
+      )
     }
     if (note !== undefined && typeof note !== 'string') {
       throw cmError('CM_ERR_INVALID_ARGUMENT', 'progress note must be a string')
@@ -143,7 +146,8 @@ export class RunLease {
       })
       this.#record = record
       this.#options.onRenew?.(record)
-      if (record.status === 'paused') this.abort(cmError('CM_ERR_PAUSED', `run ${id} was paused`, { details: { id } }))
+      if (record.status === 'paused')
+        this.abort(cmError('CM_ERR_PAUSED', `run ${id} was paused`, { details: { id } }))
     } catch (err) {
       if (isCompManagerError(err, 'CM_ERR_CONFLICT') || isCompManagerError(err, 'CM_ERR_NOT_FOUND')) {
         await this.#ended()
@@ -161,9 +165,14 @@ export class RunLease {
     const current = await this.#store.get(namespace, id).catch(() => null)
     if (current) this.#record = current
     const status = current?.status
-    if (status === 'lost') this.abort(cmError('CM_ERR_LOST', `run ${id} was declared lost`, { details: { id } }))
-    else if (status === 'paused') this.abort(cmError('CM_ERR_PAUSED', `run ${id} was paused`, { details: { id } }))
-    else this.abort(cmError('CM_ERR_CANCELLED', `run ${id} was cancelled or removed`, { details: { id, status } }))
+    if (status === 'lost')
+      this.abort(cmError('CM_ERR_LOST', `run ${id} was declared lost`, { details: { id } }))
+    else if (status === 'paused')
+      this.abort(cmError('CM_ERR_PAUSED', `run ${id} was paused`, { details: { id } }))
+    else
+      this.abort(
+        cmError('CM_ERR_CANCELLED', `run ${id} was cancelled or removed`, { details: { id, status } }),
+      )
     this.stop()
   }
 }

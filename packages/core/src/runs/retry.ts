@@ -13,7 +13,8 @@ export interface RetryOptions {
   onRetry?: (err: unknown, attempt: number, delayMs: number) => void
 }
 
-export const isTransientStoreError = (err: unknown): boolean => isCompManagerError(err, 'CM_ERR_STORE_UNAVAILABLE')
+export const isTransientStoreError = (err: unknown): boolean =>
+  isCompManagerError(err, 'CM_ERR_STORE_UNAVAILABLE')
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
