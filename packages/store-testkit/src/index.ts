@@ -1,1 +1,85 @@
-export {}
+import type { Test } from 'tap'
+import { badInput } from './groups/bad-input.js'
+import { basics } from './groups/basics.js'
+import { cache } from './groups/cache.js'
+import { cacheTtl } from './groups/cache-ttl.js'
+import { claimRaces } from './groups/claim-races.js'
+import { claimSemantics } from './groups/claim-semantics.js'
+import { compareAndSet } from './groups/compare-and-set.js'
+import { invalidation } from './groups/invalidation.js'
+import { largeValues } from './groups/large-values.js'
+import { leases } from './groups/leases.js'
+import { namespaces } from './groups/namespaces.js'
+import { pagination } from './groups/pagination.js'
+import { pingAndClose } from './groups/ping-and-close.js'
+import { unicode } from './groups/unicode.js'
+import { createHarness, type Harness } from './harness.js'
+import {
+  type ConformanceGroup,
+  conformanceGroups,
+  type MakeStore,
+  resolveCapabilities,
+  type StoreConformanceCapabilities,
+} from './options.js'
+
+export { createManualClock, MANUAL_CLOCK_START, type ManualClock } from './clock.js'
+export {
+  type ConformanceGroup,
+  conformanceGroups,
+  type MakeStore,
+  type MakeStoreContext,
+  type StoreConformanceCapabilities,
+} from './options.js'
+
+const groups: Record<ConformanceGroup, (t: Test, h: Harness) => void> = {
+  basics,
+  'compare-and-set': compareAndSet,
+  'claim-races': claimRaces,
+  'claim-semantics': claimSemantics,
+  leases,
+  cache,
+  'cache-ttl': cacheTtl,
+  invalidation,
+  pagination,
+  namespaces,
+  'large-values': largeValues,
+  unicode,
+  'bad-input': badInput,
+  'ping-and-close': pingAndClose,
+}
+
+/** Groups that only make sense when time can be moved. */
+const needsClock: readonly ConformanceGroup[] = ['leases', 'cache-ttl']
+
+/**
+ * The Store conformance suite: registers one tap subtest per group on `t`, each subtest opening a
+ * fresh store with `makeStore({ clock, t })` and closing it in its teardown.
+ *
+ * @example
+ * import t from 'tap'
+ * import { MemoryStore } from '@comp-manager/core'
+ * import { storeConformance } from '@comp-manager/store-testkit'
+ *
+ * storeConformance(t, ({ clock }) => new MemoryStore({ clock }), { name: 'MemoryStore' })
+ */
+export function storeConformance(
+  t: Test,
+  makeStore: MakeStore,
+  capabilities?: StoreConformanceCapabilities,
+): Promise<unknown> {
+  const caps = resolveCapabilities(capabilities)
+  const harness = createHarness(makeStore, caps)
+  return t.test(`Store conformance: ${caps.name}`, async (t) => {
+    for (const name of conformanceGroups) {
+      const skip =
+        caps.skip[name] ??
+        (needsClock.includes(name) && !caps.supportsInjectedClock
+          ? 'needs a store that reads the injected clock'
+          : false)
+      t.test(name, { skip }, (t) => {
+        groups[name](t, harness)
+        t.end()
+      })
+    }
+  })
+}

@@ -1,4 +1,9 @@
-export { MemoryStore, type MemoryStoreOptions } from './memory-store.js'
+export {
+  createMemoryStore,
+  DEFAULT_MEMORY_MAX_VALUE_BYTES,
+  MemoryStore,
+  type MemoryStoreOptions,
+} from './memory-store.js'
 export * from './ports.js'
 export * from './records.js'
 export * from './validate.js'

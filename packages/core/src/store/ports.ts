@@ -140,6 +140,10 @@ export interface ComputationQuery {
   perPage?: number
 }
 
+/**
+ * `update`, `heartbeat` and `expire` reject with `CM_ERR_NOT_FOUND` when the record is absent or in
+ * another namespace; `get` and `getByHash` return `null` and `delete` returns `false` instead.
+ */
 export interface ComputationStore {
   /** Inserts a record (`queued` by default). `CM_ERR_DUPLICATE` when the hash already has a run. */
   create(input: NewComputation): Promise<Computation>
@@ -158,12 +162,23 @@ export interface ComputationStore {
    * (`CM_ERR_CONFLICT` otherwise). A status change is checked with `assertTransition`, and sets
    * `startedAt` / `pausedAt` / `finishedAt` and clears the lease when the run ends.
    */
-  update(namespace: string, id: string, expectedStatus: ComputationStatus, patch: ComputationPatch): Promise<Computation>
-  /** Extends the lease of a `started` or `paused` run (and records progress/message). `CM_ERR_CONFLICT` if it is not live. */
+  update(
+    namespace: string,
+    id: string,
+    expectedStatus: ComputationStatus,
+    patch: ComputationPatch,
+  ): Promise<Computation>
+  /**
+   * Extends the lease of a `started` or `paused` run (and records progress/message); `CM_ERR_CONFLICT`
+   * if it is not live. A run whose lease ran out but that nobody marked `lost` yet may still renew it.
+   */
   heartbeat(namespace: string, id: string, input: HeartbeatInput): Promise<Computation>
   /** Marks the run `lost` if it is live and its lease expired by now; returns it, or `null` if it was not expired. */
   expire(namespace: string, id: string): Promise<Computation | null>
-  /** Live runs whose lease expired, across all namespaces (for sweepers), oldest lease first. */
+  /**
+   * Live runs whose lease expired (`leaseUntil <= now`), across all namespaces (for sweepers), oldest
+   * lease first (ties by `id`). `limit`: 1..1000, default 100.
+   */
   findExpired(options?: { limit?: number }): Promise<Computation[]>
   /** Filtered, sorted, paginated listing within the given namespace(s). */
   list(query: ComputationQuery): Promise<Page<Computation>>
@@ -194,6 +209,7 @@ export interface CacheGetOptions {
 
 /** Criteria are ANDed; `all: true` selects the whole namespace and may not be combined. */
 export interface InvalidateCriteria {
+  /** Matches `function` or `functionFull` exactly. */
   function?: string
   tag?: string
   version?: string | null
@@ -204,10 +220,11 @@ export type CacheSort = 'createdAt' | '-createdAt' | 'hits' | '-hits' | 'size' |
 
 export interface CacheQuery {
   namespace: string | readonly string[]
+  /** Matches `function` or `functionFull` exactly. */
   function?: string
   tag?: string
   version?: string | null
-  /** Default `-createdAt`; ties by `key`. */
+  /** Default `-createdAt`; ties by `key`, then `namespace`, in the same direction. */
   sort?: CacheSort
   page?: number
   perPage?: number
@@ -218,6 +235,10 @@ export interface CacheStats {
   bytes: number
 }
 
+/**
+ * An entry expires at `expiresAt`: from then on (`now >= expiresAt`) it is absent for every method
+ * but `purgeExpired`: never returned, listed, counted, deleted (`false`) nor invalidated (not counted).
+ */
 export interface CacheStore {
   /** A live entry with its value, or `null` (absent or expired: expired entries are never returned). */
   get(namespace: string, key: string, options?: CacheGetOptions): Promise<CacheEntry | null>
@@ -233,6 +254,8 @@ export interface CacheStore {
   stats(namespace: string): Promise<CacheStats>
   /** Deletes expired entries in every namespace; returns how many. */
   purgeExpired(): Promise<number>
+  /** Applies writes the store batches (hit counts), if it batches any. */
+  flush?(): Promise<void>
 }
 
 export interface StoreCapabilities {

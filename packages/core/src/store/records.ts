@@ -1,7 +1,14 @@
 import { type CacheEntryMeta, type Computation, SCHEMA_VERSION } from '../domain/schemas.js'
-import { assertTransition, isTerminalStatus } from '../domain/status.js'
+import { assertTransition, type ComputationStatus, isTerminalStatus } from '../domain/status.js'
 import { cmError } from '../errors.js'
-import type { ClaimInput, ComputationPatch, NewCacheEntry, NewComputation, Page } from './ports.js'
+import type {
+  ClaimInput,
+  ComputationPatch,
+  HeartbeatInput,
+  NewCacheEntry,
+  NewComputation,
+  Page,
+} from './ports.js'
 
 /**
  * Record logic every Store shares, so the semantics live in one place: building records, applying
@@ -11,17 +18,28 @@ import type { ClaimInput, ComputationPatch, NewCacheEntry, NewComputation, Page 
 
 const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
 
+/** The last millisecond an id was made in, and how many ids were made in it (this process). */
+let idClock = { ms: -1, sequence: 0 }
+
 /**
- * A time-ordered unique id (UUID version 7 layout): ids created later sort later, so listings can
- * break timestamp ties by id.
+ * A time-ordered unique id (UUID version 7 layout: 48-bit millisecond timestamp, then a 12-bit
+ * sequence, then 62 random bits). Ids of later milliseconds sort later; ids made in the same
+ * millisecond by one process sort in the order they were made (up to 4096 per millisecond, then
+ * randomly). Listings break timestamp ties by id, so their order is always deterministic.
  */
 export function newId(now: number = Date.now()): string {
+  const ms = Math.max(0, Math.floor(now))
+  idClock = ms === idClock.ms ? { ms, sequence: idClock.sequence + 1 } : { ms, sequence: 0 }
   const bytes = new Uint8Array(16)
   globalThis.crypto.getRandomValues(bytes)
-  let ts = now
+  let ts = ms
   for (let i = 5; i >= 0; i--) {
     bytes[i] = ts % 256
     ts = Math.floor(ts / 256)
+  }
+  if (idClock.sequence <= 0xfff) {
+    bytes[6] = idClock.sequence >> 8
+    bytes[7] = idClock.sequence & 0xff
   }
   bytes[6] = (bytes[6]! & 0x0f) | 0x70
   bytes[8] = (bytes[8]! & 0x3f) | 0x80
@@ -91,7 +109,10 @@ export function buildComputation(input: NewComputation, ctx: RecordContext): Com
 }
 
 /** A `started`, leased record for the winner of a claim. */
-export function buildClaimedComputation(input: ClaimInput, ctx: RecordContext & { attempt: number }): Computation {
+export function buildClaimedComputation(
+  input: ClaimInput,
+  ctx: RecordContext & { attempt: number },
+): Computation {
   return buildComputation(
     {
       namespace: input.namespace,
@@ -114,9 +135,7 @@ export function buildClaimedComputation(input: ClaimInput, ctx: RecordContext & 
 
 /** True when a live run's lease has run out by `now` (a run without a lease never expires). */
 export function isLeaseExpired(record: Computation, now: number): boolean {
-  return (
-    (record.status === 'started' || record.status === 'paused') && record.leaseUntil !== null && record.leaseUntil <= now
-  )
+  return isLiveStatus(record.status) && record.leaseUntil !== null && record.leaseUntil <= now
 }
 
 export type ClaimDecision =
@@ -152,6 +171,7 @@ export function takeQueued(record: Computation, input: ClaimInput, now: number):
     owner: input.owner,
     pid: input.pid,
     host: input.host,
+    message: input.message ?? record.message,
     startedAt: now,
     heartbeatAt: now,
     leaseUntil: now + input.leaseMs,
@@ -169,6 +189,34 @@ export function markLost(record: Computation, now: number): Computation {
     leaseUntil: null,
     updatedAt: now,
     message: record.message ?? 'lease expired: the process running it stopped renewing it',
+  }
+}
+
+/** True for the statuses that hold a lease and may heartbeat: `started` and `paused`. */
+export function isLiveStatus(status: ComputationStatus): boolean {
+  return status === 'started' || status === 'paused'
+}
+
+/**
+ * A heartbeat: the new lease, `heartbeatAt` and the optional progress/message of a live run;
+ * `CM_ERR_CONFLICT` when the run is not `started` or `paused`. A run whose lease expired but that
+ * nobody has marked lost yet may still renew it: its process is evidently alive.
+ */
+export function applyHeartbeat(record: Computation, input: HeartbeatInput, now: number): Computation {
+  if (!isLiveStatus(record.status)) {
+    throw cmError(
+      'CM_ERR_CONFLICT',
+      `computation ${record.id} is '${record.status}': only a started or paused run can heartbeat`,
+      { details: { id: record.id, actual: record.status } },
+    )
+  }
+  return {
+    ...record,
+    leaseUntil: input.leaseUntil,
+    heartbeatAt: now,
+    updatedAt: now,
+    ...(input.progress === undefined ? {} : { progress: input.progress }),
+    ...(input.message === undefined ? {} : { message: input.message }),
   }
 }
 
@@ -227,12 +275,21 @@ export function buildCacheEntryMeta(input: NewCacheEntry, now: number): CacheEnt
   }
 }
 
+/** True when a cache entry has expired by `now`: it is invisible from `expiresAt` on (`now >= expiresAt`). */
+export function isCacheEntryExpired(entry: Pick<CacheEntryMeta, 'expiresAt'>, now: number): boolean {
+  return entry.expiresAt !== null && entry.expiresAt <= now
+}
+
 /** Throws `CM_ERR_VALUE_TOO_LARGE` when a value exceeds a store's limit. */
 export function assertValueSize(size: number, maxValueBytes: number): void {
   if (size > maxValueBytes) {
-    throw cmError('CM_ERR_VALUE_TOO_LARGE', `value of ${size} bytes exceeds this store's limit of ${maxValueBytes} bytes`, {
-      details: { size, limit: maxValueBytes },
-    })
+    throw cmError(
+      'CM_ERR_VALUE_TOO_LARGE',
+      `value of ${size} bytes exceeds this store's limit of ${maxValueBytes} bytes`,
+      {
+        details: { size, limit: maxValueBytes },
+      },
+    )
   }
 }
 

@@ -8,9 +8,10 @@ import {
   ProgressSchema,
   ResultRefSchema,
 } from '../domain/schemas.js'
-import { computationStatuses } from '../domain/status.js'
+import { type ComputationStatus, computationStatuses, isComputationStatus } from '../domain/status.js'
 import { cmError, describeType } from '../errors.js'
 import type {
+  CacheGetOptions,
   CacheQuery,
   CacheSort,
   ClaimInput,
@@ -33,15 +34,22 @@ export const DEFAULT_PER_PAGE = 20
 
 type Checker<T extends TSchema> = ReturnType<typeof Compile<T>>
 
-function check<T extends TSchema>(checker: Checker<T>, value: unknown, what: string): asserts value is Static<T> {
+function check<T extends TSchema>(
+  checker: Checker<T>,
+  value: unknown,
+  what: string,
+): asserts value is Static<T> {
   if (checker.Check(value)) return
   if (typeof value !== 'object' || value === null) {
     throw cmError('CM_ERR_INVALID_ARGUMENT', `${what} must be an object, got ${describeType(value)}`)
   }
   const first = [...checker.Errors(value)][0]
   const path = first?.instancePath || '/'
-  throw cmError('CM_ERR_INVALID_ARGUMENT', `invalid ${what}: ${path} ${first?.message ?? 'is invalid'}`, {
-    details: { path, keyword: first?.keyword },
+  // TypeBox reports a field that `additionalProperties: false` forbids as "schema is false".
+  const unknownField = first?.schemaPath.endsWith('/additionalProperties') === true
+  const problem = unknownField ? 'is not a known field' : (first?.message ?? 'is invalid')
+  throw cmError('CM_ERR_INVALID_ARGUMENT', `invalid ${what}: ${path} ${problem}`, {
+    details: { path, keyword: unknownField ? 'additionalProperties' : first?.keyword },
   })
 }
 
@@ -87,7 +95,9 @@ const ClaimInputCheck = Compile(
       pid: nullable(Type.Integer()),
       host: nullable(ShortText),
       leaseMs: Type.Number({ exclusiveMinimum: 0 }),
-      onTerminal: Type.Optional(Type.Union([Type.Literal('return'), Type.Literal('rerun'), Type.Literal('rerun-failed')])),
+      onTerminal: Type.Optional(
+        Type.Union([Type.Literal('return'), Type.Literal('rerun'), Type.Literal('rerun-failed')]),
+      ),
       message: Type.Optional(nullable(Message)),
     },
     { additionalProperties: false },
@@ -172,7 +182,60 @@ export function assertNamespace(namespace: unknown): asserts namespace is string
 /** Throws unless `value` is a non-empty string of at most 256 characters (ids, keys, hashes). */
 export function assertKey(value: unknown, field: string): asserts value is string {
   if (typeof value !== 'string' || value.length === 0 || value.length > 256) {
-    throw cmError('CM_ERR_INVALID_ARGUMENT', `${field} must be a non-empty string of at most 256 characters`, {
+    throw cmError(
+      'CM_ERR_INVALID_ARGUMENT',
+      `${field} must be a non-empty string of at most 256 characters`,
+      {
+        details: { field },
+      },
+    )
+  }
+}
+
+/**
+ * How deep free-form data (`args`, `checkpoint`) may nest. MongoDB refuses documents nested deeper
+ * than 100 levels; 64 leaves room for the record around the data on every backend.
+ */
+export const MAX_JSON_DEPTH = 64
+
+/**
+ * Throws unless `value` is a plain JSON tree: `null`, booleans, finite numbers, strings, arrays
+ * without holes and plain objects, at most {@link MAX_JSON_DEPTH} levels deep (which also rules out
+ * cycles). Every backend then stores exactly the same data: no `undefined`, `NaN`, `BigInt`, `Date`,
+ * `Map`, function or class instance that one driver would keep, another drop and a third reject.
+ * Keys are data: `$where`, `a.b` or `__proto__` are stored as they are.
+ */
+export function assertJsonTree(value: unknown, field: string): void {
+  function fail(path: string, problem: string): never {
+    throw cmError('CM_ERR_INVALID_ARGUMENT', `${field}${path} ${problem}`, { details: { field, path } })
+  }
+  function visit(node: unknown, path: string, depth: number): void {
+    if (node === null || typeof node === 'string' || typeof node === 'boolean') return
+    if (typeof node === 'number') {
+      if (!Number.isFinite(node)) fail(path, `must be a finite number (got ${node})`)
+      return
+    }
+    if (typeof node !== 'object') fail(path, `must be JSON data (got ${describeType(node)})`)
+    if (depth >= MAX_JSON_DEPTH)
+      fail(path, `nests deeper than ${MAX_JSON_DEPTH} levels (or contains a cycle)`)
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) visit(node[i], `${path}[${i}]`, depth + 1)
+      return
+    }
+    const proto = Object.getPrototypeOf(node)
+    if (proto !== Object.prototype && proto !== null) {
+      fail(path, `must be a plain object (got ${describeType(node)}); encode it with the codec first`)
+    }
+    const record = node as Record<string, unknown>
+    for (const key of Object.keys(record)) visit(record[key], `${path}.${key}`, depth + 1)
+  }
+  visit(value, '', 0)
+}
+
+/** Throws unless `value` is one of the computation statuses. */
+export function assertComputationStatus(value: unknown, field: string): asserts value is ComputationStatus {
+  if (!isComputationStatus(value)) {
+    throw cmError('CM_ERR_INVALID_ARGUMENT', `${field} must be one of ${computationStatuses.join(', ')}`, {
       details: { field },
     })
   }
@@ -180,14 +243,17 @@ export function assertKey(value: unknown, field: string): asserts value is strin
 
 export function validateNewComputation(input: unknown): asserts input is NewComputation {
   check(NewComputationCheck, input, 'computation')
+  assertJsonTree(input.args, 'args')
 }
 
 export function validateClaimInput(input: unknown): asserts input is ClaimInput {
   check(ClaimInputCheck, input, 'claim')
+  assertJsonTree(input.args, 'args')
 }
 
 export function validatePatch(patch: unknown): asserts patch is ComputationPatch {
   check(PatchCheck, patch, 'patch')
+  if (patch.checkpoint !== undefined) assertJsonTree(patch.checkpoint, 'checkpoint')
 }
 
 export function validateHeartbeat(input: unknown): asserts input is HeartbeatInput {
@@ -196,6 +262,37 @@ export function validateHeartbeat(input: unknown): asserts input is HeartbeatInp
 
 export function validateNewCacheEntry(input: unknown): asserts input is NewCacheEntry {
   check(NewCacheEntryCheck, input, 'cache entry')
+  if (input.args !== undefined) assertJsonTree(input.args, 'args')
+}
+
+const CacheGetOptionsCheck = Compile(
+  Type.Object({ touch: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+)
+
+/** `cache.get` options: absent, or `{ touch?: boolean }`. */
+export function validateCacheGetOptions(options: unknown): asserts options is CacheGetOptions | undefined {
+  if (options !== undefined) check(CacheGetOptionsCheck, options, 'cache get options')
+}
+
+export const DEFAULT_EXPIRED_LIMIT = 100
+export const MAX_EXPIRED_LIMIT = 1000
+
+/** `findExpired` options: `limit` is an integer from 1 to 1000, default 100. */
+export function normalizeFindExpiredOptions(options: unknown): { limit: number } {
+  if (options === undefined) return { limit: DEFAULT_EXPIRED_LIMIT }
+  if (typeof options !== 'object' || options === null) {
+    throw cmError(
+      'CM_ERR_INVALID_ARGUMENT',
+      `findExpired options must be an object, got ${describeType(options)}`,
+    )
+  }
+  const limit = (options as { limit?: unknown }).limit ?? DEFAULT_EXPIRED_LIMIT
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > MAX_EXPIRED_LIMIT) {
+    throw cmError('CM_ERR_INVALID_ARGUMENT', `limit must be an integer from 1 to ${MAX_EXPIRED_LIMIT}`, {
+      details: { field: 'limit' },
+    })
+  }
+  return { limit }
 }
 
 export function validateInvalidateCriteria(criteria: unknown): asserts criteria is InvalidateCriteria {
@@ -213,7 +310,10 @@ export function validateInvalidateCriteria(criteria: unknown): asserts criteria 
 function namespacesOf(value: unknown): string[] {
   const list = typeof value === 'string' ? [value] : value
   if (!Array.isArray(list) || list.length === 0 || list.length > 1000) {
-    throw cmError('CM_ERR_INVALID_ARGUMENT', 'namespace must be a namespace or a non-empty list of namespaces')
+    throw cmError(
+      'CM_ERR_INVALID_ARGUMENT',
+      'namespace must be a namespace or a non-empty list of namespaces',
+    )
   }
   for (const ns of list) assertNamespace(ns)
   return [...new Set(list as string[])]
@@ -261,16 +361,20 @@ function sortOf<F extends string>(value: unknown, fields: readonly F[], fallback
   const descending = typeof sort === 'string' && sort.startsWith('-')
   const field = (typeof sort === 'string' ? (descending ? sort.slice(1) : sort) : '') as F
   if (!fields.includes(field)) {
-    throw cmError('CM_ERR_INVALID_ARGUMENT', `sort must be one of ${fields.flatMap((f) => [f, `-${f}`]).join(', ')}`, {
-      details: { field: 'sort' },
-    })
+    throw cmError(
+      'CM_ERR_INVALID_ARGUMENT',
+      `sort must be one of ${fields.flatMap((f) => [f, `-${f}`]).join(', ')}`,
+      {
+        details: { field: 'sort' },
+      },
+    )
   }
   return { field, descending }
 }
 
 export interface NormalizedComputationQuery {
   namespaces: string[]
-  statuses: string[] | undefined
+  statuses: ComputationStatus[] | undefined
   function: string | undefined
   hash: string | undefined
   since: number | undefined
@@ -288,14 +392,17 @@ export function normalizeComputationQuery(query: ComputationQuery): NormalizedCo
   if (typeof query !== 'object' || query === null) {
     throw cmError('CM_ERR_INVALID_ARGUMENT', 'query must be an object')
   }
-  let statuses: string[] | undefined
+  let statuses: ComputationStatus[] | undefined
   if (query.status !== undefined) {
-    statuses = typeof query.status === 'string' ? [query.status] : [...(query.status as string[])]
-    if (!Array.isArray(statuses) || statuses.some((s) => !(computationStatuses as readonly unknown[]).includes(s))) {
-      throw cmError('CM_ERR_INVALID_ARGUMENT', `status must be among ${computationStatuses.join(', ')}`, {
-        details: { field: 'status' },
-      })
+    const list: unknown = typeof query.status === 'string' ? [query.status] : query.status
+    if (!Array.isArray(list) || list.length === 0 || !list.every(isComputationStatus)) {
+      throw cmError(
+        'CM_ERR_INVALID_ARGUMENT',
+        `status must be a status or a non-empty list of statuses among ${computationStatuses.join(', ')}`,
+        { details: { field: 'status' } },
+      )
     }
+    statuses = [...new Set(list)]
   }
   return {
     namespaces: namespacesOf(query.namespace),
@@ -304,7 +411,11 @@ export function normalizeComputationQuery(query: ComputationQuery): NormalizedCo
     hash: optionalString(query.hash, 'hash'),
     since: optionalTime(query.since, 'since'),
     until: optionalTime(query.until, 'until'),
-    sort: sortOf<'createdAt' | 'updatedAt'>(query.sort as ComputationSort | undefined, computationSortFields, '-createdAt'),
+    sort: sortOf<'createdAt' | 'updatedAt'>(
+      query.sort as ComputationSort | undefined,
+      computationSortFields,
+      '-createdAt',
+    ),
     ...pageOptions(query),
   }
 }
@@ -327,14 +438,20 @@ export function normalizeCacheQuery(query: CacheQuery): NormalizedCacheQuery {
     throw cmError('CM_ERR_INVALID_ARGUMENT', 'query must be an object')
   }
   if (query.version !== undefined && query.version !== null && typeof query.version !== 'string') {
-    throw cmError('CM_ERR_INVALID_ARGUMENT', 'version must be a string or null', { details: { field: 'version' } })
+    throw cmError('CM_ERR_INVALID_ARGUMENT', 'version must be a string or null', {
+      details: { field: 'version' },
+    })
   }
   return {
     namespaces: namespacesOf(query.namespace),
     function: optionalString(query.function, 'function'),
     tag: optionalString(query.tag, 'tag'),
     version: query.version,
-    sort: sortOf<'createdAt' | 'hits' | 'size'>(query.sort as CacheSort | undefined, cacheSortFields, '-createdAt'),
+    sort: sortOf<'createdAt' | 'hits' | 'size'>(
+      query.sort as CacheSort | undefined,
+      cacheSortFields,
+      '-createdAt',
+    ),
     ...pageOptions(query),
   }
 }

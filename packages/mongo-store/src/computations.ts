@@ -1,0 +1,354 @@
+import {
+  applyHeartbeat,
+  applyPatch,
+  assertComputationStatus,
+  assertKey,
+  assertNamespace,
+  buildClaimedComputation,
+  buildComputation,
+  type ClaimInput,
+  type ClaimResult,
+  type Computation,
+  type ComputationPatch,
+  type ComputationQuery,
+  type ComputationStatus,
+  type ComputationStore,
+  cmError,
+  decideClaim,
+  type HeartbeatInput,
+  isLeaseExpired,
+  markLost,
+  type NewComputation,
+  newId,
+  normalizeComputationQuery,
+  normalizeFindExpiredOptions,
+  notFound,
+  type Page,
+  pageOf,
+  takeQueued,
+  validateClaimInput,
+  validateHeartbeat,
+  validateNewComputation,
+  validatePatch,
+} from '@comp-manager/core'
+import type { Document } from 'mongodb'
+import { MAX_CAS_ROUNDS, PRIMARY, type StoreContext } from './context.js'
+import {
+  changedComputationFields,
+  computationUpgrades,
+  DOCUMENT_VERSION,
+  documentVersion,
+  fromComputationDocument,
+  progressDoc,
+  toComputationDocument,
+  toDate,
+  upgradeDocument,
+} from './documents.js'
+import { isDuplicateKeyError } from './errors.js'
+import {
+  byId,
+  computationListFilter,
+  computationSort,
+  eq,
+  expiredLeaseFilter,
+  LIVE_STATUSES,
+  oneOf,
+} from './filters.js'
+
+/** A record as read, with what a compare-and-set needs to detect a concurrent write. */
+interface ReadRecord {
+  record: Computation
+  /** The stored write counter (`null` for a document written before there was one). */
+  rev: number | null
+  /** The document is in the current layout (a `$set` of the changes is enough to write it). */
+  current: boolean
+}
+
+function readRecord(doc: Document): ReadRecord {
+  return {
+    record: fromComputationDocument(upgradeDocument(doc, computationUpgrades)),
+    rev: typeof doc.rev === 'number' ? doc.rev : null,
+    current: documentVersion(doc) === DOCUMENT_VERSION,
+  }
+}
+
+const toRecord = (doc: Document): Computation => readRecord(doc).record
+
+/** What the caller will read back: timestamps go through BSON Dates (whole milliseconds). */
+const asStored = (record: Computation): Computation => fromComputationDocument(toComputationDocument(record))
+
+function conflictAfterRetries(id: string): never {
+  throw cmError(
+    'CM_ERR_CONFLICT',
+    `computation ${id} kept changing under ${MAX_CAS_ROUNDS} compare-and-set attempts`,
+    {
+      details: { id },
+    },
+  )
+}
+
+/**
+ * The computations half of `MongoStore`. Every decision (claim, patch, takeover, lost) is made by
+ * core's shared record logic on a primary read, then written with a single-document conditional
+ * write filtered on `_id`, `namespace`, the status read and the write counter `rev`; when another
+ * writer got there first the write matches nothing and the operation starts over from a fresh read.
+ * New attempts are inserted under the unique `{namespace, hash, attempt}` index: a duplicate key
+ * means another claimer won that attempt.
+ */
+export class MongoComputationStore implements ComputationStore {
+  constructor(private readonly ctx: StoreContext) {}
+
+  private get collection() {
+    return this.ctx.computations
+  }
+
+  async create(input: NewComputation): Promise<Computation> {
+    this.ctx.assertOpen()
+    validateNewComputation(input)
+    return this.ctx.run('computations.create', async () => {
+      const now = this.ctx.clock()
+      if ((await this.latest(input.namespace, input.hash)) !== null)
+        this.duplicate(input.namespace, input.hash)
+      const record = buildComputation(input, { id: newId(now), now })
+      try {
+        await this.collection.insertOne(toComputationDocument(record))
+      } catch (err) {
+        if (isDuplicateKeyError(err)) this.duplicate(input.namespace, input.hash, err)
+        throw err
+      }
+      return asStored(record)
+    })
+  }
+
+  async get(namespace: string, id: string): Promise<Computation | null> {
+    this.ctx.assertOpen()
+    assertNamespace(namespace)
+    assertKey(id, 'id')
+    return this.ctx.run('computations.get', async () => {
+      const doc = await this.collection.findOne(byId(namespace, id))
+      return doc === null ? null : toRecord(doc)
+    })
+  }
+
+  async getByHash(namespace: string, hash: string): Promise<Computation | null> {
+    this.ctx.assertOpen()
+    assertNamespace(namespace)
+    assertKey(hash, 'hash')
+    return this.ctx.run('computations.getByHash', async () => {
+      const [doc] = await this.collection
+        .find({ namespace: eq(namespace, 'namespace'), hash: eq(hash, 'hash') })
+        .sort({ attempt: -1 })
+        .limit(1)
+        .toArray()
+      return doc === undefined ? null : toRecord(doc)
+    })
+  }
+
+  async claim(input: ClaimInput): Promise<ClaimResult> {
+    this.ctx.assertOpen()
+    validateClaimInput(input)
+    return this.ctx.run('computations.claim', async () => {
+      for (let round = 0; round < MAX_CAS_ROUNDS; round++) {
+        const now = this.ctx.clock()
+        const latest = await this.latest(input.namespace, input.hash)
+        const decision = decideClaim(latest?.record ?? null, input, now)
+        if (decision.action === 'lose') return { won: false, record: decision.record }
+
+        if (decision.action === 'take-queued') {
+          const taken = await this.writeIfUnchanged(latest!, takeQueued(decision.record, input, now))
+          if (taken !== null) return { won: true, record: taken, previous: null }
+          continue
+        }
+
+        // insert: a first attempt, a rerun of a finished one, or the takeover of an expired lease
+        let previous = decision.previous
+        if (decision.expire) {
+          // First retire the expired run (so two live runs never coexist), then insert the next attempt.
+          previous = await this.writeIfUnchanged(latest!, markLost(decision.previous!, now), {
+            leaseUntil: { $lte: toDate(now) },
+          })
+          if (previous === null) continue
+        }
+        const record = buildClaimedComputation(input, { id: newId(now), now, attempt: decision.attempt })
+        try {
+          await this.collection.insertOne(toComputationDocument(record))
+        } catch (err) {
+          if (!isDuplicateKeyError(err)) throw err
+          // Another claimer inserted this attempt first: the race is lost, not an error.
+          const winner = await this.latest(input.namespace, input.hash)
+          if (winner !== null) return { won: false, record: winner.record }
+          continue
+        }
+        return { won: true, record: asStored(record), previous }
+      }
+      return conflictAfterRetries(input.hash)
+    })
+  }
+
+  async update(
+    namespace: string,
+    id: string,
+    expectedStatus: ComputationStatus,
+    patch: ComputationPatch,
+  ): Promise<Computation> {
+    this.ctx.assertOpen()
+    assertNamespace(namespace)
+    assertKey(id, 'id')
+    assertComputationStatus(expectedStatus, 'expectedStatus')
+    validatePatch(patch)
+    return this.ctx.run('computations.update', async () => {
+      for (let round = 0; round < MAX_CAS_ROUNDS; round++) {
+        const read = await this.read(namespace, id)
+        if (read === null) notFound('computation', id)
+        const next = applyPatch(read.record, expectedStatus, patch, this.ctx.clock())
+        const written = await this.writeIfUnchanged(read, next)
+        if (written !== null) return written
+      }
+      return conflictAfterRetries(id)
+    })
+  }
+
+  async heartbeat(namespace: string, id: string, input: HeartbeatInput): Promise<Computation> {
+    this.ctx.assertOpen()
+    assertNamespace(namespace)
+    assertKey(id, 'id')
+    validateHeartbeat(input)
+    return this.ctx.run('computations.heartbeat', async () => {
+      for (let round = 0; round < MAX_CAS_ROUNDS; round++) {
+        // applyHeartbeat's decision as one conditional update: a live run (whatever its lease) renews.
+        const now = toDate(this.ctx.clock())
+        const set: Document = { leaseUntil: toDate(input.leaseUntil), heartbeatAt: now, updatedAt: now }
+        if (input.progress !== undefined) set.progress = progressDoc(input.progress)
+        if (input.message !== undefined) set.message = input.message
+        const doc = await this.collection.findOneAndUpdate(
+          { ...byId(namespace, id), status: oneOf(LIVE_STATUSES, 'status') },
+          { $set: set, $inc: { rev: 1 } },
+          { returnDocument: 'after' },
+        )
+        if (doc !== null) return toRecord(doc)
+        // No match: absent (`CM_ERR_NOT_FOUND`) or not live (`CM_ERR_CONFLICT`, from the shared
+        // helper); a record that is live again by now is retried.
+        const read = await this.read(namespace, id)
+        if (read === null) notFound('computation', id)
+        applyHeartbeat(read.record, input, now.getTime())
+      }
+      return conflictAfterRetries(id)
+    })
+  }
+
+  async expire(namespace: string, id: string): Promise<Computation | null> {
+    this.ctx.assertOpen()
+    assertNamespace(namespace)
+    assertKey(id, 'id')
+    return this.ctx.run('computations.expire', async () => {
+      for (let round = 0; round < MAX_CAS_ROUNDS; round++) {
+        const read = await this.read(namespace, id)
+        if (read === null) notFound('computation', id)
+        const now = this.ctx.clock()
+        if (!isLeaseExpired(read.record, now)) return null
+        const lost = await this.writeIfUnchanged(read, markLost(read.record, now), {
+          leaseUntil: { $lte: toDate(now) },
+        })
+        if (lost !== null) return lost
+      }
+      return conflictAfterRetries(id)
+    })
+  }
+
+  async findExpired(options?: { limit?: number }): Promise<Computation[]> {
+    this.ctx.assertOpen()
+    const { limit } = normalizeFindExpiredOptions(options)
+    return this.ctx.run('computations.findExpired', async () => {
+      const docs = await this.collection
+        .find(expiredLeaseFilter(this.ctx.clock()), PRIMARY)
+        .sort({ leaseUntil: 1, _id: 1 })
+        .limit(limit)
+        .toArray()
+      return docs.map(toRecord)
+    })
+  }
+
+  async list(query: ComputationQuery): Promise<Page<Computation>> {
+    this.ctx.assertOpen()
+    const q = normalizeComputationQuery(query)
+    return this.ctx.run('computations.list', async () => {
+      const filter = computationListFilter(q)
+      const [docs, total] = await Promise.all([
+        this.collection.find(filter).sort(computationSort(q)).skip(q.offset).limit(q.perPage).toArray(),
+        this.collection.countDocuments(filter),
+      ])
+      return pageOf(docs.map(toRecord), total, q.page, q.perPage)
+    })
+  }
+
+  async delete(namespace: string, id: string): Promise<boolean> {
+    this.ctx.assertOpen()
+    assertNamespace(namespace)
+    assertKey(id, 'id')
+    return this.ctx.run('computations.delete', async () => {
+      const result = await this.collection.deleteOne(byId(namespace, id))
+      return result.deletedCount === 1
+    })
+  }
+
+  // ---- internals ------------------------------------------------------------------------------
+
+  private duplicate(namespace: string, hash: string, cause?: unknown): never {
+    throw cmError(
+      'CM_ERR_DUPLICATE',
+      `a computation with hash ${hash} already exists in namespace ${namespace}`,
+      {
+        ...(cause === undefined ? {} : { cause }),
+        details: { namespace, hash },
+      },
+    )
+  }
+
+  /** One record read from the primary. */
+  private async read(namespace: string, id: string): Promise<ReadRecord | null> {
+    const doc = await this.collection.findOne(byId(namespace, id), PRIMARY)
+    return doc === null ? null : readRecord(doc)
+  }
+
+  /** The latest attempt of a hash, read from the primary. */
+  private async latest(namespace: string, hash: string): Promise<ReadRecord | null> {
+    const [doc] = await this.collection
+      .find({ namespace: eq(namespace, 'namespace'), hash: eq(hash, 'hash') }, PRIMARY)
+      .sort({ attempt: -1 })
+      .limit(1)
+      .toArray()
+    return doc === undefined ? null : readRecord(doc)
+  }
+
+  /**
+   * Writes `next` over the record `read` came from, only if nobody wrote it since (same status and
+   * `rev`, plus `extra`); returns the stored record, or `null` when another writer won.
+   */
+  private async writeIfUnchanged(
+    read: ReadRecord,
+    next: Computation,
+    extra: Document = {},
+  ): Promise<Computation | null> {
+    const filter = {
+      ...byId(read.record.namespace, read.record.id),
+      // `hash` changes nothing for the match (ids are unique) but lets a cluster sharded on
+      // { namespace, hash } route the write to one shard.
+      hash: eq(read.record.hash, 'hash'),
+      status: eq(read.record.status, 'status'),
+      rev: eq(read.rev, 'rev'),
+      ...extra,
+    }
+    const rev = (read.rev ?? 0) + 1
+    const doc = read.current
+      ? await this.collection.findOneAndUpdate(
+          filter,
+          { $set: { ...changedComputationFields(read.record, next), rev } },
+          { returnDocument: 'after' },
+        )
+      : // An older layout is rewritten whole: this is where the lazy upgrade is persisted.
+        await this.collection.findOneAndReplace(filter, toComputationDocument(next, rev), {
+          returnDocument: 'after',
+        })
+    return doc === null ? null : toRecord(doc)
+  }
+}

@@ -1,0 +1,477 @@
+import {
+  type CacheEntryMeta,
+  type Computation,
+  type ComputationStatus,
+  cmError,
+  type ErrorInfo,
+  isComputationStatus,
+  type Progress,
+  type ResultRef,
+  SCHEMA_VERSION,
+  utf8Length,
+} from '@comp-manager/core'
+import type { Document, ObjectId } from 'mongodb'
+
+/**
+ * Domain records ↔ MongoDB documents. `id` is stored as `_id`; timestamps as BSON Dates (for the TTL
+ * index and for people reading the collections) and returned as epoch ms; opaque codec trees (`args`,
+ * `checkpoint`) as their JSON text, so keys such as `$gt`, `a.b` or `__proto__` inside user data are
+ * never interpreted by the server and round-trip exactly. Every document carries `schemaVersion`;
+ * older ones are upgraded in memory on read (`upgradeDocument`) and written back in the current
+ * layout by the next write of that record.
+ */
+
+/**
+ * The document layout this package writes, stored as `schemaVersion` in every document. It versions
+ * the MongoDB layout (field names, Dates, JSON text), independently of the domain records'
+ * `SCHEMA_VERSION`: a new layout adds a step to `computationUpgrades` / `cacheEntryUpgrades`.
+ */
+export const DOCUMENT_VERSION = 1
+
+/** A computation as stored. `rev` counts writes: compare-and-set filters on it. */
+export interface ComputationDocument {
+  _id: string
+  namespace: string
+  name: string
+  function: string
+  functionFull: string
+  argsJson: string
+  hash: string
+  hashAlgorithm: string
+  attempt: number
+  status: ComputationStatus
+  pid: number | null
+  host: string | null
+  owner: string | null
+  message: string | null
+  error: ErrorInfo | null
+  progress: Progress | null
+  result: ResultRef | null
+  checkpointJson: string | null
+  createdAt: Date
+  updatedAt: Date
+  startedAt: Date | null
+  finishedAt: Date | null
+  pausedAt: Date | null
+  heartbeatAt: Date | null
+  leaseUntil: Date | null
+  rev: number
+  schemaVersion: number
+}
+
+/** Where a cache value lives: in the document, or in a GridFS file. */
+export type ValueStorage = 'inline' | 'gridfs'
+
+/** A cache entry as stored; `_id` is the driver's ObjectId. */
+export interface CacheEntryDocument {
+  namespace: string
+  key: string
+  function: string
+  functionFull: string
+  version: string | null
+  algorithm: string
+  argsJson: string | null
+  storage: ValueStorage
+  /** The codec's JSON text when `storage` is `inline`. */
+  value: string | null
+  /** The GridFS file id when `storage` is `gridfs`. */
+  valueFile: ObjectId | null
+  size: number
+  tags: string[]
+  createdAt: Date
+  expiresAt: Date | null
+  hits: number
+  lastHitAt: Date | null
+  schemaVersion: number
+}
+
+// ---- timestamps -------------------------------------------------------------------------------
+
+/** The largest instant a JS Date (and so a BSON Date here) holds: ±8.64e15 ms. */
+const MAX_DATE_MS = 8.64e15
+
+/**
+ * Epoch ms → Date. BSON Dates hold whole milliseconds up to year 275760: fractions are truncated
+ * and later instants clamped to the last representable one (an "infinite" lease stays infinite).
+ */
+export function toDate(ms: number): Date {
+  if (typeof ms !== 'number' || Number.isNaN(ms)) {
+    throw cmError('CM_ERR_INVALID_ARGUMENT', 'a timestamp must be a number of epoch milliseconds')
+  }
+  return new Date(Math.max(-MAX_DATE_MS, Math.min(MAX_DATE_MS, ms)))
+}
+
+export function toNullableDate(ms: number | null | undefined): Date | null {
+  return ms === null || ms === undefined ? null : toDate(ms)
+}
+
+/** Date (or a legacy number) → epoch ms; anything else → null. */
+export function toMs(value: unknown): number | null {
+  if (value instanceof Date) return value.getTime()
+  if (typeof value === 'number' && Number.isFinite(value)) return value
+  return null
+}
+
+function requiredMs(value: unknown, field: string, id: unknown): number {
+  const ms = toMs(value)
+  if (ms === null) throw corrupt(`${field} is not a date`, id)
+  return ms
+}
+
+function corrupt(problem: string, id: unknown): Error {
+  return cmError('CM_ERR_SCHEMA_VERSION', `stored document ${String(id)} is not readable: ${problem}`, {
+    details: { id: String(id) },
+  })
+}
+
+// ---- opaque JSON payloads ---------------------------------------------------------------------
+
+/** A codec tree → its JSON text; `CM_ERR_INVALID_ARGUMENT` for something that is not JSON. */
+export function encodeJson(value: unknown, field: string): string {
+  let text: string | undefined
+  try {
+    text = JSON.stringify(value)
+  } catch (err) {
+    throw cmError(
+      'CM_ERR_INVALID_ARGUMENT',
+      `${field} must be a codec-encoded JSON value: ${(err as Error).message}`,
+      {
+        cause: err,
+        details: { field },
+      },
+    )
+  }
+  if (text === undefined) {
+    throw cmError('CM_ERR_INVALID_ARGUMENT', `${field} must be a codec-encoded JSON value`, {
+      details: { field },
+    })
+  }
+  return text
+}
+
+function decodeJson(text: unknown, field: string, id: unknown): unknown {
+  if (text === null || text === undefined) return null
+  if (typeof text !== 'string') throw corrupt(`${field} is not JSON text`, id)
+  try {
+    return JSON.parse(text)
+  } catch {
+    throw corrupt(`${field} is not valid JSON`, id)
+  }
+}
+
+// ---- sub-documents: only known keys, never `undefined` (the driver would store it as null) ----
+
+export function errorInfoDoc(value: ErrorInfo | null | undefined): ErrorInfo | null {
+  if (value === null || value === undefined) return null
+  return {
+    name: String(value.name),
+    message: String(value.message),
+    ...(typeof value.stack === 'string' ? { stack: value.stack } : {}),
+    ...(typeof value.code === 'string' ? { code: value.code } : {}),
+  }
+}
+
+export function progressDoc(value: Progress | null | undefined): Progress | null {
+  if (value === null || value === undefined) return null
+  return { fraction: value.fraction, ...(typeof value.note === 'string' ? { note: value.note } : {}) }
+}
+
+export function resultDoc(value: ResultRef | null | undefined): ResultRef | null {
+  if (value === null || value === undefined) return null
+  return {
+    cacheKey: value.cacheKey,
+    ...(typeof value.namespace === 'string' ? { namespace: value.namespace } : {}),
+    ...(typeof value.size === 'number' ? { size: value.size } : {}),
+  }
+}
+
+const stringOrNull = (value: unknown): string | null => (typeof value === 'string' ? value : null)
+const numberOrNull = (value: unknown): number | null => (typeof value === 'number' ? value : null)
+
+// ---- computations -----------------------------------------------------------------------------
+
+/** The fields of a computation document other than `_id` and `rev`, from a record. */
+export function computationFields(record: Computation): Omit<ComputationDocument, '_id' | 'rev'> {
+  return {
+    namespace: record.namespace,
+    name: record.name,
+    function: record.function,
+    functionFull: record.functionFull,
+    argsJson: encodeJson(record.args ?? null, 'args'),
+    hash: record.hash,
+    hashAlgorithm: record.hashAlgorithm,
+    attempt: record.attempt,
+    status: record.status,
+    pid: record.pid,
+    host: record.host,
+    owner: record.owner,
+    message: record.message,
+    error: errorInfoDoc(record.error),
+    progress: progressDoc(record.progress),
+    result: resultDoc(record.result),
+    checkpointJson:
+      record.checkpoint === null || record.checkpoint === undefined
+        ? null
+        : encodeJson(record.checkpoint, 'checkpoint'),
+    createdAt: toDate(record.createdAt),
+    updatedAt: toDate(record.updatedAt),
+    startedAt: toNullableDate(record.startedAt),
+    finishedAt: toNullableDate(record.finishedAt),
+    pausedAt: toNullableDate(record.pausedAt),
+    heartbeatAt: toNullableDate(record.heartbeatAt),
+    leaseUntil: toNullableDate(record.leaseUntil),
+    schemaVersion: DOCUMENT_VERSION,
+  }
+}
+
+/** A record → its document (`rev` is the write counter to store with it). */
+export function toComputationDocument(record: Computation, rev = 0): ComputationDocument {
+  return { _id: record.id, ...computationFields(record), rev }
+}
+
+/**
+ * The `$set` of a compare-and-set write: the document fields whose record value changed between
+ * `before` and `after` (objects compared by their stored form).
+ */
+export function changedComputationFields(
+  before: Computation,
+  after: Computation,
+): Partial<ComputationDocument> {
+  const a = computationFields(before) as unknown as Record<string, unknown>
+  const b = computationFields(after) as unknown as Record<string, unknown>
+  const set: Record<string, unknown> = {}
+  for (const [field, value] of Object.entries(b)) {
+    if (!sameStored(a[field], value)) set[field] = value
+  }
+  return set as Partial<ComputationDocument>
+}
+
+function sameStored(x: unknown, y: unknown): boolean {
+  if (x instanceof Date && y instanceof Date) return x.getTime() === y.getTime()
+  if (typeof x === 'object' && x !== null && typeof y === 'object' && y !== null) {
+    return JSON.stringify(x) === JSON.stringify(y)
+  }
+  return x === y
+}
+
+/** A current-version document → its record (call `upgradeDocument` first). */
+export function fromComputationDocument(doc: Document): Computation {
+  const id = doc._id
+  if (typeof id !== 'string') throw corrupt('_id is not a string', id)
+  if (!isComputationStatus(doc.status)) throw corrupt(`unknown status ${String(doc.status)}`, id)
+  return {
+    id,
+    namespace: String(doc.namespace),
+    name: String(doc.name),
+    function: String(doc.function),
+    functionFull: String(doc.functionFull),
+    args: decodeJson(doc.argsJson, 'argsJson', id),
+    hash: String(doc.hash),
+    hashAlgorithm: String(doc.hashAlgorithm),
+    attempt: Number(doc.attempt),
+    status: doc.status,
+    pid: numberOrNull(doc.pid),
+    host: stringOrNull(doc.host),
+    owner: stringOrNull(doc.owner),
+    message: stringOrNull(doc.message),
+    error: errorInfoDoc(doc.error ?? null),
+    progress: progressDoc(doc.progress ?? null),
+    result: resultDoc(doc.result ?? null),
+    checkpoint: decodeJson(doc.checkpointJson, 'checkpointJson', id),
+    createdAt: requiredMs(doc.createdAt, 'createdAt', id),
+    updatedAt: requiredMs(doc.updatedAt, 'updatedAt', id),
+    startedAt: toMs(doc.startedAt),
+    finishedAt: toMs(doc.finishedAt),
+    pausedAt: toMs(doc.pausedAt),
+    heartbeatAt: toMs(doc.heartbeatAt),
+    leaseUntil: toMs(doc.leaseUntil),
+    schemaVersion: SCHEMA_VERSION,
+  }
+}
+
+// ---- cache entries ----------------------------------------------------------------------------
+
+/** Metadata plus where the value lives → the document to store. */
+export function toCacheEntryDocument(
+  meta: CacheEntryMeta,
+  value: { storage: 'inline'; value: string } | { storage: 'gridfs'; valueFile: ObjectId },
+): CacheEntryDocument {
+  return {
+    namespace: meta.namespace,
+    key: meta.key,
+    function: meta.function,
+    functionFull: meta.functionFull,
+    version: meta.version,
+    algorithm: meta.algorithm,
+    argsJson: meta.args === null || meta.args === undefined ? null : encodeJson(meta.args, 'args'),
+    storage: value.storage,
+    value: value.storage === 'inline' ? value.value : null,
+    valueFile: value.storage === 'gridfs' ? value.valueFile : null,
+    size: meta.size,
+    tags: [...meta.tags],
+    createdAt: toDate(meta.createdAt),
+    expiresAt: toNullableDate(meta.expiresAt),
+    hits: meta.hits,
+    lastHitAt: toNullableDate(meta.lastHitAt),
+    schemaVersion: DOCUMENT_VERSION,
+  }
+}
+
+/** A current-version document → the entry's metadata (the value is read separately). */
+export function fromCacheEntryDocument(doc: Document): CacheEntryMeta {
+  const id = doc.key
+  return {
+    key: String(doc.key),
+    namespace: String(doc.namespace),
+    function: String(doc.function),
+    functionFull: String(doc.functionFull),
+    version: stringOrNull(doc.version),
+    algorithm: String(doc.algorithm),
+    args: decodeJson(doc.argsJson, 'argsJson', id),
+    size: Number(doc.size),
+    tags: Array.isArray(doc.tags) ? doc.tags.map(String) : [],
+    createdAt: requiredMs(doc.createdAt, 'createdAt', id),
+    expiresAt: toMs(doc.expiresAt),
+    hits: typeof doc.hits === 'number' ? doc.hits : 0,
+    lastHitAt: toMs(doc.lastHitAt),
+    schemaVersion: SCHEMA_VERSION,
+  }
+}
+
+// ---- lazy upgrade -----------------------------------------------------------------------------
+
+/** Upgrades a document from version `n` to `n + 1`; gets a copy it may change. */
+export type UpgradeStep = (doc: Document) => Document
+
+/** Per-version upgrade steps of one collection: `steps[n]` turns version `n` into `n + 1`. */
+export interface UpgradeRegistry {
+  readonly collection: string
+  readonly current: number
+  readonly steps: Readonly<Record<number, UpgradeStep>>
+}
+
+const asDate = (value: unknown): Date | null => {
+  const ms = toMs(value)
+  return ms === null ? null : new Date(ms)
+}
+
+/**
+ * Version 0: documents without `schemaVersion`, as written by pre-release builds or imported by
+ * hand. `args` and `checkpoint` are embedded documents, `progress` may be a bare fraction, and
+ * `attempt`, `hashAlgorithm`, `name`, `functionFull` may be missing; timestamps may be epoch-ms
+ * numbers instead of Dates.
+ */
+function computationV0toV1(doc: Document): Document {
+  const progress = typeof doc.progress === 'number' ? { fraction: doc.progress } : (doc.progress ?? null)
+  const { args, checkpoint, ...rest } = doc
+  return {
+    ...rest,
+    name: doc.name ?? doc.function,
+    functionFull: doc.functionFull ?? doc.function,
+    argsJson: typeof doc.argsJson === 'string' ? doc.argsJson : JSON.stringify(args ?? null),
+    checkpointJson:
+      typeof doc.checkpointJson === 'string'
+        ? doc.checkpointJson
+        : checkpoint == null
+          ? null
+          : JSON.stringify(checkpoint),
+    hashAlgorithm: doc.hashAlgorithm ?? 'sha256',
+    attempt: typeof doc.attempt === 'number' ? doc.attempt : 1,
+    pid: doc.pid ?? null,
+    host: doc.host ?? null,
+    owner: doc.owner ?? null,
+    message: doc.message ?? null,
+    error: doc.error ?? null,
+    progress,
+    result: doc.result ?? null,
+    createdAt: asDate(doc.createdAt),
+    updatedAt: asDate(doc.updatedAt ?? doc.createdAt),
+    startedAt: asDate(doc.startedAt),
+    finishedAt: asDate(doc.finishedAt),
+    pausedAt: asDate(doc.pausedAt),
+    heartbeatAt: asDate(doc.heartbeatAt),
+    leaseUntil: asDate(doc.leaseUntil),
+  }
+}
+
+/** Version 0 of a cache entry: the value always inline, no `storage`, `algorithm` maybe missing. */
+function cacheEntryV0toV1(doc: Document): Document {
+  const { args, ...rest } = doc
+  const value = typeof doc.value === 'string' ? doc.value : null
+  return {
+    ...rest,
+    functionFull: doc.functionFull ?? doc.function,
+    version: doc.version ?? null,
+    algorithm: doc.algorithm ?? 'sha256',
+    argsJson: typeof doc.argsJson === 'string' ? doc.argsJson : args == null ? null : JSON.stringify(args),
+    storage: doc.storage ?? 'inline',
+    value,
+    valueFile: doc.valueFile ?? null,
+    size: typeof doc.size === 'number' ? doc.size : value === null ? 0 : utf8Length(value),
+    tags: Array.isArray(doc.tags) ? doc.tags : [],
+    createdAt: asDate(doc.createdAt),
+    expiresAt: asDate(doc.expiresAt),
+    hits: typeof doc.hits === 'number' ? doc.hits : 0,
+    lastHitAt: asDate(doc.lastHitAt),
+  }
+}
+
+/** Upgrade steps of computation documents. */
+export const computationUpgrades: UpgradeRegistry = {
+  collection: 'computations',
+  current: DOCUMENT_VERSION,
+  steps: { 0: computationV0toV1 },
+}
+
+/** Upgrade steps of cache entry documents. */
+export const cacheEntryUpgrades: UpgradeRegistry = {
+  collection: 'cache entries',
+  current: DOCUMENT_VERSION,
+  steps: { 0: cacheEntryV0toV1 },
+}
+
+/** The `schemaVersion` of a stored document (a missing one is version 0). */
+export function documentVersion(doc: Document): number {
+  return doc.schemaVersion === undefined || doc.schemaVersion === null ? 0 : Number(doc.schemaVersion)
+}
+
+/**
+ * Brings a document read from MongoDB up to the current layout, one registered step at a time; the
+ * input is not modified. A document of a newer version than this package knows is refused with
+ * `CM_ERR_SCHEMA_VERSION` (upgrade the package rather than misread it).
+ */
+export function upgradeDocument(doc: Document, registry: UpgradeRegistry = computationUpgrades): Document {
+  let version = documentVersion(doc)
+  if (!Number.isInteger(version) || version < 0) {
+    throw cmError(
+      'CM_ERR_SCHEMA_VERSION',
+      `${registry.collection}: invalid schemaVersion ${String(doc.schemaVersion)}`,
+      {
+        details: { schemaVersion: doc.schemaVersion },
+      },
+    )
+  }
+  if (version > registry.current) {
+    throw cmError(
+      'CM_ERR_SCHEMA_VERSION',
+      `${registry.collection}: document schemaVersion ${version} is newer than this package's ${registry.current}; upgrade @comp-manager/mongo-store`,
+      { details: { schemaVersion: version, supported: registry.current } },
+    )
+  }
+  let current = doc
+  while (version < registry.current) {
+    const step = registry.steps[version]
+    if (step === undefined) {
+      throw cmError(
+        'CM_ERR_SCHEMA_VERSION',
+        `${registry.collection}: no upgrade from schemaVersion ${version}`,
+        {
+          details: { schemaVersion: version },
+        },
+      )
+    }
+    current = { ...step({ ...current }), schemaVersion: version + 1 }
+    version++
+  }
+  return current
+}

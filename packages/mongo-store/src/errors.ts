@@ -1,0 +1,143 @@
+import { type CompManagerError, cmError, isCompManagerError } from '@comp-manager/core'
+
+/**
+ * Driver errors → comp-manager errors. Checks go by `name` and `code`, not `instanceof`, so errors
+ * from another copy of the driver (a host's `@fastify/mongodb`) map the same way.
+ */
+
+/** Server codes of a duplicate key on a unique index. */
+const DUPLICATE_KEY_CODES = new Set([11000, 11001, 12582])
+
+/** Server codes of a document over the 16 MiB BSON limit. */
+const TOO_LARGE_CODES = new Set([10334, 17419, 17420, 17280])
+
+/** Server codes meaning "not now": elections, shutdowns, not-primary, network trouble, auth. */
+const UNAVAILABLE_CODES = new Set([
+  6, // HostUnreachable
+  7, // HostNotFound
+  13, // Unauthorized
+  18, // AuthenticationFailed
+  64, // WriteConcernFailed
+  89, // NetworkTimeout
+  91, // ShutdownInProgress
+  189, // PrimarySteppedDown
+  9001, // SocketException
+  10107, // NotWritablePrimary
+  11600, // InterruptedAtShutdown
+  11602, // InterruptedDueToReplStateChange
+  13435, // NotPrimaryNoSecondaryOk
+  13436, // NotPrimaryOrSecondary
+])
+
+/** Server codes of an operation that ran out of time. */
+const TIMEOUT_CODES = new Set([50, 262]) // MaxTimeMSExpired, ExceededTimeLimit
+
+/** Driver error classes meaning the server cannot be reached or the client is gone. */
+const UNAVAILABLE_NAMES = new Set([
+  'MongoNetworkError',
+  'MongoNetworkTimeoutError',
+  'MongoServerSelectionError',
+  'MongoTopologyClosedError',
+  'MongoNotConnectedError',
+  'MongoClientClosedError',
+  'MongoServerClosedError',
+  'MongoPoolClosedError',
+  'MongoWaitQueueTimeoutError',
+  'PoolClearedError',
+  'PoolClearedOnNetworkError',
+  'MongoWriteConcernError',
+  'MongoMissingCredentialsError',
+])
+
+interface DriverErrorLike {
+  name: string
+  message: string
+  code?: unknown
+  codeName?: unknown
+}
+
+function asDriverError(err: unknown): DriverErrorLike | undefined {
+  if (!(err instanceof Error)) return undefined
+  if (err.name.startsWith('Mongo') || err.name === 'BSONError' || err.name.startsWith('PoolCleared')) {
+    return err as DriverErrorLike
+  }
+  return undefined
+}
+
+/** True for a duplicate-key error (a unique index refused a write): "someone else got there first". */
+export function isDuplicateKeyError(err: unknown): boolean {
+  const e = asDriverError(err)
+  return e !== undefined && typeof e.code === 'number' && DUPLICATE_KEY_CODES.has(e.code)
+}
+
+/** True for GridFS's "file not found" (download of a missing file, or deleting one twice). */
+export function isFileNotFoundError(err: unknown): boolean {
+  const e = asDriverError(err)
+  if (e === undefined) return false
+  return (
+    e.code === 'ENOENT' ||
+    /file .*not found|not found for id/i.test(e.message) ||
+    e.name === 'MongoGridFSChunkError'
+  )
+}
+
+function isTooLarge(e: DriverErrorLike): boolean {
+  if (typeof e.code === 'number' && TOO_LARGE_CODES.has(e.code)) return true
+  if (e.codeName === 'BSONObjectTooLarge') return true
+  return /(larger than the maximum|object to insert too large|document (is )?too large|exceeds maximum)/i.test(
+    e.message,
+  )
+}
+
+/**
+ * Maps an error thrown by the driver to a `CompManagerError`:
+ * duplicate key → `CM_ERR_DUPLICATE`; document over the BSON limit → `CM_ERR_VALUE_TOO_LARGE`;
+ * network, server selection, elections, closed client → `CM_ERR_STORE_UNAVAILABLE`; `maxTimeMS` →
+ * `CM_ERR_TIMEOUT`; any other driver error → `CM_ERR_STORE_UNAVAILABLE`. The driver error is kept
+ * as `cause`. comp-manager errors pass through; anything else (a bug) is rethrown unchanged.
+ */
+export function mapMongoError(err: unknown, operation?: string): unknown {
+  if (isCompManagerError(err)) return err
+  const e = asDriverError(err)
+  if (e === undefined) return err
+  const where = operation ? `${operation}: ` : ''
+  const details = {
+    driverError: e.name,
+    ...(e.code === undefined ? {} : { driverCode: e.code }),
+    ...(typeof e.codeName === 'string' ? { codeName: e.codeName } : {}),
+  }
+  const numeric = typeof e.code === 'number' ? e.code : undefined
+  if (numeric !== undefined && DUPLICATE_KEY_CODES.has(numeric)) {
+    return cmError('CM_ERR_DUPLICATE', `${where}a record with that key already exists (${e.message})`, {
+      cause: err,
+      details,
+    })
+  }
+  if (isTooLarge(e)) {
+    return cmError(
+      'CM_ERR_VALUE_TOO_LARGE',
+      `${where}the document exceeds MongoDB's 16 MiB limit (${e.message})`,
+      {
+        cause: err,
+        details,
+      },
+    )
+  }
+  if (e.name === 'MongoOperationTimeoutError' || (numeric !== undefined && TIMEOUT_CODES.has(numeric))) {
+    return cmError('CM_ERR_TIMEOUT', `${where}MongoDB operation timed out (${e.message})`, {
+      cause: err,
+      details,
+    })
+  }
+  const unreachable =
+    UNAVAILABLE_NAMES.has(e.name) || (numeric !== undefined && UNAVAILABLE_CODES.has(numeric))
+  const message = unreachable
+    ? `MongoDB is unavailable (${e.message})`
+    : `MongoDB refused the operation (${e.message})`
+  return cmError('CM_ERR_STORE_UNAVAILABLE', where + message, { cause: err, details })
+}
+
+/** The store was closed: every later operation fails with this. */
+export function closedError(): CompManagerError {
+  return cmError('CM_ERR_STORE_UNAVAILABLE', 'mongo-store is closed', { details: { closed: true } })
+}

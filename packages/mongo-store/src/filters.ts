@@ -1,0 +1,117 @@
+import {
+  cmError,
+  describeType,
+  type InvalidateCriteria,
+  type NormalizedCacheQuery,
+  type NormalizedComputationQuery,
+} from '@comp-manager/core'
+import type { Document, Sort } from 'mongodb'
+import { toDate } from './documents.js'
+
+/**
+ * Query building. Caller values only ever appear as operands of operators this module writes
+ * (`{ field: { $eq: value } }`), and each is checked to be a scalar first: an object such as
+ * `{ $gt: '' }` can never become a query operator, even if it slipped past validation.
+ */
+
+type Scalar = string | number | boolean | null
+
+/** `{ $eq: value }` for a scalar; `CM_ERR_INVALID_ARGUMENT` for anything else. */
+export function eq(value: unknown, field: string): { $eq: Scalar } {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return { $eq: value }
+  if (typeof value === 'number' && Number.isFinite(value)) return { $eq: value }
+  throw cmError('CM_ERR_INVALID_ARGUMENT', `${field} must be a string, got ${describeType(value)}`, {
+    details: { field },
+  })
+}
+
+/** `{ $in: values }` of scalars. */
+export function oneOf(values: readonly unknown[], field: string): { $in: Scalar[] } {
+  return { $in: values.map((v) => eq(v, field).$eq) }
+}
+
+/** The filter of one namespace or a list of them. */
+export function namespaceFilter(namespaces: readonly string[]): Document {
+  return {
+    namespace: namespaces.length === 1 ? eq(namespaces[0], 'namespace') : oneOf(namespaces, 'namespace'),
+  }
+}
+
+/** ANDs filters; uses `$and` so two `$or`s never overwrite each other. */
+export function and(...filters: Document[]): Document {
+  const parts = filters.filter((f) => Object.keys(f).length > 0)
+  if (parts.length === 0) return {}
+  if (parts.length === 1) return parts[0]!
+  return { $and: parts }
+}
+
+/** A record of a namespace by id. */
+export function byId(namespace: string, id: string): Document {
+  return { _id: eq(id, 'id'), namespace: eq(namespace, 'namespace') }
+}
+
+/** `function` matches the short or the qualified name. */
+export function functionFilter(fn: string): Document {
+  return { $or: [{ function: eq(fn, 'function') }, { functionFull: eq(fn, 'function') }] }
+}
+
+/** Statuses that hold (or may take back) a lease. */
+export const LIVE_STATUSES = ['started', 'paused'] as const
+
+/** The filter of a computation listing. */
+export function computationListFilter(q: NormalizedComputationQuery): Document {
+  const filter: Document = namespaceFilter(q.namespaces)
+  if (q.statuses !== undefined) filter.status = oneOf(q.statuses, 'status')
+  if (q.hash !== undefined) filter.hash = eq(q.hash, 'hash')
+  if (q.since !== undefined || q.until !== undefined) {
+    filter.createdAt = {
+      ...(q.since === undefined ? {} : { $gte: toDate(q.since) }),
+      ...(q.until === undefined ? {} : { $lt: toDate(q.until) }),
+    }
+  }
+  return q.function === undefined ? filter : and(filter, functionFilter(q.function))
+}
+
+/** Sort of a computation listing: the field, then `_id` (time-ordered) in the same direction. */
+export function computationSort(q: NormalizedComputationQuery): Sort {
+  const dir = q.sort.descending ? -1 : 1
+  return { [q.sort.field]: dir, _id: dir }
+}
+
+/** Live runs whose lease ran out by `now`, in every namespace. */
+export function expiredLeaseFilter(now: number): Document {
+  return { status: oneOf(LIVE_STATUSES, 'status'), leaseUntil: { $lte: toDate(now) } }
+}
+
+/** Entries that have not expired by `now` (no expiry, or a later one). */
+export function liveEntryFilter(now: number): Document {
+  return { $or: [{ expiresAt: { $eq: null } }, { expiresAt: { $gt: toDate(now) } }] }
+}
+
+/** Entries that have expired by `now`. */
+export function expiredEntryFilter(now: number): Document {
+  return { expiresAt: { $lte: toDate(now) } }
+}
+
+/** The filter of a cache listing (live entries only). */
+export function cacheListFilter(q: NormalizedCacheQuery, now: number): Document {
+  const filter: Document = namespaceFilter(q.namespaces)
+  if (q.tag !== undefined) filter.tags = eq(q.tag, 'tag')
+  if (q.version !== undefined) filter.version = eq(q.version, 'version')
+  return and(filter, q.function === undefined ? {} : functionFilter(q.function), liveEntryFilter(now))
+}
+
+/** Sort of a cache listing: the field, then `key`, then `namespace`, in the same direction. */
+export function cacheSort(q: NormalizedCacheQuery): Sort {
+  const dir = q.sort.descending ? -1 : 1
+  return { [q.sort.field]: dir, key: dir, namespace: dir }
+}
+
+/** The entries of a namespace an invalidation selects (validated criteria). */
+export function invalidateFilter(namespace: string, criteria: InvalidateCriteria): Document {
+  const filter: Document = { namespace: eq(namespace, 'namespace') }
+  if (criteria.all === true) return filter
+  if (criteria.tag !== undefined) filter.tags = eq(criteria.tag, 'tag')
+  if (criteria.version !== undefined) filter.version = eq(criteria.version, 'version')
+  return criteria.function === undefined ? filter : and(filter, functionFilter(criteria.function))
+}

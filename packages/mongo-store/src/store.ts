@@ -1,0 +1,238 @@
+import { performance } from 'node:perf_hooks'
+import { type Clock, cmError, type PingResult, type Store, type StoreCapabilities } from '@comp-manager/core'
+import {
+  type Collection,
+  type Db,
+  type Document,
+  GridFSBucket,
+  MongoClient,
+  type MongoClientOptions,
+} from 'mongodb'
+import { MongoCacheStore } from './cache.js'
+import { MongoComputationStore } from './computations.js'
+import type { StoreContext } from './context.js'
+import { closedError, mapMongoError } from './errors.js'
+import { ValueFiles } from './gridfs.js'
+import { cacheIndexes, computationIndexes, type IndexSpec } from './indexes.js'
+import { type MongoStoreOptions, type ResolvedOptions, resolveOptions } from './options.js'
+
+/**
+ * The production comp-manager Store on MongoDB: computations and cache entries in two collections,
+ * claims and compare-and-set as single-document atomic operations, TTL expiry, large values in
+ * GridFS. Safe for many processes on many machines sharing one replica set.
+ *
+ * Constructing it does no I/O. Indexes are created once, by `await store.init()` or lazily before
+ * the first operation (`createMongoStore` calls `init()` for you, so a bad URL or a missing server
+ * fails at startup rather than on the first request).
+ */
+export class MongoStore implements Store {
+  readonly kind = 'mongo'
+  readonly capabilities: StoreCapabilities
+  readonly computations: MongoComputationStore
+  readonly cache: MongoCacheStore
+  /** The database the store works in. */
+  readonly db: Db
+  /** The client: the host's (`client` option), the store's own (`url` option), or `undefined` for a host `db`. */
+  readonly client: MongoClient | undefined
+  /** True when the store opened `client` from a `url`, and so closes it in `close()`. */
+  readonly ownsClient: boolean
+
+  private readonly options: ResolvedOptions
+  private readonly computationsCollection: Collection<Document & { _id: string }>
+  private readonly cacheCollection: Collection<Document>
+  private initializing: Promise<void> | undefined
+  private closing: Promise<void> | undefined
+
+  /** Validates `options` (`CM_ERR_INVALID_ARGUMENT` naming the option); connects nothing. */
+  constructor(options: MongoStoreOptions) {
+    const o = resolveOptions(options)
+    this.options = o
+    const { source } = o
+    if (source.kind === 'db') {
+      this.db = source.db
+      this.client = undefined
+      this.ownsClient = false
+    } else if (source.kind === 'client') {
+      this.client = source.client
+      this.db = source.client.db(source.dbName)
+      this.ownsClient = false
+    } else {
+      this.client = openClient(source.url, source.clientOptions)
+      this.db = this.client.db(source.dbName)
+      this.ownsClient = true
+    }
+    const collectionOptions = {
+      ...(o.writeConcern === undefined ? {} : { writeConcern: o.writeConcern }),
+      ...(o.readPreference === undefined ? {} : { readPreference: o.readPreference }),
+    }
+    this.computationsCollection = this.db.collection(o.computationsCollection, collectionOptions)
+    this.cacheCollection = this.db.collection(o.cacheCollection, collectionOptions)
+    const bucketOptions = {
+      bucketName: o.bucketName,
+      ...(o.writeConcern === undefined ? {} : { writeConcern: o.writeConcern }),
+    }
+    const files = new ValueFiles(
+      new GridFSBucket(this.db, { ...bucketOptions, readPreference: 'primary' as never }),
+      new GridFSBucket(this.db, {
+        ...bucketOptions,
+        ...(o.readPreference === undefined ? {} : { readPreference: o.readPreference as never }),
+      }),
+    )
+    this.capabilities = Object.freeze({
+      multiProcess: true,
+      multiMachine: true,
+      maxValueBytes: o.maxValueBytes,
+    })
+    const context: StoreContext = {
+      clock: o.clock,
+      computations: this.computationsCollection,
+      cacheEntries: this.cacheCollection,
+      files,
+      gridFsThresholdBytes: o.gridFsThresholdBytes,
+      maxValueBytes: o.maxValueBytes,
+      assertOpen: () => {
+        if (this.closing !== undefined) throw closedError()
+      },
+      run: (operation, fn) => this.run(operation, fn),
+    }
+    this.computations = new MongoComputationStore(context)
+    this.cache = new MongoCacheStore(context)
+  }
+
+  /** The store's clock (epoch ms). */
+  get clock(): Clock {
+    return this.options.clock
+  }
+
+  /** Names of the collections and the GridFS bucket in use (after `collectionPrefix`). */
+  get names(): { computations: string; cacheEntries: string; bucket: string } {
+    return {
+      computations: this.options.computationsCollection,
+      cacheEntries: this.options.cacheCollection,
+      bucket: this.options.bucketName,
+    }
+  }
+
+  /**
+   * Connects (when the store opened the client) and creates the indexes (unless `ensureIndexes:
+   * false`). Runs once; later calls return the same promise. A failed attempt is retried by the
+   * next call. Every operation awaits it, so calling it is optional.
+   */
+  init(): Promise<void> {
+    if (this.closing !== undefined) return Promise.reject(closedError())
+    this.initializing ??= this.initialize().catch((err: unknown) => {
+      this.initializing = undefined
+      throw mapMongoError(err, 'init')
+    })
+    return this.initializing
+  }
+
+  /** `{ ping: 1 }` against the database, with its latency. Never throws. */
+  async ping(): Promise<PingResult> {
+    const started = performance.now()
+    const elapsed = () => Math.round((performance.now() - started) * 1000) / 1000
+    if (this.closing !== undefined) return { ok: false, latencyMs: 0, error: 'mongo-store is closed' }
+    let timer: NodeJS.Timeout | undefined
+    try {
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`no answer within ${this.options.pingTimeoutMs} ms`)),
+          this.options.pingTimeoutMs,
+        )
+      })
+      await Promise.race([this.db.command({ ping: 1 }), timeout])
+      return { ok: true, latencyMs: elapsed() }
+    } catch (err) {
+      return { ok: false, latencyMs: elapsed(), error: err instanceof Error ? err.message : String(err) }
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  /**
+   * Stops the store: later operations fail with `CM_ERR_STORE_UNAVAILABLE`. Closes the client only
+   * if the store opened it from `url`; a host's `db` or `client` is left open. Idempotent.
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      if (this.ownsClient && this.client !== undefined) {
+        try {
+          await this.client.close()
+        } catch (err) {
+          throw mapMongoError(err, 'close')
+        }
+      }
+    })()
+    return this.closing
+  }
+
+  private async initialize(): Promise<void> {
+    if (this.ownsClient) await this.client!.connect()
+    if (!this.options.ensureIndexes) return
+    await createIndexes(this.computationsCollection, computationIndexes)
+    await createIndexes(this.cacheCollection, cacheIndexes({ ttlIndex: this.options.ttlIndex }))
+  }
+
+  private async run<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    if (this.closing !== undefined) throw closedError()
+    await this.init()
+    try {
+      return await fn()
+    } catch (err) {
+      throw mapMongoError(err, operation)
+    }
+  }
+}
+
+function openClient(url: string, clientOptions: MongoClientOptions | undefined): MongoClient {
+  try {
+    return new MongoClient(url, clientOptions)
+  } catch (err) {
+    throw cmError(
+      'CM_ERR_INVALID_ARGUMENT',
+      `mongo-store: \`url\` is not a valid connection string: ${(err as Error).message}`,
+      {
+        cause: err,
+        details: { option: 'url' },
+      },
+    )
+  }
+}
+
+async function createIndexes(
+  collection: Pick<Collection, 'createIndexes' | 'collectionName'>,
+  specs: readonly IndexSpec[],
+): Promise<void> {
+  try {
+    await collection.createIndexes(specs.map((spec) => ({ ...spec })))
+  } catch (err) {
+    const mapped = mapMongoError(err, `creating the indexes of ${collection.collectionName}`)
+    // 85/86: an index of the same name or keys exists with other options (an older layout, or
+    // another tool's): say so rather than "unavailable".
+    const code = (err as { code?: unknown }).code
+    if (code === 85 || code === 86) {
+      throw cmError(
+        'CM_ERR_SCHEMA_VERSION',
+        `an index on ${collection.collectionName} conflicts with comp-manager's (${(err as Error).message}); drop it or pass ensureIndexes: false`,
+        { cause: err },
+      )
+    }
+    throw mapped
+  }
+}
+
+/**
+ * Creates a `MongoStore` and runs `init()` (connects when it opened the client, creates the
+ * indexes), so configuration and connection problems surface here. On failure, what the store
+ * opened is closed again.
+ */
+export async function createMongoStore(options: MongoStoreOptions): Promise<MongoStore> {
+  const store = new MongoStore(options)
+  try {
+    await store.init()
+  } catch (err) {
+    await store.close().catch(() => undefined)
+    throw err
+  }
+  return store
+}

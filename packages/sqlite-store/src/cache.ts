@@ -1,0 +1,304 @@
+import {
+  assertKey,
+  assertNamespace,
+  assertValueSize,
+  buildCacheEntryMeta,
+  type CacheEntry,
+  type CacheEntryMeta,
+  type CacheGetOptions,
+  type CacheQuery,
+  type CacheStats,
+  type CacheStore,
+  cmError,
+  type InvalidateCriteria,
+  type NewCacheEntry,
+  normalizeCacheQuery,
+  type Page,
+  pageOf,
+  validateCacheGetOptions,
+  validateInvalidateCriteria,
+  validateNewCacheEntry,
+} from '@comp-manager/core'
+import type { Statement } from 'better-sqlite3'
+import type { Connection } from './connection.js'
+import { HitCounter } from './hits.js'
+import { fromJsonColumn, jsonColumn } from './schema.js'
+import { allOf, type Clause, inNamespaces, scopeAndFunction } from './sql.js'
+import type { SqliteStore } from './store.js'
+
+/** A row of `cache_entries` without its value. */
+interface MetaRow {
+  namespace: string
+  key: string
+  function: string
+  function_full: string
+  version: string | null
+  algorithm: string
+  size: number
+  tags: string
+  created_at: number
+  expires_at: number | null
+  hits: number
+  last_hit_at: number | null
+  schema_version: number
+  args: string | null
+}
+
+/**
+ * The columns `get` reads, as an array (better-sqlite3's `raw` mode): `get` is the hot path, and
+ * letting the driver build a 13-key object per row costs about as much as the indexed SELECT
+ * itself (≈ 2.7 µs vs ≈ 2.9 µs of CPU, measured). Namespace and key are known; expiry is checked in
+ * JS, which spares a bound parameter per call.
+ */
+const GET_COLUMNS =
+  'function, function_full, version, algorithm, size, tags, created_at, expires_at, hits, last_hit_at, ' +
+  'schema_version, args, value'
+type GetRow = [
+  fn: string,
+  functionFull: string,
+  version: string | null,
+  algorithm: string,
+  size: number,
+  tags: string,
+  createdAt: number,
+  expiresAt: number | null,
+  hits: number,
+  lastHitAt: number | null,
+  schemaVersion: number,
+  args: string | null,
+  value: Buffer,
+]
+
+const META_COLUMNS =
+  'namespace, key, function, function_full, version, algorithm, size, tags, created_at, expires_at, hits, ' +
+  'last_hit_at, schema_version, args'
+
+/**
+ * An entry is live until `expires_at` (`expires_at <= now` is expired). Expired entries are absent
+ * for every method but `purgeExpired`: not returned, listed, counted, deleted nor invalidated.
+ */
+const LIVE = '(expires_at IS NULL OR expires_at > ?)'
+
+function toMeta(r: MetaRow): CacheEntryMeta {
+  return {
+    key: r.key,
+    namespace: r.namespace,
+    function: r.function,
+    functionFull: r.function_full,
+    version: r.version,
+    algorithm: r.algorithm,
+    args: fromJsonColumn(r.args),
+    size: r.size,
+    tags: JSON.parse(r.tags) as string[],
+    createdAt: r.created_at,
+    expiresAt: r.expires_at,
+    hits: r.hits,
+    lastHitAt: r.last_hit_at,
+    schemaVersion: r.schema_version,
+  }
+}
+
+/** `String.prototype.isWellFormed` (Node 20+, ES2024: not in our `lib`). */
+interface WellFormed {
+  isWellFormed(): boolean
+}
+
+const sortColumns = { createdAt: 'created_at', hits: 'hits', size: 'size' } as const
+
+/** The WHERE clause over `cache_entries AS c` for a namespace scope and optional criteria. */
+function filterOf(
+  namespaces: readonly string[],
+  criteria: { function?: string | undefined; tag?: string | undefined; version?: string | null | undefined },
+): Clause {
+  const clauses: Clause[] = [scopeAndFunction('c.', namespaces, criteria.function)]
+  if (criteria.version === null) clauses.push({ sql: 'c.version IS NULL', params: [] })
+  else if (criteria.version !== undefined) clauses.push({ sql: 'c.version = ?', params: [criteria.version] })
+  if (criteria.tag !== undefined) {
+    // Driven from cache_tags' (namespace, tag, key) primary key, then the (namespace, key) index.
+    const ns = inNamespaces('t.namespace', namespaces)
+    clauses.push({
+      sql: `(c.namespace, c.key) IN (SELECT t.namespace, t.key FROM cache_tags AS t WHERE ${ns.sql} AND t.tag = ?)`,
+      params: [...ns.params, criteria.tag],
+    })
+  }
+  return allOf(clauses)
+}
+
+/**
+ * `CacheStore` on `cache_entries` (+ `cache_tags`). A `get` is one prepared SELECT; its hit is
+ * counted in memory and written in batches (see `HitCounter`). Reached as `store.cache` of a
+ * {@link SqliteStore}; not constructed directly.
+ */
+export class SqliteCacheStore implements CacheStore {
+  readonly #conn: Connection
+  readonly #maxValueBytes: number
+  readonly #hits: HitCounter
+  readonly #get: Statement<[string, string], GetRow>
+  readonly #upsert: Statement<[Record<string, unknown>]>
+  readonly #dropTags: Statement<[string, string]>
+  readonly #addTag: Statement<[string, string, string]>
+  readonly #delete: Statement<[string, string, number]>
+  readonly #stats: Statement<[string, number], CacheStats>
+  readonly #purge: Statement<[number]>
+
+  constructor(conn: Connection, options: { maxValueBytes: number; hitFlushMs: number }) {
+    this.#conn = conn
+    this.#maxValueBytes = options.maxValueBytes
+    this.#hits = new HitCounter(conn, options.hitFlushMs)
+    const db = conn.db
+    this.#get = db
+      .prepare<[string, string], GetRow>(
+        `SELECT ${GET_COLUMNS} FROM cache_entries WHERE namespace = ? AND key = ?`,
+      )
+      .raw(true)
+    this.#upsert = db.prepare(
+      `INSERT INTO cache_entries (${META_COLUMNS}, value)
+       VALUES (@namespace, @key, @function, @function_full, @version, @algorithm, @size, @tags, @created_at,
+               @expires_at, 0, NULL, @schema_version, @args, @value)
+       ON CONFLICT (namespace, key) DO UPDATE SET
+         function = excluded.function, function_full = excluded.function_full, version = excluded.version,
+         algorithm = excluded.algorithm, size = excluded.size, tags = excluded.tags,
+         created_at = excluded.created_at, expires_at = excluded.expires_at, hits = 0, last_hit_at = NULL,
+         schema_version = excluded.schema_version, args = excluded.args, value = excluded.value`,
+    )
+    this.#dropTags = db.prepare('DELETE FROM cache_tags WHERE namespace = ? AND key = ?')
+    this.#addTag = db.prepare('INSERT OR IGNORE INTO cache_tags (namespace, tag, key) VALUES (?, ?, ?)')
+    this.#delete = db.prepare(`DELETE FROM cache_entries WHERE namespace = ? AND key = ? AND ${LIVE}`)
+    this.#stats = db.prepare(
+      `SELECT count(*) AS entries, coalesce(sum(size), 0) AS bytes FROM cache_entries WHERE namespace = ? AND ${LIVE}`,
+    )
+    this.#purge = db.prepare('DELETE FROM cache_entries WHERE expires_at IS NOT NULL AND expires_at <= ?')
+  }
+
+  async get(namespace: string, key: string, options?: CacheGetOptions): Promise<CacheEntry | null> {
+    assertNamespace(namespace)
+    assertKey(key, 'key')
+    validateCacheGetOptions(options)
+    const now = this.#conn.clock()
+    const row = await this.#conn.run('cache.get', () => this.#get.get(namespace, key))
+    if (row === undefined || (row[7] !== null && row[7] <= now)) return null // absent or expired
+    const entry: CacheEntry = {
+      key,
+      namespace,
+      function: row[0],
+      functionFull: row[1],
+      version: row[2],
+      algorithm: row[3],
+      args: fromJsonColumn(row[11]),
+      size: row[4],
+      tags: JSON.parse(row[5]) as string[],
+      createdAt: row[6],
+      expiresAt: row[7],
+      hits: row[8],
+      lastHitAt: row[9],
+      schemaVersion: row[10],
+      value: row[12].toString('utf8'),
+    }
+    if (options?.touch !== false) {
+      // The entry returned counts this hit and the ones not written yet, as if hits were immediate.
+      const pending = this.#hits.record(namespace, key, entry.createdAt, now)
+      entry.hits += pending.count
+      entry.lastHitAt = Math.max(entry.lastHitAt ?? pending.lastHitAt, pending.lastHitAt)
+    }
+    return entry
+  }
+
+  async set(input: NewCacheEntry): Promise<CacheEntryMeta> {
+    validateNewCacheEntry(input)
+    const now = this.#conn.clock()
+    const meta = buildCacheEntryMeta(input, now)
+    assertValueSize(meta.size, this.#maxValueBytes)
+    if (!(input.value as unknown as WellFormed).isWellFormed()) {
+      throw cmError(
+        'CM_ERR_INVALID_ARGUMENT',
+        'cache value contains a lone UTF-16 surrogate, which UTF-8 cannot store (codec output never does)',
+        { details: { field: 'value' } },
+      )
+    }
+    const row = {
+      namespace: meta.namespace,
+      key: meta.key,
+      function: meta.function,
+      function_full: meta.functionFull,
+      version: meta.version,
+      algorithm: meta.algorithm,
+      size: meta.size,
+      tags: JSON.stringify(meta.tags),
+      created_at: meta.createdAt,
+      expires_at: meta.expiresAt,
+      schema_version: meta.schemaVersion,
+      args: jsonColumn(meta.args, 'args'),
+      value: Buffer.from(input.value, 'utf8'),
+    }
+    await this.#conn.write('cache.set', () => {
+      this.#upsert.run(row)
+      this.#dropTags.run(meta.namespace, meta.key)
+      for (const tag of meta.tags) this.#addTag.run(meta.namespace, tag, meta.key)
+    })
+    this.#hits.forget(meta.namespace, meta.key)
+    return meta
+  }
+
+  async delete(namespace: string, key: string): Promise<boolean> {
+    assertNamespace(namespace)
+    assertKey(key, 'key')
+    const now = this.#conn.clock()
+    const deleted = await this.#conn.run(
+      'cache.delete',
+      () => this.#delete.run(namespace, key, now).changes > 0,
+    )
+    this.#hits.forget(namespace, key)
+    return deleted
+  }
+
+  async invalidate(namespace: string, criteria: InvalidateCriteria): Promise<number> {
+    assertNamespace(namespace)
+    validateInvalidateCriteria(criteria)
+    const filter = filterOf([namespace], criteria.all === true ? {} : criteria)
+    const deleteSql = `DELETE FROM cache_entries AS c WHERE ${filter.sql} AND ${LIVE}`
+    const now = this.#conn.clock()
+    return this.#conn.write(
+      'cache.invalidate',
+      () => this.#conn.statement(deleteSql).run(...filter.params, now).changes,
+    )
+  }
+
+  async list(query: CacheQuery): Promise<Page<CacheEntryMeta>> {
+    const q = normalizeCacheQuery(query)
+    const filter = filterOf(q.namespaces, q)
+    const direction = q.sort.descending ? 'DESC' : 'ASC'
+    const where = `${filter.sql} AND ${LIVE}`
+    const pageSql =
+      `SELECT ${META_COLUMNS} FROM cache_entries AS c WHERE ${where} ` +
+      `ORDER BY ${sortColumns[q.sort.field]} ${direction}, key ${direction}, namespace ${direction} LIMIT ? OFFSET ?`
+    const countSql = `SELECT count(*) AS total FROM cache_entries AS c WHERE ${where}`
+    const now = this.#conn.clock()
+    return this.#conn.read('cache.list', () => {
+      const rows = this.#conn.statement(pageSql).all(...filter.params, now, q.perPage, q.offset) as MetaRow[]
+      const { total } = this.#conn.statement(countSql).get(...filter.params, now) as { total: number }
+      return pageOf(rows.map(toMeta), total, q.page, q.perPage)
+    })
+  }
+
+  async stats(namespace: string): Promise<CacheStats> {
+    assertNamespace(namespace)
+    const now = this.#conn.clock()
+    return this.#conn.run('cache.stats', () => this.#stats.get(namespace, now)!)
+  }
+
+  async purgeExpired(): Promise<number> {
+    const now = this.#conn.clock()
+    return this.#conn.run('cache.purgeExpired', () => this.#purge.run(now).changes)
+  }
+
+  /** Writes the hit counts collected since the last flush. */
+  async flush(): Promise<void> {
+    this.#conn.assertOpen('cache.flush')
+    await this.#hits.flush()
+  }
+
+  /** Flushes what can be flushed and stops the flush timer (called by the store's `close`). */
+  async close(): Promise<void> {
+    await this.#hits.close()
+  }
+}

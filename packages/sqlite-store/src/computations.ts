@@ -1,0 +1,350 @@
+import {
+  applyHeartbeat,
+  applyPatch,
+  assertComputationStatus,
+  assertKey,
+  assertNamespace,
+  buildClaimedComputation,
+  buildComputation,
+  type ClaimInput,
+  type ClaimResult,
+  type Computation,
+  type ComputationPatch,
+  type ComputationQuery,
+  type ComputationStatus,
+  type ComputationStore,
+  cmError,
+  decideClaim,
+  type HeartbeatInput,
+  isLeaseExpired,
+  markLost,
+  type NewComputation,
+  newId,
+  normalizeComputationQuery,
+  normalizeFindExpiredOptions,
+  notFound,
+  type Page,
+  pageOf,
+  takeQueued,
+  validateClaimInput,
+  validateHeartbeat,
+  validateNewComputation,
+  validatePatch,
+} from '@comp-manager/core'
+import type { Statement } from 'better-sqlite3'
+import type { Connection } from './connection.js'
+import { fromJsonColumn, jsonColumn } from './schema.js'
+import { allOf, type Clause, scopeAndFunction } from './sql.js'
+import type { SqliteStore } from './store.js'
+
+/** A row of `computations`, as better-sqlite3 returns it. */
+interface ComputationRow {
+  id: string
+  namespace: string
+  name: string
+  function: string
+  function_full: string
+  hash: string
+  hash_algorithm: string
+  attempt: number
+  status: ComputationStatus
+  pid: number | null
+  host: string | null
+  owner: string | null
+  message: string | null
+  error: string | null
+  progress: string | null
+  result: string | null
+  created_at: number
+  updated_at: number
+  started_at: number | null
+  finished_at: number | null
+  paused_at: number | null
+  heartbeat_at: number | null
+  lease_until: number | null
+  schema_version: number
+  args: string | null
+  checkpoint: string | null
+}
+
+const COLUMNS: readonly (keyof ComputationRow)[] = [
+  'id',
+  'namespace',
+  'name',
+  'function',
+  'function_full',
+  'hash',
+  'hash_algorithm',
+  'attempt',
+  'status',
+  'pid',
+  'host',
+  'owner',
+  'message',
+  'error',
+  'progress',
+  'result',
+  'created_at',
+  'updated_at',
+  'started_at',
+  'finished_at',
+  'paused_at',
+  'heartbeat_at',
+  'lease_until',
+  'schema_version',
+  'args',
+  'checkpoint',
+]
+
+function toRow(c: Computation): ComputationRow {
+  return {
+    id: c.id,
+    namespace: c.namespace,
+    name: c.name,
+    function: c.function,
+    function_full: c.functionFull,
+    hash: c.hash,
+    hash_algorithm: c.hashAlgorithm,
+    attempt: c.attempt,
+    status: c.status,
+    pid: c.pid,
+    host: c.host,
+    owner: c.owner,
+    message: c.message,
+    error: jsonColumn(c.error, 'error'),
+    progress: jsonColumn(c.progress, 'progress'),
+    result: jsonColumn(c.result, 'result'),
+    created_at: c.createdAt,
+    updated_at: c.updatedAt,
+    started_at: c.startedAt,
+    finished_at: c.finishedAt,
+    paused_at: c.pausedAt,
+    heartbeat_at: c.heartbeatAt,
+    lease_until: c.leaseUntil,
+    schema_version: c.schemaVersion,
+    args: jsonColumn(c.args, 'args'),
+    checkpoint: jsonColumn(c.checkpoint, 'checkpoint'),
+  }
+}
+
+function toRecord(r: ComputationRow): Computation {
+  return {
+    id: r.id,
+    namespace: r.namespace,
+    name: r.name,
+    function: r.function,
+    functionFull: r.function_full,
+    args: fromJsonColumn(r.args),
+    hash: r.hash,
+    hashAlgorithm: r.hash_algorithm,
+    attempt: r.attempt,
+    status: r.status,
+    pid: r.pid,
+    host: r.host,
+    owner: r.owner,
+    message: r.message,
+    error: fromJsonColumn(r.error) as Computation['error'],
+    progress: fromJsonColumn(r.progress) as Computation['progress'],
+    result: fromJsonColumn(r.result) as Computation['result'],
+    checkpoint: fromJsonColumn(r.checkpoint),
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    pausedAt: r.paused_at,
+    heartbeatAt: r.heartbeat_at,
+    leaseUntil: r.lease_until,
+    schemaVersion: r.schema_version,
+  }
+}
+
+/**
+ * `ComputationStore` on the `computations` table; every read-decide-write is one `BEGIN IMMEDIATE`
+ * transaction around the shared record logic of `@comp-manager/core`. Reached as
+ * `store.computations` of a {@link SqliteStore}; not constructed directly.
+ */
+export class SqliteComputationStore implements ComputationStore {
+  readonly #conn: Connection
+  readonly #byId: Statement<[string, string], ComputationRow>
+  readonly #latest: Statement<[string, string], ComputationRow>
+  readonly #insert: Statement<[ComputationRow]>
+  readonly #replace: Statement<[ComputationRow]>
+  readonly #delete: Statement<[string, string]>
+  readonly #expired: Statement<[number, number], ComputationRow>
+
+  constructor(conn: Connection) {
+    this.#conn = conn
+    const db = conn.db
+    this.#byId = db.prepare('SELECT * FROM computations WHERE namespace = ? AND id = ?')
+    this.#latest = db.prepare(
+      'SELECT * FROM computations WHERE namespace = ? AND hash = ? ORDER BY attempt DESC LIMIT 1',
+    )
+    this.#insert = db.prepare(
+      `INSERT INTO computations (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})`,
+    )
+    this.#replace = db.prepare(
+      `UPDATE computations SET ${COLUMNS.filter((c) => c !== 'id')
+        .map((c) => `${c} = @${c}`)
+        .join(', ')} WHERE id = @id`,
+    )
+    this.#delete = db.prepare('DELETE FROM computations WHERE namespace = ? AND id = ?')
+    this.#expired = db.prepare(
+      `SELECT * FROM computations
+       WHERE status IN ('started', 'paused') AND lease_until IS NOT NULL AND lease_until <= ?
+       ORDER BY lease_until, id LIMIT ?`,
+    )
+  }
+
+  #find(namespace: string, id: string): Computation | null {
+    const row = this.#byId.get(namespace, id)
+    return row === undefined ? null : toRecord(row)
+  }
+
+  #save(record: Computation): void {
+    this.#replace.run(toRow(record))
+  }
+
+  async create(input: NewComputation): Promise<Computation> {
+    validateNewComputation(input)
+    const now = this.#conn.clock()
+    const record = buildComputation(input, { id: newId(now), now })
+    const row = toRow(record)
+    // Checked, not only left to the unique index: after a delete of attempt 1, a hash can have a
+    // later attempt and no attempt 1, and `create` must still refuse it.
+    await this.#conn.write('computations.create', () => {
+      if (this.#latest.get(input.namespace, input.hash) !== undefined) {
+        throw cmError(
+          'CM_ERR_DUPLICATE',
+          `a computation with hash ${input.hash} already exists in ${input.namespace}`,
+          {
+            details: { namespace: input.namespace, hash: input.hash },
+          },
+        )
+      }
+      this.#insert.run(row)
+    })
+    return record
+  }
+
+  async get(namespace: string, id: string): Promise<Computation | null> {
+    assertNamespace(namespace)
+    assertKey(id, 'id')
+    return this.#conn.run('computations.get', () => this.#find(namespace, id))
+  }
+
+  async getByHash(namespace: string, hash: string): Promise<Computation | null> {
+    assertNamespace(namespace)
+    assertKey(hash, 'hash')
+    return this.#conn.run('computations.getByHash', () => {
+      const row = this.#latest.get(namespace, hash)
+      return row === undefined ? null : toRecord(row)
+    })
+  }
+
+  async claim(input: ClaimInput): Promise<ClaimResult> {
+    validateClaimInput(input)
+    return this.#conn.write('computations.claim', (): ClaimResult => {
+      const now = this.#conn.clock()
+      const latestRow = this.#latest.get(input.namespace, input.hash)
+      const decision = decideClaim(latestRow === undefined ? null : toRecord(latestRow), input, now)
+      switch (decision.action) {
+        case 'lose':
+          return { won: false, record: decision.record }
+        case 'take-queued': {
+          const record = takeQueued(decision.record, input, now)
+          this.#save(record)
+          return { won: true, record, previous: null }
+        }
+        case 'insert': {
+          let previous = decision.previous
+          if (previous !== null && decision.expire) {
+            previous = markLost(previous, now)
+            this.#save(previous)
+          }
+          const record = buildClaimedComputation(input, { id: newId(now), now, attempt: decision.attempt })
+          this.#insert.run(toRow(record))
+          return { won: true, record, previous }
+        }
+      }
+    })
+  }
+
+  async update(
+    namespace: string,
+    id: string,
+    expectedStatus: ComputationStatus,
+    patch: ComputationPatch,
+  ): Promise<Computation> {
+    assertNamespace(namespace)
+    assertKey(id, 'id')
+    assertComputationStatus(expectedStatus, 'expectedStatus')
+    validatePatch(patch)
+    return this.#conn.write('computations.update', () => {
+      const current = this.#find(namespace, id) ?? notFound('computation', id)
+      const next = applyPatch(current, expectedStatus, patch, this.#conn.clock())
+      this.#save(next)
+      return next
+    })
+  }
+
+  async heartbeat(namespace: string, id: string, input: HeartbeatInput): Promise<Computation> {
+    assertNamespace(namespace)
+    assertKey(id, 'id')
+    validateHeartbeat(input)
+    return this.#conn.write('computations.heartbeat', () => {
+      const current = this.#find(namespace, id) ?? notFound('computation', id)
+      const next = applyHeartbeat(current, input, this.#conn.clock())
+      this.#save(next)
+      return next
+    })
+  }
+
+  async expire(namespace: string, id: string): Promise<Computation | null> {
+    assertNamespace(namespace)
+    assertKey(id, 'id')
+    return this.#conn.write('computations.expire', () => {
+      const now = this.#conn.clock()
+      const current = this.#find(namespace, id) ?? notFound('computation', id)
+      if (!isLeaseExpired(current, now)) return null
+      const lost = markLost(current, now)
+      this.#save(lost)
+      return lost
+    })
+  }
+
+  async findExpired(options?: { limit?: number }): Promise<Computation[]> {
+    const { limit } = normalizeFindExpiredOptions(options)
+    const now = this.#conn.clock()
+    return this.#conn.run('computations.findExpired', () => this.#expired.all(now, limit).map(toRecord))
+  }
+
+  async list(query: ComputationQuery): Promise<Page<Computation>> {
+    const q = normalizeComputationQuery(query)
+    const clauses: Clause[] = [scopeAndFunction('', q.namespaces, q.function)]
+    if (q.statuses !== undefined) {
+      clauses.push({
+        sql: 'status IN (SELECT value FROM json_each(?))',
+        params: [JSON.stringify(q.statuses)],
+      })
+    }
+    if (q.hash !== undefined) clauses.push({ sql: 'hash = ?', params: [q.hash] })
+    if (q.since !== undefined) clauses.push({ sql: 'created_at >= ?', params: [q.since] })
+    if (q.until !== undefined) clauses.push({ sql: 'created_at < ?', params: [q.until] })
+    const { sql: filter, params } = allOf(clauses)
+    const column = q.sort.field === 'createdAt' ? 'created_at' : 'updated_at'
+    const direction = q.sort.descending ? 'DESC' : 'ASC'
+    const pageSql = `SELECT * FROM computations WHERE ${filter} ORDER BY ${column} ${direction}, id ${direction} LIMIT ? OFFSET ?`
+    const countSql = `SELECT count(*) AS total FROM computations WHERE ${filter}`
+    return this.#conn.read('computations.list', () => {
+      const rows = this.#conn.statement(pageSql).all(...params, q.perPage, q.offset) as ComputationRow[]
+      const { total } = this.#conn.statement(countSql).get(...params) as { total: number }
+      return pageOf(rows.map(toRecord), total, q.page, q.perPage)
+    })
+  }
+
+  async delete(namespace: string, id: string): Promise<boolean> {
+    assertNamespace(namespace)
+    assertKey(id, 'id')
+    return this.#conn.run('computations.delete', () => this.#delete.run(namespace, id).changes > 0)
+  }
+}

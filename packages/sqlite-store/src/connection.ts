@@ -1,0 +1,139 @@
+import { mkdirSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { type Clock, cmError } from '@comp-manager/core'
+import Sqlite, { type Database, type Statement } from 'better-sqlite3'
+import { isBusy, toStoreError, withBusyRetry } from './errors.js'
+import { migrate } from './migrations.js'
+import type { ResolvedOptions } from './options.js'
+
+/**
+ * The connection's own `busy_timeout` once the store is open: long enough to absorb the usual
+ * millisecond-long write locks without a retry, short enough that the synchronous wait never
+ * stalls the event loop noticeably. Longer waits are retried asynchronously (`withBusyRetry`).
+ */
+export const SHORT_BUSY_TIMEOUT_MS = 30
+
+const MAX_CACHED_STATEMENTS = 64
+
+/**
+ * One better-sqlite3 connection and the way every store operation uses it: a closed check, busy
+ * retries, error mapping, and `BEGIN IMMEDIATE` transactions for read-decide-write steps.
+ */
+export class Connection {
+  readonly db: Database
+  readonly clock: Clock
+  readonly busyTimeoutMs: number
+  /** True when the store opened the connection (and so closes it). */
+  readonly owned: boolean
+  #closed = false
+  readonly #dynamic = new Map<string, Statement>()
+  /** One trampoline per mode, built once: `tx.immediate(step)` runs `step` in BEGIN IMMEDIATE. */
+  readonly #tx: ReturnType<Database['transaction']>
+
+  private constructor(db: Database, owned: boolean, options: ResolvedOptions) {
+    this.db = db
+    this.owned = owned
+    this.clock = options.clock
+    this.busyTimeoutMs = options.busyTimeoutMs
+    this.#tx = db.transaction((step: () => unknown) => step())
+  }
+
+  /**
+   * Opens (or adopts) the database, sets WAL + `synchronous = NORMAL`, and migrates the schema.
+   * Opening happens once, before the store serves anything, so it waits for other processes'
+   * locks synchronously (SQLite's busy handler, up to `busyTimeoutMs`).
+   */
+  static open(options: ResolvedOptions): Connection {
+    let db: Database | undefined = options.database
+    const owned = db === undefined
+    try {
+      if (db === undefined) {
+        if (options.path !== ':memory:') {
+          try {
+            mkdirSync(dirname(resolve(options.path)), { recursive: true })
+          } catch (err) {
+            throw cmError(
+              'CM_ERR_STORE_UNAVAILABLE',
+              `sqlite-store: cannot create the directory of \`path\` ${options.path}: ${(err as Error).message}`,
+              { cause: err, details: { option: 'path', path: options.path } },
+            )
+          }
+        }
+        db = new Sqlite(options.path, { timeout: options.busyTimeoutMs })
+      } else {
+        db.pragma(`busy_timeout = ${options.busyTimeoutMs}`)
+      }
+      // WAL: readers never block the writer and a commit is one append to the -wal file.
+      db.pragma('journal_mode = WAL')
+      // In WAL mode NORMAL is safe against process crashes (a killed process loses nothing it
+      // committed); only an OS crash or power loss may roll back the last transactions.
+      db.pragma('synchronous = NORMAL')
+      migrate(db, undefined, options.clock())
+      db.pragma(`busy_timeout = ${Math.min(SHORT_BUSY_TIMEOUT_MS, options.busyTimeoutMs)}`)
+      return new Connection(db, owned, options)
+    } catch (err) {
+      if (owned && db?.open) db.close()
+      throw toStoreError(err, 'open')
+    }
+  }
+
+  get closed(): boolean {
+    return this.#closed || !this.db.open
+  }
+
+  /** A prepared statement for SQL built at run time (listings), kept in a small cache. */
+  statement(sql: string): Statement {
+    let stmt = this.#dynamic.get(sql)
+    if (stmt === undefined) {
+      stmt = this.db.prepare(sql)
+      if (this.#dynamic.size >= MAX_CACHED_STATEMENTS)
+        this.#dynamic.delete(this.#dynamic.keys().next().value!)
+      this.#dynamic.set(sql, stmt)
+    }
+    return stmt
+  }
+
+  /** Throws `CM_ERR_STORE_UNAVAILABLE` once the store is closed (or the host closed the database). */
+  assertOpen(operation: string): void {
+    if (this.closed) {
+      throw cmError('CM_ERR_STORE_UNAVAILABLE', `sqlite-store ${operation}: the store is closed`, {
+        details: { operation },
+      })
+    }
+  }
+
+  /** Runs one statement (or a few reads that need no snapshot), retrying while locked. */
+  run<T>(operation: string, step: () => T): Promise<T> {
+    // The common case (not locked) settles without entering the retry loop: point reads are hot.
+    try {
+      this.assertOpen(operation)
+      return Promise.resolve(step())
+    } catch (err) {
+      if (!isBusy(err)) return Promise.reject(toStoreError(err, operation))
+      return withBusyRetry(step, operation, this.busyTimeoutMs)
+    }
+  }
+
+  /** Runs reads that must see one snapshot (a page and its total) in a deferred transaction. */
+  async read<T>(operation: string, step: () => T): Promise<T> {
+    this.assertOpen(operation)
+    return withBusyRetry(() => this.#tx.deferred(step) as T, operation, this.busyTimeoutMs)
+  }
+
+  /**
+   * Runs a read-decide-write step in `BEGIN IMMEDIATE`: the write lock is taken before the first
+   * read, so no other process can change what the step decides on. Rolled back if it throws.
+   */
+  async write<T>(operation: string, step: () => T): Promise<T> {
+    this.assertOpen(operation)
+    return withBusyRetry(() => this.#tx.immediate(step) as T, operation, this.busyTimeoutMs)
+  }
+
+  /** Marks the connection closed, and closes it if the store opened it. Idempotent. */
+  close(): void {
+    if (this.#closed) return
+    this.#closed = true
+    this.#dynamic.clear()
+    if (this.owned && this.db.open) this.db.close()
+  }
+}

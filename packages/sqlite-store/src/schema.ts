@@ -1,0 +1,131 @@
+import { cmError } from '@comp-manager/core'
+
+/**
+ * The tables of schema version 1 (see `migrations.ts`), and how values map onto columns.
+ *
+ * Conventions:
+ * - timestamps are INTEGER epoch milliseconds (`NULL` = not set). The tables are not `STRICT`, so a
+ *   fractional millisecond a caller's clock produced survives the round trip instead of failing.
+ * - structured fields (args, error, progress, result, checkpoint, tags) are JSON text; `NULL` is
+ *   the domain's `null`.
+ * - the cache value is a BLOB holding the UTF-8 bytes of the codec text, and it is the **last**
+ *   column: SQLite reads a row's columns in order and only follows overflow pages when asked for
+ *   a column stored there, so listings, stats and sweeps that skip `value` never read the
+ *   (possibly huge) value pages.
+ */
+export const SCHEMA_V1 = `
+CREATE TABLE computations (
+  id              TEXT    NOT NULL PRIMARY KEY,
+  namespace       TEXT    NOT NULL,
+  name            TEXT    NOT NULL,
+  function        TEXT    NOT NULL,
+  function_full   TEXT    NOT NULL,
+  hash            TEXT    NOT NULL,
+  hash_algorithm  TEXT    NOT NULL,
+  attempt         INTEGER NOT NULL CHECK (attempt >= 1),
+  status          TEXT    NOT NULL
+                  CHECK (status IN ('queued', 'started', 'paused', 'finished', 'failed', 'lost')),
+  pid             INTEGER,
+  host            TEXT,
+  owner           TEXT,
+  message         TEXT,
+  error           TEXT,
+  progress        TEXT,
+  result          TEXT,
+  created_at      INTEGER NOT NULL,
+  updated_at      INTEGER NOT NULL,
+  started_at      INTEGER,
+  finished_at     INTEGER,
+  paused_at       INTEGER,
+  heartbeat_at    INTEGER,
+  lease_until     INTEGER,
+  schema_version  INTEGER NOT NULL,
+  args            TEXT,
+  checkpoint      TEXT
+);
+-- one row per attempt of a hash; also serves "latest attempt of a hash" (ORDER BY attempt DESC)
+CREATE UNIQUE INDEX computations_hash ON computations (namespace, hash, attempt);
+CREATE INDEX computations_status ON computations (namespace, status, created_at);
+CREATE INDEX computations_function_full ON computations (namespace, function_full);
+CREATE INDEX computations_function ON computations (namespace, function);
+CREATE INDEX computations_created ON computations (namespace, created_at, id);
+CREATE INDEX computations_updated ON computations (namespace, updated_at, id);
+-- sweeps for expired leases: status IN ('started','paused') AND lease_until <= now
+CREATE INDEX computations_lease ON computations (status, lease_until);
+
+CREATE TABLE cache_entries (
+  namespace       TEXT    NOT NULL,
+  key             TEXT    NOT NULL,
+  function        TEXT    NOT NULL,
+  function_full   TEXT    NOT NULL,
+  version         TEXT,
+  algorithm       TEXT    NOT NULL,
+  size            INTEGER NOT NULL,
+  tags            TEXT    NOT NULL,
+  created_at      INTEGER NOT NULL,
+  expires_at      INTEGER,
+  hits            INTEGER NOT NULL DEFAULT 0,
+  last_hit_at     INTEGER,
+  schema_version  INTEGER NOT NULL,
+  args            TEXT,
+  value           BLOB    NOT NULL
+);
+CREATE UNIQUE INDEX cache_entries_key ON cache_entries (namespace, key);
+CREATE INDEX cache_entries_expires ON cache_entries (expires_at) WHERE expires_at IS NOT NULL;
+CREATE INDEX cache_entries_function_full ON cache_entries (namespace, function_full);
+CREATE INDEX cache_entries_function ON cache_entries (namespace, function);
+CREATE INDEX cache_entries_version ON cache_entries (namespace, version);
+CREATE INDEX cache_entries_created ON cache_entries (namespace, created_at, key);
+CREATE INDEX cache_entries_hits ON cache_entries (namespace, hits, key);
+CREATE INDEX cache_entries_size ON cache_entries (namespace, size, key);
+
+-- Tags live in their own table rather than being matched with json_each(cache_entries.tags):
+-- json_each cannot use an index, so "invalidate/list by tag" would parse the tags of every entry
+-- of the namespace, while this table answers it with one index range (namespace, tag). The
+-- entry's own \`tags\` column keeps the list in the caller's order for reads, so a get never joins.
+CREATE TABLE cache_tags (
+  namespace TEXT NOT NULL,
+  tag       TEXT NOT NULL,
+  key       TEXT NOT NULL,
+  PRIMARY KEY (namespace, tag, key)
+) WITHOUT ROWID;
+CREATE INDEX cache_tags_key ON cache_tags (namespace, key);
+-- every DELETE of entries (delete, invalidate, purge) drops their tags in the same statement;
+-- \`set\` replaces an entry with an UPSERT (no DELETE) and rewrites its tags itself.
+CREATE TRIGGER cache_entries_drop_tags AFTER DELETE ON cache_entries BEGIN
+  DELETE FROM cache_tags WHERE namespace = old.namespace AND key = old.key;
+END;
+`
+
+/** JSON text of a field for a TEXT column; `null`/`undefined` → SQL NULL. */
+export function jsonColumn(value: unknown, field: string): string | null {
+  if (value === null || value === undefined) return null
+  let text: string | undefined
+  try {
+    text = JSON.stringify(value)
+  } catch (err) {
+    throw cmError(
+      'CM_ERR_INVALID_ARGUMENT',
+      `${field} must be a JSON tree (codec-encoded): ${(err as Error).message}`,
+      {
+        cause: err,
+        details: { field },
+      },
+    )
+  }
+  if (text === undefined) {
+    throw cmError(
+      'CM_ERR_INVALID_ARGUMENT',
+      `${field} must be a JSON tree (codec-encoded), got a function or symbol`,
+      {
+        details: { field },
+      },
+    )
+  }
+  return text
+}
+
+/** The value of a JSON TEXT column; SQL NULL → `null`. */
+export function fromJsonColumn(text: string | null): unknown {
+  return text === null ? null : JSON.parse(text)
+}

@@ -1,0 +1,71 @@
+import { resolve } from 'node:path'
+import type { PingResult, Store, StoreCapabilities } from '@comp-manager/core'
+import { SqliteCacheStore } from './cache.js'
+import { SqliteComputationStore } from './computations.js'
+import { Connection } from './connection.js'
+import { resolveOptions, type SqliteStoreOptions } from './options.js'
+
+/**
+ * The embedded default `Store`: computations and cache entries in one SQLite file (WAL mode),
+ * safe for several processes on one machine. Opening the file creates its directory, sets the
+ * pragmas and migrates the schema; the constructor throws `CM_ERR_INVALID_ARGUMENT` for bad
+ * options, `CM_ERR_SCHEMA_VERSION` for a file written by a newer release, and
+ * `CM_ERR_STORE_UNAVAILABLE` when the file cannot be opened.
+ *
+ * @example
+ * const store = new SqliteStore({ path: './data/comp-manager.db' })
+ * const entry = await store.cache.get('default', key)
+ * await store.close()
+ */
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite'
+  readonly capabilities: StoreCapabilities
+  readonly computations: SqliteComputationStore
+  readonly cache: SqliteCacheStore
+  /** The database file, as an absolute path (`':memory:'` for an in-memory database). */
+  readonly path: string
+  readonly #conn: Connection
+  #closing: Promise<void> | undefined
+
+  constructor(options: SqliteStoreOptions = {}) {
+    const resolved = resolveOptions(options)
+    this.#conn = Connection.open(resolved)
+    this.path = this.#conn.db.memory ? this.#conn.db.name : resolve(this.#conn.db.name)
+    this.capabilities = { multiProcess: true, multiMachine: false, maxValueBytes: resolved.maxValueBytes }
+    this.computations = new SqliteComputationStore(this.#conn)
+    this.cache = new SqliteCacheStore(this.#conn, resolved)
+  }
+
+  /** A `SELECT 1` round trip with its latency; never throws. */
+  async ping(): Promise<PingResult> {
+    const started = performance.now()
+    try {
+      await this.#conn.run('ping', () => this.#conn.statement('SELECT 1').get())
+      return { ok: true, latencyMs: performance.now() - started }
+    } catch (err) {
+      return { ok: false, latencyMs: performance.now() - started, error: (err as Error).message }
+    }
+  }
+
+  /** Writes batched hit counts now (they are also written every `hitFlushMs` and on close). */
+  async flush(): Promise<void> {
+    await this.cache.flush()
+  }
+
+  /**
+   * Flushes hit counts and closes the database if the store opened it; a host-supplied
+   * `database` stays open. Idempotent; every later operation rejects with `CM_ERR_STORE_UNAVAILABLE`.
+   */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await this.cache.close()
+      this.#conn.close()
+    })()
+    return this.#closing
+  }
+}
+
+/** Opens a {@link SqliteStore}; same as `new SqliteStore(options)`. */
+export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
+  return new SqliteStore(options)
+}

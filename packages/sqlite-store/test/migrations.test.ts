@@ -1,0 +1,161 @@
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import Sqlite from 'better-sqlite3'
+import t from 'tap'
+import {
+  LATEST_SCHEMA_VERSION,
+  type Migration,
+  migrate,
+  migrations,
+  SqliteStore,
+  schemaVersionOf,
+} from '../src/index.js'
+import { codeOf, computation, entry, inspect } from './fixtures/helpers.js'
+
+const tables = (db: Sqlite.Database) =>
+  (
+    db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as {
+      name: string
+    }[]
+  ).map((r) => r.name)
+
+const columns = (db: Sqlite.Database, table: string) =>
+  (db.prepare(`SELECT name FROM pragma_table_info('${table}')`).all() as { name: string }[]).map(
+    (r) => r.name,
+  )
+
+/** A hypothetical next version: what shipping migration 2 would look like. */
+const v2: Migration = {
+  version: 2,
+  description: 'computations.priority',
+  up: (db) => db.exec('ALTER TABLE computations ADD COLUMN priority INTEGER NOT NULL DEFAULT 0'),
+}
+
+t.test('a new file is created at the latest version, with a history row per migration', async (t) => {
+  const path = join(t.testdir(), 'new.db')
+  const store = new SqliteStore({ path, clock: () => 1234 })
+  await store.close()
+  const db = inspect(path)
+  t.teardown(() => db.close())
+  t.equal(schemaVersionOf(db), LATEST_SCHEMA_VERSION)
+  t.same(
+    db.prepare('SELECT version, applied_at AS appliedAt FROM schema_version ORDER BY version').all(),
+    migrations.map((m) => ({ version: m.version, appliedAt: 1234 })),
+  )
+  t.same(tables(db), ['cache_entries', 'cache_tags', 'computations', 'schema_version'])
+})
+
+t.test('a version-0 file (no schema_version, other tables) is upgraded in place', async (t) => {
+  const path = join(t.testdir(), 'v0.db')
+  const seed = new Sqlite(path)
+  seed.exec("CREATE TABLE host_notes (note TEXT); INSERT INTO host_notes VALUES ('kept')")
+  seed.close()
+
+  const store = new SqliteStore({ path })
+  await store.computations.create(computation())
+  await store.close()
+  const db = inspect(path)
+  t.teardown(() => db.close())
+  t.equal(schemaVersionOf(db), LATEST_SCHEMA_VERSION)
+  t.same(db.prepare('SELECT note FROM host_notes').all(), [{ note: 'kept' }], 'other tables untouched')
+})
+
+t.test('an older file is upgraded to the newest migration, data kept', async (t) => {
+  const path = join(t.testdir(), 'v1.db')
+  const old = new SqliteStore({ path })
+  const created = await old.computations.create(computation())
+  await old.cache.set(entry())
+  await old.close()
+
+  const db = inspect(path)
+  t.teardown(() => db.close())
+  t.equal(schemaVersionOf(db), 1)
+  t.same(migrate(db, [...migrations, v2], 99), { from: 1, to: 2 })
+  t.equal(schemaVersionOf(db), 2)
+  t.ok(columns(db, 'computations').includes('priority'), 'migration 2 applied')
+  t.same(
+    db.prepare('SELECT id, priority FROM computations').all(),
+    [{ id: created.id, priority: 0 }],
+    'rows kept',
+  )
+  t.same(migrate(db, [...migrations, v2]), { from: 2, to: 2 }, 'running it again is a no-op')
+})
+
+t.test('a failing migration rolls back entirely', async (t) => {
+  const path = join(t.testdir(), 'failing.db')
+  const db = new Sqlite(path)
+  t.teardown(() => db.close())
+  migrate(db)
+  const broken: Migration = {
+    version: 2,
+    description: 'fails halfway',
+    up: (d) => {
+      d.exec('CREATE TABLE half_done (x INTEGER)')
+      throw new Error('boom')
+    },
+  }
+  const v3: Migration = { version: 3, description: 'never reached', up: (d) => d.exec('CREATE TABLE v3 (x)') }
+  t.throws(() => migrate(db, [...migrations, broken, v3]), { message: 'boom' })
+  t.equal(schemaVersionOf(db), 1, 'version unchanged')
+  t.notOk(tables(db).includes('half_done'), 'its DDL was rolled back')
+  t.notOk(db.inTransaction)
+})
+
+t.test('migrations must be numbered 1, 2, 3…', async (t) => {
+  const db = new Sqlite(':memory:')
+  t.teardown(() => db.close())
+  t.throws(() => migrate(db, [migrations[0]!, { ...v2, version: 3 }]), /numbered/)
+  t.throws(() => migrate(db, []), /at least one/)
+})
+
+t.test('a file stamped with a newer version is refused with CM_ERR_SCHEMA_VERSION', async (t) => {
+  const path = join(t.testdir(), 'newer.db')
+  const db = new Sqlite(path)
+  migrate(db, [...migrations, v2])
+  db.close()
+
+  const err = (() => {
+    try {
+      return new SqliteStore({ path })
+    } catch (e) {
+      return e
+    }
+  })() as Error & { code: string; details: Record<string, unknown> }
+  t.equal(err.code, 'CM_ERR_SCHEMA_VERSION')
+  t.match(err.message, /schema version 2, newer than version 1/)
+  t.match(err.message, /upgrade the package/)
+  t.same(err.details, { version: 2, supported: 1, file: path })
+  t.notOk(existsSync(`${path}-wal`), 'the connection the store opened was closed again')
+
+  const raw = inspect(path)
+  t.teardown(() => raw.close())
+  t.equal(schemaVersionOf(raw), 2, 'the file was left alone')
+  t.ok(columns(raw, 'computations').includes('priority'))
+
+  t.test('also for a host-supplied database, which stays open', async (t) => {
+    const host = new Sqlite(path)
+    t.teardown(() => host.close())
+    t.equal(await codeOf(() => new SqliteStore({ database: host })), 'CM_ERR_SCHEMA_VERSION')
+    t.ok(host.open)
+  })
+})
+
+t.test(
+  'a second connection finds the file already migrated (concurrent opens: multiprocess.test.ts)',
+  async (t) => {
+    const path = join(t.testdir(), 'race.db')
+    const a = new Sqlite(path)
+    const b = new Sqlite(path)
+    t.teardown(() => {
+      a.close()
+      b.close()
+    })
+    migrate(a)
+    t.same(migrate(a, [...migrations, v2]), { from: 1, to: 2 })
+    t.same(migrate(b, [...migrations, v2]), { from: 2, to: 2 })
+    t.same(b.prepare('SELECT version FROM schema_version ORDER BY version').all(), [
+      { version: 1 },
+      { version: 2 },
+    ])
+  },
+)
