@@ -1,0 +1,150 @@
+import type { FastifyContextConfig, FastifyInstance, FastifySchema, RouteOptions } from 'fastify'
+import { Type } from 'typebox'
+import { UnauthorizedError } from './errors.js'
+import type { ResolvedCookie, ResolvedRoutes } from './options.js'
+import type { AuthService } from './plugin.js'
+import { roles } from './types.js'
+
+/** `POST /auth/token`'s 200 body. */
+export const TokenResponseSchema = Type.Object(
+  {
+    token: Type.String({ description: 'The JWT, to send as `Authorization: Bearer <token>`' }),
+    tokenType: Type.Literal('Bearer'),
+    expiresIn: Type.Integer({ minimum: 1, description: 'Lifetime in seconds' }),
+    expiresAt: Type.String({ format: 'date-time' }),
+  },
+  { $id: 'AuthToken', additionalProperties: false },
+)
+
+/** `POST /auth/session`'s 200 body. */
+export const SessionResponseSchema = Type.Object(
+  {
+    subject: Type.String(),
+    role: Type.Union(roles.map((role) => Type.Literal(role))),
+    expiresAt: Type.String({ format: 'date-time' }),
+  },
+  { $id: 'AuthSession', additionalProperties: false },
+)
+
+/** OpenAPI security schemes matching what the plugin accepts; spread into `components.securitySchemes`. */
+export const securitySchemes = {
+  bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+  apiKeyAuth: { type: 'apiKey', in: 'header', name: 'x-api-key' },
+} as const
+
+interface AuthRoutesPluginOptions {
+  routes: ResolvedRoutes
+  cookie: ResolvedCookie | null
+  service: AuthService
+}
+
+/** The plugin's own routes, registered in an encapsulated child under `routes.prefix`. */
+export async function authRoutes(fastify: FastifyInstance, opts: AuthRoutesPluginOptions): Promise<void> {
+  const { routes, cookie, service } = opts
+  // Read by @fastify/rate-limit when the server registers it (before this plugin); inert otherwise.
+  const config = (routes.rateLimit === false ? {} : { rateLimit: routes.rateLimit }) as FastifyContextConfig
+
+  if (routes.token) {
+    const tokenRoute: RouteOptions = {
+      method: 'POST',
+      url: '/token',
+      config,
+      schema: {
+        tags: ['auth'],
+        summary: 'Exchange an API key for a short-lived JWT',
+        description:
+          'Send the key as `x-api-key: cmk_…` (or `Authorization: ApiKey cmk_…`); no body. ' +
+          'Answers 401 `CM_ERR_UNAUTHORIZED` for anything but a valid API key.',
+        security: [{ apiKeyAuth: [] }],
+        response: { 200: TokenResponseSchema },
+      } as FastifySchema,
+      preHandler: fastify.authenticate,
+      async handler(request, reply) {
+        const identity = request.auth!
+        if (identity.via !== 'api-key') {
+          reply.header('www-authenticate', 'Bearer')
+          throw new UnauthorizedError('This route takes an API key (x-api-key), not a token')
+        }
+        const namespaces = identity.allNamespaces && identity.role !== 'admin' ? ['*'] : identity.namespaces
+        const { token, exp } = service.issue({ sub: identity.subject, role: identity.role, namespaces })
+        reply.header('cache-control', 'no-store')
+        return {
+          token,
+          tokenType: 'Bearer',
+          expiresIn: Math.floor(service.expiresIn),
+          expiresAt: new Date(exp * 1000).toISOString(),
+        }
+      },
+    }
+    fastify.route(tokenRoute)
+  }
+
+  const codec = service.cookieCodec
+  if (routes.session && cookie !== null && codec !== undefined) {
+    const cookieOptions = {
+      httpOnly: true,
+      secure: cookie.secure,
+      sameSite: cookie.sameSite,
+      path: cookie.path,
+      ...(cookie.domain === undefined ? {} : { domain: cookie.domain }),
+    } as const
+
+    fastify.route({
+      method: 'POST',
+      url: '/session',
+      config,
+      schema: {
+        tags: ['auth'],
+        summary: 'Store a token in the HTTP-only session cookie',
+        description:
+          'With `Authorization: Bearer <token>`, the cookie holds that token until it expires; with an API key, ' +
+          'a new token is issued for the key. No body. The cookie itself is not accepted here.',
+        security: [{ bearerAuth: [] }, { apiKeyAuth: [] }],
+        response: { 200: SessionResponseSchema },
+      } as FastifySchema,
+      preHandler: fastify.authenticate,
+      async handler(request, reply) {
+        const identity = request.auth!
+        let token: string
+        let exp: number
+        if (identity.via === 'api-key') {
+          const namespaces = identity.allNamespaces && identity.role !== 'admin' ? ['*'] : identity.namespaces
+          ;({ token, exp } = service.issue({ sub: identity.subject, role: identity.role, namespaces }))
+        } else {
+          const bearer = identity.via === 'jwt' ? service.bearerToken(request) : null
+          if (bearer === null) {
+            reply.header('www-authenticate', 'Bearer')
+            throw new UnauthorizedError('This route takes a bearer token or an API key, not the cookie')
+          }
+          ;({ token, exp } = bearer)
+        }
+        const maxAge = Math.max(0, exp - Math.floor(Date.now() / 1000))
+        reply.header('set-cookie', codec.serialize(cookie.name, token, { ...cookieOptions, maxAge }))
+        reply.header('cache-control', 'no-store')
+        return {
+          subject: identity.subject,
+          role: identity.role,
+          expiresAt: new Date(exp * 1000).toISOString(),
+        }
+      },
+    })
+
+    fastify.route({
+      method: 'DELETE',
+      url: '/session',
+      config,
+      schema: {
+        tags: ['auth'],
+        summary: 'Clear the session cookie',
+        response: { 204: Type.Null({ description: 'Cleared' }) },
+      } as FastifySchema,
+      async handler(_request, reply) {
+        reply.header(
+          'set-cookie',
+          codec.serialize(cookie.name, '', { ...cookieOptions, maxAge: 0, expires: new Date(0) }),
+        )
+        reply.code(204).send()
+      },
+    })
+  }
+}
