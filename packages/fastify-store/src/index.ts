@@ -1,0 +1,53 @@
+/**
+ * `@comp-manager/fastify-store`: registers a comp-manager Store on a Fastify instance as
+ * `fastify.compStore` (SQLite by default, MongoDB through `@fastify/mongodb`, or any `Store`), with a
+ * health check and a clean shutdown that closes only what the plugin opened.
+ */
+
+import type { FastifyPluginAsync } from 'fastify'
+import fp from 'fastify-plugin'
+import type { FastifyCompStoreOptions } from './options.js'
+import { PLUGIN_NAME } from './options.js'
+import { createFastifyCompStore } from './plugin.js'
+import './types.js'
+
+/** Default `sqlite.path`, relative to the working directory. */
+export { DEFAULT_PATH as DEFAULT_SQLITE_PATH } from '@comp-manager/sqlite-store'
+export {
+  DEFAULT_HEALTH_CHECK_TIMEOUT_MS,
+  type HealthCheck,
+  type HealthCheckResult,
+  type HealthChecks,
+  type HealthReport,
+  type RunHealthChecksOptions,
+  registerHealthCheck,
+  runHealthChecks,
+} from './health.js'
+export {
+  type FastifyCompStoreCommonOptions,
+  type FastifyCompStoreMongoOptions,
+  type FastifyCompStoreOptions,
+  type FastifyCompStoreSqliteOptions,
+  type MongoClientLike,
+  type MongoClientOptionsForm,
+  type MongoDbLike,
+  type MongoDbOptionsForm,
+  type MongoPluginSettings,
+  type MongoReuseOptions,
+  type MongoStoreSettings,
+  type MongoUrlOptions,
+  PLUGIN_NAME,
+  storeProblems,
+  type WriteConcernLike,
+} from './options.js'
+
+/**
+ * The plugin: `app.register(fastifyCompStore, { sqlite: { path } } | { mongo: … } | { store })`.
+ * Decorates `fastify.compStore` and registers the `store` health check.
+ */
+export const fastifyCompStore: FastifyPluginAsync<FastifyCompStoreOptions> = fp(createFastifyCompStore(), {
+  fastify: '5.x',
+  name: PLUGIN_NAME,
+})
+
+export default fastifyCompStore

@@ -1,0 +1,41 @@
+import { type Computation, runningTimeMs } from '@comp-manager/core'
+import type { ComputationDto } from './schemas.js'
+
+const iso = (ms: number): string => new Date(ms).toISOString()
+const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms))
+
+/**
+ * A record as the REST API returns it (`ComputationDtoSchema`): timestamps as ISO 8601 strings (`null`
+ * when unset), `runningTimeMs` derived at `now`, `args`/`checkpoint` as stored (codec-encoded JSON).
+ */
+export function toDto(record: Computation, now: number = Date.now()): ComputationDto {
+  return {
+    id: record.id,
+    namespace: record.namespace,
+    name: record.name,
+    function: record.function,
+    functionFull: record.functionFull,
+    args: record.args,
+    hash: record.hash,
+    hashAlgorithm: record.hashAlgorithm,
+    attempt: record.attempt,
+    status: record.status,
+    pid: record.pid,
+    host: record.host,
+    owner: record.owner,
+    message: record.message,
+    error: record.error,
+    progress: record.progress,
+    result: record.result,
+    checkpoint: record.checkpoint,
+    createdAt: iso(record.createdAt),
+    updatedAt: iso(record.updatedAt),
+    startedAt: isoOrNull(record.startedAt),
+    finishedAt: isoOrNull(record.finishedAt),
+    pausedAt: isoOrNull(record.pausedAt),
+    heartbeatAt: isoOrNull(record.heartbeatAt),
+    leaseUntil: isoOrNull(record.leaseUntil),
+    runningTimeMs: runningTimeMs(record, now),
+    schemaVersion: record.schemaVersion,
+  }
+}

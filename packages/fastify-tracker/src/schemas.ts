@@ -1,0 +1,175 @@
+import {
+  ComputationSchema,
+  ComputationStatusSchema,
+  computationStatuses,
+  FunctionNameSchema,
+  NamespaceSchema,
+  ProgressSchema,
+} from '@comp-manager/core'
+import { PageResponseSchema, PaginationQueryProperties } from '@comp-manager/fastify-store/kit'
+import { type Static, type TSchema, Type } from 'typebox'
+
+/**
+ * The TypeBox schemas of the `/computations` routes: one source of truth for validation, serialization,
+ * the OpenAPI document and the generated client.
+ */
+
+const p = ComputationSchema.properties
+
+/** A copy of `schema` (TypeBox's hidden markers included) with another `description`. */
+function described<T extends TSchema>(schema: T, description: string): T {
+  const copy = Object.defineProperties({}, Object.getOwnPropertyDescriptors(schema)) as T
+  ;(copy as { description?: string }).description = description
+  return copy
+}
+
+const IsoDateTime = Type.String({ format: 'date-time', description: 'ISO 8601 date-time (UTC)' })
+const NullableIsoDateTime = Type.Union([IsoDateTime, Type.Null()], {
+  description: 'ISO 8601 date-time, or null when unset',
+})
+
+/**
+ * A computation record as the REST API returns it: the stored record with its timestamps as ISO 8601
+ * strings (`null` when unset), the derived `runningTimeMs`, and `args`/`checkpoint` as the stored
+ * codec-encoded JSON (decode them with `@comp-manager/core/codec`'s `decode`).
+ */
+export const ComputationDtoSchema = Type.Object(
+  {
+    id: p.id,
+    namespace: p.namespace,
+    name: p.name,
+    function: p.function,
+    functionFull: p.functionFull,
+    args: Type.Unknown({ description: 'The codec-encoded argument list (decode with the codec)' }),
+    hash: p.hash,
+    hashAlgorithm: p.hashAlgorithm,
+    attempt: p.attempt,
+    status: p.status,
+    pid: p.pid,
+    host: p.host,
+    owner: p.owner,
+    message: p.message,
+    error: p.error,
+    progress: p.progress,
+    result: p.result,
+    checkpoint: Type.Unknown({ description: 'The codec-encoded checkpoint of a paused run, or null' }),
+    createdAt: IsoDateTime,
+    updatedAt: IsoDateTime,
+    startedAt: NullableIsoDateTime,
+    finishedAt: NullableIsoDateTime,
+    pausedAt: NullableIsoDateTime,
+    heartbeatAt: NullableIsoDateTime,
+    leaseUntil: NullableIsoDateTime,
+    runningTimeMs: Type.Union([Type.Number({ minimum: 0 }), Type.Null()], {
+      description: 'start → finish, or start → now while it runs; null before it started',
+    }),
+    schemaVersion: p.schemaVersion,
+  },
+  {
+    additionalProperties: false,
+    title: 'Computation',
+    description: 'One tracked run of a function',
+  },
+)
+export type ComputationDto = Static<typeof ComputationDtoSchema>
+
+/** `{ data: Computation[], page, per_page, total, pages }`. */
+export const ComputationPageSchema = PageResponseSchema(ComputationDtoSchema)
+export type ComputationPage = Static<typeof ComputationPageSchema>
+
+const statusAlternatives = computationStatuses.join('|')
+
+/** One status or a comma-separated list of statuses (`started,paused`). */
+const StatusListSchema = Type.String({
+  pattern: `^(?:${statusAlternatives})(?:,(?:${statusAlternatives}))*$`,
+  description: `One status or a comma-separated list of them: ${computationStatuses.join(', ')}`,
+})
+
+export const SortSchema = Type.Union(
+  [
+    Type.Literal('createdAt'),
+    Type.Literal('-createdAt'),
+    Type.Literal('updatedAt'),
+    Type.Literal('-updatedAt'),
+  ],
+  { description: 'Order; `-` for descending. Default `-createdAt` (newest first); ties by id.' },
+)
+
+const NamespaceQuery = Type.Optional(
+  described(NamespaceSchema, "The namespace to look in (default: the plugin's, or the token's namespaces)"),
+)
+
+/** `GET /computations` query. Unknown keys are refused (400). */
+export const ListQuerySchema = Type.Object(
+  {
+    ...PaginationQueryProperties,
+    status: Type.Optional(
+      Type.Union([StatusListSchema, Type.Array(StatusListSchema, { minItems: 1, maxItems: 6 })], {
+        description: 'Filter by status: `status=started,paused` (or the key repeated)',
+      }),
+    ),
+    function: Type.Optional(described(FunctionNameSchema, 'Exact `function` or `functionFull`')),
+    since: Type.Optional(described(IsoDateTime, 'Created at or after (ISO 8601 date-time)')),
+    until: Type.Optional(described(IsoDateTime, 'Created before (ISO 8601 date-time)')),
+    sort: Type.Optional(SortSchema),
+    namespace: NamespaceQuery,
+  },
+  { additionalProperties: false },
+)
+export type ListQuery = Static<typeof ListQuerySchema>
+
+/** `:id` of the record routes. */
+export const IdParamsSchema = Type.Object(
+  { id: Type.String({ minLength: 1, maxLength: 256, description: 'The computation id' }) },
+  { additionalProperties: false },
+)
+
+/** The query of the record routes: the namespace to look in, nothing else. */
+export const RecordQuerySchema = Type.Object({ namespace: NamespaceQuery }, { additionalProperties: false })
+export type RecordQuery = Static<typeof RecordQuerySchema>
+
+/** `POST /computations` body. */
+export const CreateBodySchema = Type.Object(
+  {
+    function: described(FunctionNameSchema, 'Short name of the function (`fib`)'),
+    functionFull: Type.Optional(
+      described(
+        FunctionNameSchema,
+        'Qualified name, part of the hash (`math/Series.fib`); default `function`',
+      ),
+    ),
+    name: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 512, description: 'Display name; default `function`' }),
+    ),
+    version: Type.Optional(
+      Type.Union([Type.String({ minLength: 1, maxLength: 128 }), Type.Number()], {
+        description: 'Part of the hash, as `track(…, { version })`',
+      }),
+    ),
+    args: Type.Optional(
+      Type.Array(Type.Unknown(), {
+        maxItems: 1000,
+        description:
+          'The argument list, codec-encoded (`encode([a, b])`); default `[]`. Hashed as `tracker.track` does.',
+      }),
+    ),
+    namespace: Type.Optional(described(NamespaceSchema, 'Where to create it (default: see README)')),
+    message: Type.Optional(Type.String({ maxLength: 4096 })),
+    status: Type.Optional(
+      Type.Union([Type.Literal('queued'), Type.Literal('started')], { description: 'Default `queued`' }),
+    ),
+  },
+  { additionalProperties: false },
+)
+export type CreateBody = Static<typeof CreateBodySchema>
+
+/** `PUT /computations/:id` body: at least one field. */
+export const UpdateBodySchema = Type.Object(
+  {
+    status: Type.Optional(ComputationStatusSchema),
+    message: Type.Optional(Type.Union([Type.String({ maxLength: 4096 }), Type.Null()])),
+    progress: Type.Optional(Type.Union([ProgressSchema, Type.Null()])),
+  },
+  { additionalProperties: false, minProperties: 1 },
+)
+export type UpdateBody = Static<typeof UpdateBodySchema>
