@@ -42,6 +42,27 @@ for (const dir of readdirSync(join(root, 'packages'))) {
   if (!packed.includes('README.md')) problems.push(`${where}: README.md is not packed`)
 }
 
+// Changesets must parse (frontmatter of "package": bump lines) and name existing packages.
+const names = new Set(
+  readdirSync(join(root, 'packages'))
+    .map((dir) => join(root, 'packages', dir, 'package.json'))
+    .filter((file) => existsSync(file))
+    .map((file) => JSON.parse(readFileSync(file, 'utf8')).name),
+)
+for (const file of readdirSync(join(root, '.changeset')).filter((f) => f.endsWith('.md') && f !== 'README.md')) {
+  const text = readFileSync(join(root, '.changeset', file), 'utf8')
+  const front = /^---\n([\s\S]*?)\n---\n/.exec(text)
+  if (!front) {
+    problems.push(`.changeset/${file}: missing the --- frontmatter block`)
+    continue
+  }
+  for (const line of front[1].split('\n').filter((l) => l.trim() !== '')) {
+    const m = /^["']([^"']+)["']:\s*(major|minor|patch)\s*$/.exec(line.trim())
+    if (!m) problems.push(`.changeset/${file}: cannot read "${line}"`)
+    else if (!names.has(m[1])) problems.push(`.changeset/${file}: unknown package ${m[1]}`)
+  }
+}
+
 if (problems.length > 0) {
   console.error(`package checks: ${problems.length} problem(s)\n  ${problems.join('\n  ')}`)
   process.exit(1)

@@ -68,4 +68,3 @@ export const errorConstructors: Readonly<Record<string, ErrorConstructor>> = {
 }
 
 export const REGEXP_FLAGS = /^[dgimsuvy]*$/
-export const BIGINT_TEXT = /^-?(0|[1-9][0-9]*)$/

@@ -20,7 +20,8 @@ export const stringify = (value: unknown): string => defaultCodec.stringify(valu
 /** Decodes JSON text produced by `stringify` (default codec). */
 export const parse = (text: string): unknown => defaultCodec.parse(text)
 /** Registers a type on the default codec. */
-export const registerType = <T, E>(definition: TypeDefinition<T, E>): Codec => defaultCodec.registerType(definition)
+export const registerType = <T, E>(definition: TypeDefinition<T, E>): Codec =>
+  defaultCodec.registerType(definition)
 /** Registers a class on the default codec. */
 export const registerClass = <T extends object, E = unknown>(
   ctor: abstract new (...args: never[]) => T,

@@ -27,7 +27,10 @@ export interface ClassOptions<T, E> {
 }
 
 export interface CodecLimits {
-  /** Deepest nesting accepted when encoding, decoding or hashing. Default 512. */
+  /**
+   * Deepest nesting accepted when encoding, decoding or hashing, counted in containers (arrays, objects,
+   * Maps, Sets, tagged nodes): 3 accepts `[[[1]]]`. A cycle is reported as `CM_ERR_CYCLE`. Default 512.
+   */
   maxDepth?: number
   /** Largest JSON text accepted by `parse` or produced by `stringify`, in UTF-8 bytes. Default 64 MiB. */
   maxBytes?: number

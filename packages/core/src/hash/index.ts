@@ -1,6 +1,7 @@
 import * as crypto from 'node:crypto'
 import type { Codec } from '../codec/codec.js'
 import { defaultCodec } from '../codec/index.js'
+import { quote } from '../codec/json-text.js'
 import { cmError, describeType } from '../errors.js'
 
 /** Digest algorithms a key may use. `sha256` is the default; the others exist for compatibility. */
@@ -44,7 +45,7 @@ const digestHex = oneShot
 
 function algorithmOf(options: HashOptions | undefined): HashAlgorithm {
   const algorithm = options?.algorithm ?? 'sha256'
-  if (!(hashAlgorithms as readonly string[]).includes(algorithm)) {
+  if (algorithm !== 'sha256' && !(hashAlgorithms as readonly string[]).includes(algorithm)) {
     throw cmError('CM_ERR_INVALID_ARGUMENT', `algorithm must be one of ${hashAlgorithms.join(', ')}`, {
       details: { option: 'algorithm' },
     })
@@ -65,11 +66,16 @@ export function hashValue(value: unknown, options?: HashOptions): string {
 /** The canonical text hashed for a call: `{"args":…,"fn":…,"version":…}` (version left out when absent). */
 export function canonicalCall(input: HashKeyInput, options?: { codec?: Codec }): string {
   if (typeof input !== 'object' || input === null) {
-    throw cmError('CM_ERR_INVALID_ARGUMENT', `hashKey expects { fn, version?, args }, got ${describeType(input)}`)
+    throw cmError(
+      'CM_ERR_INVALID_ARGUMENT',
+      `hashKey expects { fn, version?, args }, got ${describeType(input)}`,
+    )
   }
   const { fn, version, args } = input
   if (typeof fn !== 'string' || fn.length === 0) {
-    throw cmError('CM_ERR_INVALID_ARGUMENT', 'hashKey: fn must be a non-empty string', { details: { field: 'fn' } })
+    throw cmError('CM_ERR_INVALID_ARGUMENT', 'hashKey: fn must be a non-empty string', {
+      details: { field: 'fn' },
+    })
   }
   if (version !== undefined && typeof version !== 'string' && typeof version !== 'number') {
     throw cmError('CM_ERR_INVALID_ARGUMENT', 'hashKey: version must be a string or a number', {
@@ -77,7 +83,7 @@ export function canonicalCall(input: HashKeyInput, options?: { codec?: Codec }):
     })
   }
   const codec = options?.codec ?? defaultCodec
-  const head = '{"args":' + codec.canonical(args) + ',"fn":' + JSON.stringify(fn)
+  const head = '{"args":' + codec.canonical(args) + ',"fn":' + quote(fn)
   return version === undefined ? head + '}' : head + ',"version":' + codec.canonical(version) + '}'
 }
 
