@@ -773,3 +773,36 @@ t.test('invalid JSON text → CM_ERR_MALFORMED', async (t) => {
   }
   rejects(t, () => parse(42 as never), 'CM_ERR_INVALID_ARGUMENT', /string/)
 })
+
+t.test('a registered decoder that throws yields CM_ERR_MALFORMED with the cause kept', async (t) => {
+  const codec = new Codec()
+  codec.registerType({
+    name: 'test.Even',
+    is: (v) => v instanceof Number,
+    encode: (v: number) => Number(v),
+    decode: (n: number) => {
+      if (n % 2 !== 0) throw new RangeError('odd number')
+      return n
+    },
+  })
+  const err = await t.rejects(async () => codec.decode({ __type__: 'test.Even', value: 3 }))
+  t.equal((err as { code?: string }).code, 'CM_ERR_MALFORMED')
+  t.match((err as Error).message, /odd number/)
+  t.type((err as Error).cause, RangeError)
+  t.equal(codec.getType('test.Even')?.name, 'test.Even')
+  t.equal(codec.getType('Map'), undefined)
+})
+
+t.test('a predicate that throws does not claim the value (normal unsupported-type error)', async (t) => {
+  const codec = new Codec()
+  codec.registerType({
+    name: 'test.Fragile',
+    is: (v) => (v as { constructor: { prototype: unknown } }).constructor.prototype !== undefined,
+    encode: () => 1,
+    decode: () => 1,
+  })
+  const odd = Object.create(Object.create(null))
+  t.throws(() => codec.encode(odd), { code: 'CM_ERR_UNSUPPORTED_TYPE' })
+  t.throws(() => codec.canonical(odd), { code: 'CM_ERR_UNSUPPORTED_TYPE' })
+  t.throws(() => codec.stringify(odd), { code: 'CM_ERR_UNSUPPORTED_TYPE' })
+})

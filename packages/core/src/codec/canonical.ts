@@ -2,7 +2,7 @@ import { bytesToBase64 } from './base64.js'
 import { NodeBuffer, typedArrayTags } from './builtins.js'
 import { isoString } from './date.js'
 import { entryOrder, quote, sortStrings } from './json-text.js'
-import type { Registered } from './registry.js'
+import { claims, type Registered } from './registry.js'
 import { TYPE_KEY } from './types.js'
 import { Walker } from './walker.js'
 
@@ -239,7 +239,7 @@ export class Canonicalizer extends Walker {
       return bytesText('Buffer', obj as Uint8Array)
     if (obj instanceof Error) return this.canonError(obj, next)
     for (const entry of this.registry.predicates) {
-      if (entry.definition.is(obj)) return this.canonRegistered(entry, obj, next)
+      if (claims(entry, obj)) return this.canonRegistered(entry, obj, next)
     }
     throw this.unsupported(obj, depth)
   }

@@ -108,6 +108,11 @@ export class Codec {
     return reservedTags.has(name) || this.#registry.byName.has(name)
   }
 
+  /** The definition registered under `name` (not for built-ins), e.g. to tell one's own types on a copy. */
+  getType(name: string): TypeDefinition<unknown, unknown> | undefined {
+    return this.#registry.byName.get(name)?.definition
+  }
+
   /** Names of the registered (non built-in) types. */
   registeredTypes(): string[] {
     return [...this.#registry.byName.keys()]

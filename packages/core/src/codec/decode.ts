@@ -1,4 +1,4 @@
-import { type CompManagerError, cmError, describeType } from '../errors.js'
+import { CompManagerError, cmError, describeType } from '../errors.js'
 import { base64ToBytes } from './base64.js'
 import { errorConstructors, NodeBuffer, REGEXP_FLAGS, typedArrays } from './builtins.js'
 import { parseDate } from './date.js'
@@ -261,7 +261,18 @@ export class Decoder {
       )
     }
     if (!hasOwn(node, 'value')) throw malformed(`${previewTag(tag)} tag needs a value`)
-    return entry.definition.decode(this.dec(node.value, next))
+    const inner = this.dec(node.value, next)
+    try {
+      return entry.definition.decode(inner)
+    } catch (cause) {
+      // A registered decoder's own failure (bad data for its type) is malformed input, not a crash.
+      if (cause instanceof CompManagerError) throw cause
+      const reason = cause instanceof Error ? cause.message : String(cause)
+      throw cmError('CM_ERR_MALFORMED', `cannot decode ${previewTag(tag)}: ${reason}`, {
+        cause,
+        details: { tag: entry.name },
+      })
+    }
   }
 
   bytes(node: Obj, tag: string): Uint8Array {

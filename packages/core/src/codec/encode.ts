@@ -1,7 +1,7 @@
 import { bytesToBase64 } from './base64.js'
 import { NodeBuffer, typedArrayTags } from './builtins.js'
 import { isoString } from './date.js'
-import type { Registered } from './registry.js'
+import { claims, type Registered } from './registry.js'
 import { TYPE_KEY } from './types.js'
 import { Walker } from './walker.js'
 
@@ -179,7 +179,7 @@ export class Encoder extends Walker {
     if (flat !== undefined) return flat
     if (obj instanceof Error) return this.encError(obj, next)
     for (const entry of this.registry.predicates) {
-      if (entry.definition.is(obj)) return this.encRegistered(entry, obj, next)
+      if (claims(entry, obj)) return this.encRegistered(entry, obj, next)
     }
     throw this.unsupported(obj, depth)
   }

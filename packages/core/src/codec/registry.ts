@@ -139,3 +139,16 @@ function validateDefinition(def: AnyDefinition): void {
     }
   }
 }
+
+/**
+ * Whether a predicate-registered type claims a value. A predicate that throws (some inspect
+ * `value.constructor.prototype` unguarded) does not claim it: the value then meets the normal
+ * "unsupported type" error instead of the predicate's exception.
+ */
+export function claims(entry: Registered, value: object): boolean {
+  try {
+    return entry.definition.is(value) === true
+  } catch {
+    return false
+  }
+}

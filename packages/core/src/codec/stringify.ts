@@ -2,7 +2,7 @@ import { bytesToBase64 } from './base64.js'
 import { NodeBuffer, typedArrayTags } from './builtins.js'
 import { isoString } from './date.js'
 import { quote } from './json-text.js'
-import type { Registered } from './registry.js'
+import { claims, type Registered } from './registry.js'
 import { TYPE_KEY } from './types.js'
 import { Walker } from './walker.js'
 
@@ -179,7 +179,7 @@ export class Stringifier extends Walker {
       return bytesText('Buffer', obj as Uint8Array)
     if (obj instanceof Error) return this.error(obj, next)
     for (const entry of this.registry.predicates) {
-      if (entry.definition.is(obj)) return this.registered(entry, obj, next)
+      if (claims(entry, obj)) return this.registered(entry, obj, next)
     }
     throw this.unsupported(obj, depth)
   }
