@@ -18,14 +18,3 @@ export const errors = {
   CacheEntryNotFoundError,
   CacheValidationError,
 } as const
-
-/** Attaches structured `details` (rendered in the error body) to an error. */
-export function withDetails<E extends Error>(error: E, details: Record<string, unknown>): E {
-  Object.defineProperty(error, 'details', {
-    value: details,
-    enumerable: true,
-    writable: true,
-    configurable: true,
-  })
-  return error
-}

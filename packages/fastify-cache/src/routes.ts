@@ -3,18 +3,21 @@ import type { CacheEntry, CacheStore, InvalidateCriteria } from '@comp-manager/c
 import {
   emptyPage,
   errorResponses,
+  firstFound,
   pageOf,
   protect,
   resolveNamespaces,
-  securityOf,
+  routeDocs,
   toPageBody,
   useRouteKit,
+  withDetails,
+  writeNamespace,
 } from '@comp-manager/fastify-store/kit'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { toDto, toDtoWithValue } from './dto.js'
-import { CacheEntryNotFoundError, CacheValidationError, withDetails } from './errors.js'
+import { CacheEntryNotFoundError, CacheValidationError } from './errors.js'
 import {
   CacheEntryPageSchema,
   CacheEntryWithValueDtoSchema,
@@ -39,14 +42,7 @@ export async function cacheRoutes(instance: FastifyInstance, opts: RoutesOptions
   const entries: CacheStore = cache.store.cache
   useRouteKit(instance, { development: opts.development })
   const app = instance.withTypeProvider<TypeBoxTypeProvider>()
-  const security = securityOf(instance)
-  const tagged = (summary: string, description: string) => ({
-    tags: ['cache'],
-    summary,
-    description,
-    ...(security === undefined ? {} : { security }),
-  })
-  const authErrors = security === undefined ? [] : [401, 403]
+  const { tagged, authErrors } = routeDocs(instance, 'cache')
 
   // ── helpers ──────────────────────────────────────────────────────────────────────────────────
 
@@ -72,29 +68,19 @@ export async function cacheRoutes(instance: FastifyInstance, opts: RoutesOptions
     const namespaces = resolveNamespaces(request, { defaultNamespace, requested })
     if (namespaces === null || namespaces.length === 0) throw notFound(key)
     // Reading over HTTP is inspection: it does not count as a hit of the entry.
-    const found =
-      namespaces.length === 1
-        ? [await entries.get(namespaces[0]!, key, { touch: false })]
-        : await Promise.all(namespaces.map((ns) => entries.get(ns, key, { touch: false })))
-    const entry = found.find((e) => e !== null)
-    if (entry === undefined || entry === null) throw notFound(key)
+    const entry = await firstFound(namespaces, (ns) => entries.get(ns, key, { touch: false }))
+    if (entry === null) throw notFound(key)
     return entry
   }
 
   /** Where a write goes: the requested namespace, else the plugin's, else the caller's only one. */
-  function namespaceForWrite(request: FastifyRequest, requested: string | undefined): string {
-    const namespaces = resolveNamespaces(request, { defaultNamespace, requested })
-    if (namespaces === null || namespaces.length === 0) throw namespaceNotFound(requested ?? defaultNamespace)
-    if (requested !== undefined) return requested
-    if (namespaces.includes(defaultNamespace)) return defaultNamespace
-    if (namespaces.length === 1) return namespaces[0]!
-    throw withDetails(
-      new CacheValidationError(
-        '`namespace` is required: the credentials cover several namespaces and not the default one',
-      ),
-      { namespaces },
-    )
-  }
+  const namespaceForWrite = (request: FastifyRequest, requested: string | undefined): string =>
+    writeNamespace(request, {
+      defaultNamespace,
+      requested,
+      notFound: CacheEntryNotFoundError,
+      invalid: CacheValidationError,
+    })
 
   /** Deletes `key` in `namespace`: through the cache for its own namespace (so its L1 forgets it too). */
   const deleteIn = (namespace: string, key: string): Promise<boolean> =>

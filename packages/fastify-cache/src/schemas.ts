@@ -1,6 +1,12 @@
 import { CacheEntryMetaSchema, FunctionNameSchema, NamespaceSchema } from '@comp-manager/core'
-import { PageResponseSchema, PaginationQueryProperties } from '@comp-manager/fastify-store/kit'
-import { type Static, type TSchema, Type } from 'typebox'
+import {
+  described,
+  IsoDateTimeSchema,
+  NamespaceQueryProperty,
+  PageResponseSchema,
+  PaginationQueryProperties,
+} from '@comp-manager/fastify-store/kit'
+import { type Static, Type } from 'typebox'
 
 /**
  * The TypeBox schemas of the `/cache` routes: one source of truth for validation, serialization, the
@@ -9,15 +15,8 @@ import { type Static, type TSchema, Type } from 'typebox'
 
 const p = CacheEntryMetaSchema.properties
 
-/** A copy of `schema` (TypeBox's hidden markers included) with another `description`. */
-function described<T extends TSchema>(schema: T, description: string): T {
-  const copy = Object.defineProperties({}, Object.getOwnPropertyDescriptors(schema)) as T
-  ;(copy as { description?: string }).description = description
-  return copy
-}
-
-const IsoDateTime = Type.String({ format: 'date-time', description: 'ISO 8601 date-time (UTC)' })
-const NullableIsoDateTime = (description: string) => Type.Union([IsoDateTime, Type.Null()], { description })
+const NullableIsoDateTime = (description: string) =>
+  Type.Union([IsoDateTimeSchema, Type.Null()], { description })
 const Count = Type.Integer({ minimum: 0 })
 const Tag = Type.String({ minLength: 1, maxLength: 256 })
 const Version = Type.String({ maxLength: 256 })
@@ -34,7 +33,7 @@ const entryProperties = {
   }),
   size: described(p.size, 'Bytes of the encoded value (UTF-8)'),
   tags: p.tags,
-  createdAt: IsoDateTime,
+  createdAt: IsoDateTimeSchema,
   expiresAt: NullableIsoDateTime('When the entry expires, or null (never)'),
   hits: described(p.hits, 'Reads served from the store (hits in a process L1 are not counted here)'),
   lastHitAt: NullableIsoDateTime('The last of those reads, or null'),
@@ -88,10 +87,6 @@ export const SortSchema = Type.Union(
   { description: 'Order; `-` for descending. Default `-createdAt` (newest first); ties by key.' },
 )
 
-const NamespaceQuery = Type.Optional(
-  described(NamespaceSchema, "The namespace to look in (default: the plugin's, or the token's namespaces)"),
-)
-
 /** `GET /cache` query. Unknown keys are refused (400). */
 export const ListQuerySchema = Type.Object(
   {
@@ -100,7 +95,7 @@ export const ListQuerySchema = Type.Object(
     tag: Type.Optional(described(Tag, 'Entries carrying this tag')),
     version: Type.Optional(described(Version, 'Entries of this version')),
     sort: Type.Optional(SortSchema),
-    namespace: NamespaceQuery,
+    namespace: NamespaceQueryProperty,
   },
   { additionalProperties: false },
 )
@@ -121,7 +116,7 @@ export type KeyParams = Static<typeof KeyParamsSchema>
 
 /** The query of the entry and stats routes: the namespace to look in, nothing else. */
 export const NamespaceQuerySchema = Type.Object(
-  { namespace: NamespaceQuery },
+  { namespace: NamespaceQueryProperty },
   { additionalProperties: false },
 )
 export type NamespaceQuery = Static<typeof NamespaceQuerySchema>

@@ -9,7 +9,12 @@
  * - {@link rejectDollarKeys} / {@link dollarKeyGuard}: no `$`-prefixed key anywhere in a query or a body;
  * - {@link protect} and {@link resolveNamespaces}: roles and namespaces through the auth contract of
  *   `@comp-manager/fastify-auth` (or any plugin providing it), without depending on it;
- * - the pagination query and response schemas.
+ * - the pagination query and response schemas;
+ * - for the plugin itself: {@link resolvePluginOptions} (the options every route plugin has),
+ *   {@link claimDecorator}, {@link givenOrCreated}, {@link healthCheckName}, {@link pingError} and
+ *   {@link refuseLateAuth} (the registration steps), {@link routeDocs}, {@link firstFound},
+ *   {@link writeNamespace} and {@link withDetails} (route helpers), {@link described},
+ *   {@link IsoDateTimeSchema} and {@link NamespaceQueryProperty} (schema pieces).
  *
  * Use it inside the plugin's **encapsulated** child context (the one that declares the routes), so the
  * validator compiler and the error handler never leak into the host's app: {@link useRouteKit}.
@@ -358,3 +363,33 @@ export function useRouteKit(fastify: FastifyInstance, options: RouteKitOptions =
     })
   }
 }
+
+// ── plugin authors' helpers ─────────────────────────────────────────────────────────────────────
+
+export {
+  type CommonOptions,
+  type InstanceOptionSpec,
+  isPlainObject,
+  optionError,
+  type PluginOptionsSpec,
+  resolvePluginOptions,
+} from './kit/options.js'
+export {
+  type ClaimDecoratorOptions,
+  claimDecorator,
+  type GivenOrCreatedOptions,
+  givenOrCreated,
+  healthCheckName,
+  pingError,
+  refuseLateAuth,
+} from './kit/plugin.js'
+export {
+  type ErrorClass,
+  firstFound,
+  type RouteDocs,
+  routeDocs,
+  type WriteNamespaceOptions,
+  withDetails,
+  writeNamespace,
+} from './kit/routes.js'
+export { described, IsoDateTimeSchema, NamespaceQueryProperty } from './kit/schemas.js'

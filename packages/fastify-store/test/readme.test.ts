@@ -13,6 +13,7 @@ t.test('README follows the house order', async (t) => {
     'Health checks',
     'Closing',
     'TypeScript',
+    'Route kit (for plugin authors)',
     'Errors',
     'License',
   ])

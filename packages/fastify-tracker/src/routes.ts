@@ -12,13 +12,16 @@ import {
 import {
   emptyPage,
   errorResponses,
+  firstFound,
   identityOf,
   pageOf,
   protect,
   resolveNamespaces,
-  securityOf,
+  routeDocs,
   toPageBody,
   useRouteKit,
+  withDetails,
+  writeNamespace,
 } from '@comp-manager/fastify-store/kit'
 import type { Tracker } from '@comp-manager/tracker'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
@@ -30,7 +33,6 @@ import {
   ComputationNotFoundError,
   ComputationValidationError,
   DuplicateComputationError,
-  withDetails,
 } from './errors.js'
 import {
   ComputationDtoSchema,
@@ -61,14 +63,7 @@ export async function computationRoutes(instance: FastifyInstance, opts: RoutesO
   const computations: ComputationStore = tracker.store.computations
   useRouteKit(instance, { development: opts.development })
   const app = instance.withTypeProvider<TypeBoxTypeProvider>()
-  const security = securityOf(instance)
-  const tagged = (summary: string, description: string) => ({
-    tags: ['computations'],
-    summary,
-    description,
-    ...(security === undefined ? {} : { security }),
-  })
-  const authErrors = security === undefined ? [] : [401, 403]
+  const { tagged, authErrors } = routeDocs(instance, 'computations')
 
   // ── helpers ──────────────────────────────────────────────────────────────────────────────────
 
@@ -83,36 +78,19 @@ export async function computationRoutes(instance: FastifyInstance, opts: RoutesO
   ): Promise<Computation> {
     const namespaces = resolveNamespaces(request, { defaultNamespace, requested })
     if (namespaces === null || namespaces.length === 0) throw notFound(id)
-    const found =
-      namespaces.length === 1
-        ? [await computations.get(namespaces[0]!, id)]
-        : await Promise.all(namespaces.map((ns) => computations.get(ns, id)))
-    const record = found.find((r) => r !== null)
-    if (record === undefined || record === null) throw notFound(id)
+    const record = await firstFound(namespaces, (ns) => computations.get(ns, id))
+    if (record === null) throw notFound(id)
     return record
   }
 
   /** Where `POST` creates a record: the requested namespace, else the plugin's, else the caller's only one. */
-  function namespaceForCreate(request: FastifyRequest, requested: string | undefined): string {
-    const namespaces = resolveNamespaces(request, { defaultNamespace, requested })
-    if (namespaces === null || namespaces.length === 0) {
-      throw withDetails(
-        new ComputationNotFoundError(`namespace ${requested ?? defaultNamespace} not found`),
-        {
-          namespace: requested ?? defaultNamespace,
-        },
-      )
-    }
-    if (requested !== undefined) return requested
-    if (namespaces.includes(defaultNamespace)) return defaultNamespace
-    if (namespaces.length === 1) return namespaces[0]!
-    throw withDetails(
-      new ComputationValidationError(
-        '`namespace` is required: the credentials cover several namespaces and not the default one',
-      ),
-      { namespaces },
-    )
-  }
+  const namespaceForCreate = (request: FastifyRequest, requested: string | undefined): string =>
+    writeNamespace(request, {
+      defaultNamespace,
+      requested,
+      notFound: ComputationNotFoundError,
+      invalid: ComputationValidationError,
+    })
 
   /**
    * A compare-and-set against the record's current status, re-read and retried when it changed in

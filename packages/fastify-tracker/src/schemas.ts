@@ -6,8 +6,14 @@ import {
   NamespaceSchema,
   ProgressSchema,
 } from '@comp-manager/core'
-import { PageResponseSchema, PaginationQueryProperties } from '@comp-manager/fastify-store/kit'
-import { type Static, type TSchema, Type } from 'typebox'
+import {
+  described,
+  IsoDateTimeSchema,
+  NamespaceQueryProperty,
+  PageResponseSchema,
+  PaginationQueryProperties,
+} from '@comp-manager/fastify-store/kit'
+import { type Static, Type } from 'typebox'
 
 /**
  * The TypeBox schemas of the `/computations` routes: one source of truth for validation, serialization,
@@ -16,15 +22,7 @@ import { type Static, type TSchema, Type } from 'typebox'
 
 const p = ComputationSchema.properties
 
-/** A copy of `schema` (TypeBox's hidden markers included) with another `description`. */
-function described<T extends TSchema>(schema: T, description: string): T {
-  const copy = Object.defineProperties({}, Object.getOwnPropertyDescriptors(schema)) as T
-  ;(copy as { description?: string }).description = description
-  return copy
-}
-
-const IsoDateTime = Type.String({ format: 'date-time', description: 'ISO 8601 date-time (UTC)' })
-const NullableIsoDateTime = Type.Union([IsoDateTime, Type.Null()], {
+const NullableIsoDateTime = Type.Union([IsoDateTimeSchema, Type.Null()], {
   description: 'ISO 8601 date-time, or null when unset',
 })
 
@@ -53,8 +51,8 @@ export const ComputationDtoSchema = Type.Object(
     progress: p.progress,
     result: p.result,
     checkpoint: Type.Unknown({ description: 'The codec-encoded checkpoint of a paused run, or null' }),
-    createdAt: IsoDateTime,
-    updatedAt: IsoDateTime,
+    createdAt: IsoDateTimeSchema,
+    updatedAt: IsoDateTimeSchema,
     startedAt: NullableIsoDateTime,
     finishedAt: NullableIsoDateTime,
     pausedAt: NullableIsoDateTime,
@@ -95,10 +93,6 @@ export const SortSchema = Type.Union(
   { description: 'Order; `-` for descending. Default `-createdAt` (newest first); ties by id.' },
 )
 
-const NamespaceQuery = Type.Optional(
-  described(NamespaceSchema, "The namespace to look in (default: the plugin's, or the token's namespaces)"),
-)
-
 /** `GET /computations` query. Unknown keys are refused (400). */
 export const ListQuerySchema = Type.Object(
   {
@@ -109,10 +103,10 @@ export const ListQuerySchema = Type.Object(
       }),
     ),
     function: Type.Optional(described(FunctionNameSchema, 'Exact `function` or `functionFull`')),
-    since: Type.Optional(described(IsoDateTime, 'Created at or after (ISO 8601 date-time)')),
-    until: Type.Optional(described(IsoDateTime, 'Created before (ISO 8601 date-time)')),
+    since: Type.Optional(described(IsoDateTimeSchema, 'Created at or after (ISO 8601 date-time)')),
+    until: Type.Optional(described(IsoDateTimeSchema, 'Created before (ISO 8601 date-time)')),
     sort: Type.Optional(SortSchema),
-    namespace: NamespaceQuery,
+    namespace: NamespaceQueryProperty,
   },
   { additionalProperties: false },
 )
@@ -125,7 +119,10 @@ export const IdParamsSchema = Type.Object(
 )
 
 /** The query of the record routes: the namespace to look in, nothing else. */
-export const RecordQuerySchema = Type.Object({ namespace: NamespaceQuery }, { additionalProperties: false })
+export const RecordQuerySchema = Type.Object(
+  { namespace: NamespaceQueryProperty },
+  { additionalProperties: false },
+)
 export type RecordQuery = Static<typeof RecordQuerySchema>
 
 /** `POST /computations` body. */
