@@ -124,9 +124,9 @@ export class Connection {
    * Runs a read-decide-write step in `BEGIN IMMEDIATE`: the write lock is taken before the first
    * read, so no other process can change what the step decides on. Rolled back if it throws.
    */
-  async write<T>(operation: string, step: () => T): Promise<T> {
+  async write<T>(operation: string, step: () => T, budgetMs = this.busyTimeoutMs): Promise<T> {
     this.assertOpen(operation)
-    return withBusyRetry(() => this.#tx.immediate(step) as T, operation, this.busyTimeoutMs)
+    return withBusyRetry(() => this.#tx.immediate(step) as T, operation, budgetMs)
   }
 
   /** Marks the connection closed, and closes it if the store opened it. Idempotent. */

@@ -5,6 +5,9 @@ import { SqliteComputationStore } from './computations.js'
 import { Connection } from './connection.js'
 import { resolveOptions, type SqliteStoreOptions } from './options.js'
 
+/** How long `ping()` waits for the write lock before it reports the store unavailable. */
+const PING_WRITE_BUDGET_MS = 1000
+
 /**
  * The embedded default `Store`: computations and cache entries in one SQLite file (WAL mode),
  * safe for several processes on one machine. Opening the file creates its directory, sets the
@@ -37,10 +40,16 @@ export class SqliteStore implements Store {
   }
 
   /** A `SELECT 1` round trip with its latency; never throws. */
+  /**
+   * A round trip that proves the store can write: it takes SQLite's write lock (waiting at most
+   * 1 s) and releases it. Never throws: a locked or closed file answers `{ ok: false, error }`.
+   */
   async ping(): Promise<PingResult> {
     const started = performance.now()
     try {
-      await this.#conn.run('ping', () => this.#conn.statement('SELECT 1').get())
+      // Take the write lock (and give it back at once): in WAL mode reads never block, so a plain
+      // SELECT would report a healthy store while another process holds the file locked for writes.
+      await this.#conn.write('ping', () => this.#conn.statement('SELECT 1').get(), PING_WRITE_BUDGET_MS)
       return { ok: true, latencyMs: performance.now() - started }
     } catch (err) {
       return { ok: false, latencyMs: performance.now() - started, error: (err as Error).message }
