@@ -1,5 +1,6 @@
 // Starts the example server as the README does (built output, embedded defaults), waits for it to
-// listen, checks GET /health, then stops it with SIGTERM and expects a clean exit.
+// listen, checks GET /health, /health/detailed and /docs/json, then stops it with SIGTERM and expects a
+// clean exit.
 import { spawn } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -40,6 +41,17 @@ child.stdout.on('data', async (chunk) => {
     if (res.status !== 200 || body.status !== 'ok')
       fail(`GET /health answered ${res.status} ${JSON.stringify(body)}`)
     console.log(`smoke: GET ${match[1]}/health → ${res.status} ${JSON.stringify(body)}`)
+    const detailed = await fetch(new URL('/health/detailed', match[1]))
+    const report = await detailed.json()
+    if (detailed.status !== 200 || report.status !== 'ok')
+      fail(`GET /health/detailed answered ${detailed.status} ${JSON.stringify(report)}`)
+    console.log(`smoke: GET /health/detailed → ${detailed.status} (${Object.keys(report.checks).join(', ')})`)
+    const docs = await fetch(new URL('/docs/json', match[1]))
+    const doc = await docs.json()
+    if (docs.status !== 200 || typeof doc.openapi !== 'string') fail(`GET /docs/json answered ${docs.status}`)
+    console.log(
+      `smoke: GET /docs/json → ${docs.status} (OpenAPI ${doc.openapi}, ${Object.keys(doc.paths).length} paths)`,
+    )
   } catch (err) {
     fail(`GET /health failed: ${err.message}`)
   }

@@ -1,31 +1,30 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import { type BuildAppOptions, buildApp, loadConfig, type ServerConfig } from '@comp-manager/server'
+import type { FastifyInstance, FastifyServerOptions } from 'fastify'
+import { demoRoutes, demoTag } from './demo.js'
+
+export { factorize, invertHilbert, isPrime, MAX_FACTOR_INPUT, MAX_MATRIX_SIZE, math, ratio } from './demo.js'
 
 export interface BuildServerOptions {
+  /** The configuration; default `loadConfig(env)`. */
+  config?: ServerConfig
+  /** Environment variables to read the configuration from; default `process.env`. */
+  env?: Record<string, string | undefined>
   /** Fastify's logger option; default: off (the CLI entry turns it on). */
   logger?: FastifyServerOptions['logger']
 }
 
+/** What the example adds to `buildApp`: the demo routes under `/api/v1/demo` and their OpenAPI tag. */
+export function exampleAppOptions(): Pick<BuildAppOptions, 'routes' | 'tags'> {
+  return { routes: demoRoutes, tags: [demoTag] }
+}
+
 /**
- * The example server. For now: a Fastify app answering `GET /health`; the comp-manager plugins
- * (store, tracker, cache, auth) are registered here as they land.
+ * The example server: `@comp-manager/server`'s `buildApp` (store, auth, tracker, cache, docs, rate
+ * limits, health) on the embedded SQLite file under `COMP_MANAGER_DATA_DIR` (default `./data`), plus two
+ * demo functions that are tracked and cached, triggered by `POST /api/v1/demo/factor` and
+ * `POST /api/v1/demo/matrix`. Returns a ready instance that does not listen yet.
  */
 export async function buildServer(options: BuildServerOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify({ logger: options.logger ?? false })
-  app.get(
-    '/health',
-    {
-      schema: {
-        response: {
-          200: {
-            type: 'object',
-            properties: { status: { type: 'string', const: 'ok' } },
-            required: ['status'],
-          },
-        },
-      },
-    },
-    async () => ({ status: 'ok' as const }),
-  )
-  await app.ready()
-  return app
+  const config = options.config ?? loadConfig(options.env ?? process.env)
+  return buildApp(config, { ...exampleAppOptions(), logger: options.logger ?? false })
 }

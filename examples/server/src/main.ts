@@ -1,35 +1,36 @@
-import { buildServer } from './index.js'
+import { ConfigError, loadConfig, type ServerConfig, startServer } from '@comp-manager/server'
+import { exampleAppOptions } from './index.js'
 
-function portFromEnv(value: string | undefined): number {
-  if (value === undefined || value === '') return 3000
-  const port = Number(value)
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    console.error(`PORT must be an integer from 0 to 65535, got ${JSON.stringify(value)}`)
+let config: ServerConfig
+try {
+  config = loadConfig()
+} catch (err) {
+  if (err instanceof ConfigError) {
+    console.error(err.message)
     process.exit(2)
   }
-  return port
+  throw err
 }
 
-const port = portFromEnv(process.env.PORT)
-const host = process.env.HOST ?? '127.0.0.1'
+const { app, address } = await startServer(config, {
+  ...exampleAppOptions(),
+  logger: { level: config.logLevel },
+})
 
-const app = await buildServer({ logger: { level: process.env.LOG_LEVEL ?? 'info' } })
-const address = await app.listen({ port, host })
+// `0.0.0.0`/`::` are where it listens, not where to browse to.
+const url = address.replace(/\/\/(0\.0\.0\.0|\[::\])(?=:)/, '//localhost')
 console.log(`comp-manager example server listening on ${address}`)
-console.log(`  health: ${address}/health`)
-
-let closing = false
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    if (closing) return
-    closing = true
-    app.log.info({ signal }, 'shutting down')
-    app.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        app.log.error({ err }, 'error while closing')
-        process.exit(1)
-      },
-    )
-  })
+console.log(`  API docs:  ${url}/docs   (OpenAPI document: ${url}/docs/json)`)
+console.log(`  health:    ${url}/health/detailed`)
+console.log(`  store:     ${config.store.kind === 'sqlite' ? config.store.path : 'MongoDB'}`)
+if (config.auth !== null && config.env !== 'production') {
+  const token = app.issueToken({ sub: 'developer', role: 'admin', namespaces: ['*'] }, { expiresIn: '12h' })
+  console.log('  development token (admin, all namespaces, 12 h; never printed in production):')
+  console.log(`    export TOKEN=${token}`)
+  console.log('  try:')
+  console.log(
+    `    curl -s -X POST ${url}/api/v1/demo/factor -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"n":"147573952589676412927"}'`,
+  )
+  console.log(`    curl -s ${url}/api/v1/computations -H "authorization: Bearer $TOKEN"`)
+  console.log(`    curl -s ${url}/api/v1/cache -H "authorization: Bearer $TOKEN"`)
 }

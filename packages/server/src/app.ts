@@ -1,0 +1,233 @@
+import { createRequire } from 'node:module'
+import type { Store } from '@comp-manager/core'
+import fastifyAuth, { redactPaths } from '@comp-manager/fastify-auth'
+import fastifyCache from '@comp-manager/fastify-cache'
+import fastifyCompStore, { type FastifyCompStoreOptions } from '@comp-manager/fastify-store'
+import { createErrorHandler } from '@comp-manager/fastify-store/kit'
+import fastifyTracker from '@comp-manager/fastify-tracker'
+import fastifyCompress from '@fastify/compress'
+import fastifyCors from '@fastify/cors'
+import Fastify, {
+  type FastifyInstance,
+  type FastifyServerOptions,
+  LogController,
+  type RouteOptions,
+} from 'fastify'
+import type { Redis } from 'ioredis'
+import type { ServerConfig } from './config.js'
+import { type DocTag, defaultTags, registerDocs } from './docs.js'
+import { RouteNotFoundError } from './errors.js'
+import { healthRoutes } from './health.js'
+import { identifyCaller, registerRateLimit } from './rate-limit.js'
+import { genReqId, REQUEST_ID_HEADER } from './request-id.js'
+import { registerSecurityHeaders } from './security-headers.js'
+import { installShutdown, type ShutdownControl } from './shutdown.js'
+
+/** Prefix of the REST routes (`/api/v1/computations`, `/api/v1/cache`, `/api/v1/auth/token`). */
+export const API_PREFIX = '/api/v1'
+
+/** The version of this package (shown in the OpenAPI document and `/health/detailed`). */
+export const version: string = (createRequire(import.meta.url)('../package.json') as { version: string })
+  .version
+
+/** How long `/health/detailed` waits for one check. */
+export const HEALTH_CHECK_TIMEOUT_MS = 2000
+
+export interface BuildAppOptions {
+  /**
+   * A Store to serve instead of the configured SQLite file or MongoDB (tests pass core's `MemoryStore`).
+   * The app never closes a store it is given.
+   */
+  store?: Store
+  /**
+   * Fastify's `logger` option. Default: pino at `config.logLevel`, credential headers redacted. Request
+   * log lines carry the request id as `requestId`.
+   */
+  logger?: FastifyServerOptions['logger']
+  /**
+   * Registers more routes under `/api/v1` (the example server's demo routes, a test's route). They get
+   * the rate limit, the error shape, request ids and the OpenAPI document; protect them with
+   * `api.authorize(role)` when `config.auth` is on.
+   */
+  routes?: (api: FastifyInstance) => void | Promise<void>
+  /** More tags for the OpenAPI document (for the routes added by `routes`). */
+  tags?: DocTag[]
+  /**
+   * More namespaces whose running computations this process settles on shutdown (besides
+   * `config.namespace` and the cache plugin's): the namespaces of trackers or caches you create yourself.
+   */
+  namespaces?: string[]
+  /** Called for every route as it is added (Fastify's `onRoute` hook, installed before any plugin). */
+  onRoute?: (route: RouteOptions & { routePath: string; path: string; prefix: string }) => void
+  /** A Redis client for the rate limits instead of one opened from `config.redisUrl` (not closed by the app). */
+  redis?: Redis
+  /** Other Fastify server options (`bodyLimit`, `connectionTimeout`…). */
+  fastify?: Omit<
+    FastifyServerOptions,
+    'logger' | 'genReqId' | 'requestIdHeader' | 'logController' | 'trustProxy' | 'return503OnClosing'
+  >
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Set by `@comp-manager/server`'s `buildApp`: the configuration it was built with. */
+    compConfig: ServerConfig
+    /** Set by `@comp-manager/server`'s `buildApp`: whether `close()` has been called. */
+    compShutdown: ShutdownControl
+  }
+}
+
+function storeOptions(config: ServerConfig, store: Store | undefined): FastifyCompStoreOptions {
+  if (store !== undefined) return { store }
+  if (config.store.kind === 'mongo') {
+    return {
+      mongo: {
+        url: config.store.url,
+        ...(config.store.dbName === undefined ? {} : { dbName: config.store.dbName }),
+      },
+    }
+  }
+  return { sqlite: { path: config.store.path } }
+}
+
+/**
+ * Builds the comp-manager server: a ready Fastify instance with, in this order, request ids, the one
+ * error shape, security headers (helmet's), `@fastify/cors` (when `corsOrigins` is set), `@fastify/compress`,
+ * `@fastify/rate-limit`, `@fastify/swagger` (+ UI at `/docs`), `@comp-manager/fastify-store` (the
+ * configured store), `@comp-manager/fastify-auth` (unless disabled), `@comp-manager/fastify-tracker`
+ * and `@comp-manager/fastify-cache` under `/api/v1`, and `/health` + `/health/detailed`.
+ *
+ * It does not listen: call `app.listen()`, or use `startServer()` for signals and graceful shutdown.
+ * `app.close()` drains in-flight requests (bounded by `config.shutdownTimeoutMs`), settles this
+ * process's running computations and closes the plugins.
+ */
+export async function buildApp(
+  config: ServerConfig,
+  options: BuildAppOptions = {},
+): Promise<FastifyInstance> {
+  // Internal messages and stacks of 5xx errors are shown in development only (not in test, not in production).
+  const development = config.env === 'development'
+  const serverOptions: FastifyServerOptions = {
+    ...options.fastify,
+    logger: options.logger ?? {
+      level: config.logLevel,
+      redact: { paths: [...redactPaths], censor: '[redacted]' },
+    },
+    genReqId,
+    requestIdHeader: false,
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    // Fastify's types omit the hop count it accepts (proxy-addr's `trust` takes one).
+    trustProxy: config.trustProxy as FastifyServerOptions['trustProxy'],
+    // Requests arriving while closing get our own 503 (installShutdown), in the standard error body.
+    return503OnClosing: false,
+  }
+  const app: FastifyInstance = Fastify(serverOptions)
+  try {
+    app.decorate('compConfig', config)
+    if (options.onRoute !== undefined) app.addHook('onRoute', options.onRoute)
+
+    // 1. Request ids: echoed on every response, before anything can fail.
+    app.addHook('onRequest', (request, reply, done) => {
+      reply.header(REQUEST_ID_HEADER, request.id)
+      done()
+    })
+    const shutdown = installShutdown(app, { timeoutMs: config.shutdownTimeoutMs })
+    app.decorate('compShutdown', shutdown.control)
+
+    // 2. One error shape for everything that reaches the root (plugins set the same in their contexts).
+    app.setErrorHandler(createErrorHandler({ development }))
+
+    // 3. Security headers, CORS, compression. helmet's headers, with the CSP OWASP recommends for an API: JSON is never a page, so nothing may load
+    // or frame it. (Swagger UI's routes replace it with their own, see docs.ts.) Shorter than helmet's
+    // default page policy too, and free of `upgrade-insecure-requests`, which breaks plain-HTTP development.
+    registerSecurityHeaders(app, {
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+      },
+    })
+    if (config.corsOrigins !== null) {
+      await app.register(fastifyCors, {
+        origin: config.corsOrigins,
+        methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
+        allowedHeaders: ['authorization', 'content-type', 'x-api-key', REQUEST_ID_HEADER, 'last-event-id'],
+        exposedHeaders: [
+          REQUEST_ID_HEADER,
+          'retry-after',
+          'x-ratelimit-limit',
+          'x-ratelimit-remaining',
+          'x-ratelimit-reset',
+          'location',
+        ],
+        credentials: false,
+        maxAge: 600,
+      })
+    }
+    await app.register(fastifyCompress, { global: true, threshold: 1024 })
+
+    // 4. Rate limits (before every route, so route configs such as /auth/token's are read) and docs.
+    await registerRateLimit(app, config, options.redis)
+    // Verified identities key the rate limits. Added before any plugin, so every route inherits it, and
+    // app-level onRequest hooks run before the routes' own (the limit). `authenticate` comes with the auth
+    // plugin, registered below.
+    if (config.auth !== null) app.addHook('onRequest', identifyCaller(app))
+    // The `auth` tag only when its routes exist (POST /auth/token needs API keys).
+    const authRoutes = config.auth !== null && config.auth.apiKeys.length > 0
+    const tags = [...defaultTags.filter((tag) => tag.name !== 'auth' || authRoutes), ...(options.tags ?? [])]
+    await registerDocs(app, config, { version, tags })
+
+    // 5. The comp-manager plugins.
+    await app.register(fastifyCompStore, storeOptions(config, options.store))
+    if (config.auth !== null) {
+      const { auth } = config
+      await app.register(fastifyAuth, {
+        secret: auth.secret,
+        issuer: auth.issuer,
+        audience: auth.audience,
+        expiresIn: auth.expiresIn,
+        ...(auth.apiKeys.length > 0 ? { apiKeys: auth.apiKeys } : {}),
+        routes: { prefix: `${API_PREFIX}/auth` },
+      })
+    }
+    await app.register(fastifyTracker, {
+      namespace: config.namespace,
+      prefix: `${API_PREFIX}/computations`,
+      development,
+    })
+    // The cache lives in `config.namespace` too: its fill runs are settled with the tracker's below.
+    await app.register(fastifyCache, {
+      namespace: config.namespace,
+      prefix: `${API_PREFIX}/cache`,
+      development,
+    })
+
+    // 6. Routes of the host (demo routes, tests), under /api/v1.
+    if (options.routes !== undefined) {
+      const routes = options.routes
+      await app.register(
+        async (api) => {
+          await routes(api)
+        },
+        { prefix: API_PREFIX },
+      )
+    }
+
+    // 7. Health and 404.
+    await app.register(healthRoutes, { version, timeoutMs: HEALTH_CHECK_TIMEOUT_MS })
+    app.setNotFoundHandler({ preHandler: app.rateLimit() }, async (request) => {
+      const path = (request.url.split('?')[0] ?? '').slice(0, 200)
+      throw new RouteNotFoundError(request.method, path)
+    })
+
+    // 8. On close, after the HTTP server has drained: settle this process's runs, then (hooks run
+    // last-registered-first) the plugins close their trackers, caches and the store.
+    const settleNamespaces = () => [...new Set([config.namespace, ...(options.namespaces ?? [])])]
+    shutdown.settleOnClose(() => app.compStore, settleNamespaces)
+
+    await app.ready()
+    return app
+  } catch (err) {
+    await app.close().catch(() => undefined)
+    throw err
+  }
+}

@@ -1,0 +1,75 @@
+import { securitySchemes } from '@comp-manager/fastify-auth'
+import fastifySwagger from '@fastify/swagger'
+import fastifySwaggerUi from '@fastify/swagger-ui'
+import type { FastifyInstance } from 'fastify'
+import type { ServerConfig } from './config.js'
+
+/** Where the Swagger UI is served; the OpenAPI document is at `<DOCS_PREFIX>/json` (and `/yaml`). */
+export const DOCS_PREFIX = '/docs'
+
+/** A tag of the OpenAPI document. */
+export interface DocTag {
+  name: string
+  description: string
+}
+
+/** The tags of the server's own routes and of the plugins it composes. */
+export const defaultTags: DocTag[] = [
+  { name: 'health', description: 'Liveness and the checks of every plugin (store, Redis…)' },
+  { name: 'auth', description: 'Exchange an API key for a short-lived token' },
+  {
+    name: 'computations',
+    description: 'Tracked runs: list, create, read, update through the state machine, delete, live events',
+  },
+  { name: 'cache', description: 'Memoized results: inspect, drop, invalidate, statistics' },
+]
+
+export interface DocsOptions {
+  version: string
+  tags: DocTag[]
+}
+
+const API_DESCRIPTION = `The REST API of comp-manager: tracked computations and their memoized results.
+
+- Routes live under \`/api/v1\`; \`/health\`, \`/health/detailed\` and \`/docs\` at the root.
+- Authenticate with \`Authorization: Bearer <token>\` or \`x-api-key: cmk_…\` (exchange a key for a token at
+  \`POST /api/v1/auth/token\`). Roles: viewer (read) < operator (write) < admin (delete, every namespace).
+- Every error has one body: \`{ statusCode, code, error, message, requestId, details? }\`; \`code\` is a stable
+  \`CM_ERR_…\` code. \`x-request-id\` is echoed on every response (send your own to correlate logs).
+- Rate limits answer 429 \`CM_ERR_RATE_LIMITED\` with \`retry-after\` (seconds).`
+
+/**
+ * Registers `@fastify/swagger` (OpenAPI 3.1: TypeBox schemas are JSON Schema 2020-12, which 3.1 takes as
+ * is) and, when `config.docs` is on, `@fastify/swagger-ui` at `/docs` with `/docs/json` and `/docs/yaml`.
+ * Must be registered before the routes. With auth on, every operation requires `bearerAuth` or
+ * `apiKeyAuth` unless it says otherwise (the health routes declare `security: []`).
+ */
+export async function registerDocs(fastify: FastifyInstance, config: ServerConfig, options: DocsOptions) {
+  const auth = config.auth !== null
+  await fastify.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'comp-manager API', version: options.version, description: API_DESCRIPTION },
+      tags: options.tags,
+      components: auth ? { securitySchemes: structuredClone(securitySchemes) as never } : {},
+      ...(auth ? { security: [{ bearerAuth: [] }, { apiKeyAuth: [] }] } : {}),
+    },
+    // Named schemas (a TypeBox `$id`) become `#/components/schemas/<$id>`.
+    refResolver: {
+      buildLocalReference(json, _baseUri, _fragment, i) {
+        return typeof json.$id === 'string' && json.$id !== '' ? json.$id : `def-${i}`
+      },
+    },
+  })
+  if (!config.docs) return
+  const development = config.env !== 'production'
+  await fastify.register(fastifySwaggerUi, {
+    routePrefix: DOCS_PREFIX,
+    uiConfig: { docExpansion: 'list', deepLinking: true, persistAuthorization: development },
+    // The UI's own CSP (hashes of its inline script and style) replaces helmet's on its routes. Over plain
+    // HTTP in development, `upgrade-insecure-requests` would send the UI's assets to https:// and break it.
+    staticCSP: true,
+    transformStaticCSP: (header) =>
+      development ? header.replace(/\s*upgrade-insecure-requests;?/, '') : header,
+  })
+}

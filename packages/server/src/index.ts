@@ -1,0 +1,53 @@
+/**
+ * `@comp-manager/server`: the composed comp-manager REST server. `loadConfig()` reads and validates the
+ * environment; `buildApp(config)` composes the store, auth, tracker and cache plugins with OpenAPI docs,
+ * rate limits, health checks, request ids, security headers, CORS, compression and one error shape;
+ * `startServer(config)` listens and shuts down gracefully on SIGTERM/SIGINT.
+ */
+// The decorators of the composed plugins (`fastify.compStore`, `authorize`, `tracker`, `cache`…) are part of
+// this package's types: these imports bring their `declare module 'fastify'` augmentations along.
+import '@comp-manager/fastify-auth'
+import '@comp-manager/fastify-cache'
+import '@comp-manager/fastify-store'
+import '@comp-manager/fastify-tracker'
+// …and `@fastify/swagger`'s (`tags`, `summary`, `description`, `security` in route schemas).
+import '@fastify/swagger'
+
+export { API_PREFIX, type BuildAppOptions, buildApp, HEALTH_CHECK_TIMEOUT_MS, version } from './app.js'
+export {
+  type AuthConfig,
+  ConfigError,
+  type ConfigProblem,
+  type ConfigSource,
+  DEFAULT_DATA_DIR,
+  DEFAULT_NAMESPACE,
+  DEFAULT_PORT,
+  DEFAULT_RATE_LIMIT_MAX,
+  DEFAULT_RATE_LIMIT_WINDOW_MS,
+  DEFAULT_SHUTDOWN_TIMEOUT_MS,
+  generateSecret,
+  type LoadConfigOptions,
+  type LogLevel,
+  loadConfig,
+  MIN_JWT_SECRET_LENGTH,
+  type NodeEnv,
+  type RateLimitConfig,
+  type ServerConfig,
+  SQLITE_FILE_NAME,
+  type StoreConfig,
+  secretVariables,
+  weakSecretReason,
+} from './config.js'
+export { DOCS_PREFIX, type DocTag, defaultTags } from './docs.js'
+export {
+  errors,
+  RateLimitedError,
+  RouteNotFoundError,
+  SHUTTING_DOWN_CODE,
+  shuttingDownError,
+} from './errors.js'
+export { HealthCheckResultSchema, HealthDetailedSchema, HealthSchema } from './health.js'
+export { REDIS_KEY_PREFIX, rateLimitKey } from './rate-limit.js'
+export { genReqId, REQUEST_ID_HEADER, SANE_REQUEST_ID } from './request-id.js'
+export { runningHere, type ShutdownControl, settleRuns } from './shutdown.js'
+export { type StartedServer, type StartServerOptions, startServer } from './start.js'
