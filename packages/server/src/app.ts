@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module'
-import type { Store } from '@comp-manager/core'
+import { type Store, toHttpError } from '@comp-manager/core'
 import fastifyAuth, { redactPaths } from '@comp-manager/fastify-auth'
 import fastifyCache from '@comp-manager/fastify-cache'
 import fastifyCompStore, { type FastifyCompStoreOptions } from '@comp-manager/fastify-store'
@@ -9,6 +9,7 @@ import fastifyCompress from '@fastify/compress'
 import fastifyCors from '@fastify/cors'
 import Fastify, {
   type FastifyInstance,
+  type FastifyReply,
   type FastifyServerOptions,
   LogController,
   type RouteOptions,
@@ -120,6 +121,20 @@ export async function buildApp(
     trustProxy: config.trustProxy as FastifyServerOptions['trustProxy'],
     // Requests arriving while closing get our own 503 (installShutdown), in the standard error body.
     return503OnClosing: false,
+    // installShutdown closes idle connections itself, after a grace period: a request already sent
+    // on a keep-alive connection but not yet read by the server counts as "idle" to Node, and closing
+    // it at once would reset a request the client sent before the shutdown began.
+    forceCloseConnections: false,
+    // Ids and cache keys are up to 256 characters (the stores' limit); longer ones are refused below.
+    maxParamLength: 300,
+    // Errors Fastify's router raises before any hook (a too-long path parameter, a malformed URL)
+    // get the same error body as everything else.
+    frameworkErrors: (error, request, reply) => {
+      const { statusCode, body } = toHttpError(error, { requestId: String(request.id), development })
+      // The reply of a framework error is untyped (no route, no schema).
+      const raw = reply as unknown as FastifyReply
+      raw.code(statusCode).header(REQUEST_ID_HEADER, request.id).send(body)
+    },
   }
   const app: FastifyInstance = Fastify(serverOptions)
   try {

@@ -1,4 +1,4 @@
-import { CompManagerError } from '@comp-manager/core'
+import { cmError, type CompManagerError } from '@comp-manager/core'
 import createError from '@fastify/error'
 
 /**
@@ -10,7 +10,7 @@ export const RateLimitedError = createError('CM_ERR_RATE_LIMITED', 'Too many req
 /** 404: no route matches the method and path (`setNotFoundHandler`). */
 export const RouteNotFoundError = createError('CM_ERR_ROUTE_NOT_FOUND', 'Route %s %s not found', 404)
 
-/** Code of {@link shuttingDownError}: not (yet) in core's catalogue, so it is declared here. */
+/** Code of {@link shuttingDownError} (in core's catalogue). */
 export const SHUTTING_DOWN_CODE = 'CM_ERR_SHUTTING_DOWN'
 
 /**
@@ -18,7 +18,7 @@ export const SHUTTING_DOWN_CODE = 'CM_ERR_SHUTTING_DOWN'
  * response carries `connection: close`: retry it (on another instance).
  */
 export function shuttingDownError(): CompManagerError {
-  return new CompManagerError(SHUTTING_DOWN_CODE, 503, 'The server is shutting down: retry the request')
+  return cmError(SHUTTING_DOWN_CODE, 'The server is shutting down: retry the request')
 }
 
 /** The errors this package raises, by name: match on `err.code`. */

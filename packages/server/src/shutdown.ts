@@ -5,6 +5,14 @@ import { shuttingDownError } from './errors.js'
 export interface ShutdownOptions {
   /** How long `close()` waits for in-flight requests, then for this process's running computations. */
   timeoutMs: number
+  /** How long requests on already-open connections are still served before they get 503. Default 1 s. */
+  graceMs?: number
+}
+
+const DEFAULT_GRACE_MS = 1000
+
+function openConnections(server: import('node:net').Server): Promise<number> {
+  return new Promise((resolve) => server.getConnections((err, count) => resolve(err ? 0 : count)))
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
@@ -86,9 +94,11 @@ export interface ShutdownControl {
  * Shutdown behaviour of `buildApp`'s instance, in `app.close()` itself (so a signal handler, a test or
  * a host calling `close()` get the same):
  *
- * 1. `preClose`: from now on a request arriving on an open keep-alive connection gets 503
- *    `CM_ERR_SHUTTING_DOWN` with `connection: close`; the listening socket stops accepting; idle
- *    connections are closed; in-flight requests go on.
+ * 1. `preClose`: for a grace period (`graceMs`, default 1 s; skipped when nothing is connected)
+ *    requests are still served, with `connection: close` — including requests a client sent before
+ *    the shutdown that the server had not read yet. Then the listening socket stops accepting, idle
+ *    connections are closed, and a request arriving on a still-open keep-alive connection gets 503
+ *    `CM_ERR_SHUTTING_DOWN`; in-flight requests go on.
  * 2. If they have not finished after `timeoutMs`, their connections are closed.
  * 3. `onClose` (see {@link settleRuns}): running computations of this process get the rest of
  *    `timeoutMs` to end, and are then marked `lost`; then the plugins close (tracker, cache, store).
@@ -98,6 +108,7 @@ export interface ShutdownControl {
  */
 export function installShutdown(fastify: FastifyInstance, options: ShutdownOptions) {
   let closing = false
+  let draining = false
   let closeStartedAt: number | undefined
   let drainTimer: NodeJS.Timeout | undefined
   let idleTimer: NodeJS.Timeout | undefined
@@ -111,15 +122,22 @@ export function installShutdown(fastify: FastifyInstance, options: ShutdownOptio
     done(shuttingDownError())
   })
 
-  // Responses sent while closing end their connection, so keep-alive clients do not hold the drain open.
+  // Responses sent while draining end their connection, so keep-alive clients do not hold the drain open.
   fastify.addHook('onSend', (_request, reply, payload, done) => {
-    if (closing) reply.header('connection', 'close')
+    if (draining) reply.header('connection', 'close')
     done(null, payload)
   })
 
   fastify.addHook('preClose', async () => {
-    closing = true
     closeStartedAt = Date.now()
+    draining = true
+    // Grace period before Fastify closes the listener (Node's server.close() also closes idle
+    // connections at once): a request a client already sent on an open keep-alive connection, but
+    // that the server has not read yet, counts as idle and would be reset. During the grace period
+    // such requests are read and served, with `connection: close`. Skipped when nothing is connected.
+    const grace = Math.min(options.graceMs ?? DEFAULT_GRACE_MS, options.timeoutMs)
+    if (grace > 0 && fastify.server.listening && (await openConnections(fastify.server)) > 0) await sleep(grace)
+    closing = true
     idleTimer = setInterval(() => fastify.server.closeIdleConnections?.(), 100)
     idleTimer.unref()
     drainTimer = setTimeout(() => {

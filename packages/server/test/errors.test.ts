@@ -223,3 +223,16 @@ t.test('a stricter per-route limit: POST /api/v1/auth/token (10 per minute per k
   assertErrorBody(t, guessing, 429, 'CM_ERR_RATE_LIMITED')
   t.equal(guessing.headers['www-authenticate'], undefined, 'refused before the key is checked')
 })
+
+// Regression (reliability suite): Fastify's router answered a too-long path parameter with its own
+// body (no requestId, no CM_ERR_ code) before any hook ran.
+t.test('a path parameter over the router limit gets the standard error body', async (t) => {
+  const app = await build(t, { AUTH_ENABLED: 'false' })
+  const res = await app.inject({ method: 'GET', url: `/api/v1/computations/${'a'.repeat(1000)}` })
+  t.equal(res.statusCode, 414)
+  const body = res.json()
+  t.equal(body.code, 'CM_ERR_VALIDATION')
+  t.equal(body.error, 'URI Too Long')
+  t.equal(body.requestId, res.headers['x-request-id'])
+  t.equal(body.statusCode, 414)
+})
