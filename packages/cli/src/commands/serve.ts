@@ -1,0 +1,53 @@
+import type { Context } from '../context.js'
+import { EXIT, UsageError } from '../errors.js'
+import type { CommandSpec } from '../spec.js'
+import { positiveInt } from '../values.js'
+
+const serve: CommandSpec<Context> = {
+  name: 'serve',
+  summary: 'Start the comp-manager server (@comp-manager/server) in this process',
+  description:
+    'Configured from the environment as @comp-manager/server documents it (PORT, HOST, COMP_MANAGER_DATA_DIR,\n' +
+    'MONGODB_URL, JWT_SECRET, API_KEYS, REDIS_URL, NODE_ENV, LOG_LEVEL…); --port and --host override PORT and HOST.\n' +
+    'Stops gracefully on SIGTERM or Ctrl-C.',
+  args: [],
+  options: {
+    port: {
+      type: 'string',
+      value: 'port',
+      description: 'Port to listen on (0: any free port; default PORT or 3000)',
+    },
+    host: { type: 'string', value: 'host', description: 'Address to listen on (default HOST or 127.0.0.1)' },
+  },
+  examples: [
+    'comp-manager serve',
+    'comp-manager serve --port 8080 --host 0.0.0.0',
+    'NODE_ENV=production JWT_SECRET_FILE=/run/secrets/jwt comp-manager serve',
+  ],
+  async run(ctx) {
+    const env = { ...ctx.env }
+    const port = ctx.values.port as string | undefined
+    if (port !== undefined) {
+      if (port !== '0') positiveInt(port, 'port', this.name, 65535)
+      env.PORT = port
+    }
+    if (ctx.values.host !== undefined) env.HOST = ctx.values.host as string
+    // Loaded only here: the other commands need none of the server's dependencies.
+    const server = await import('@comp-manager/server')
+    let config: ReturnType<typeof server.loadConfig>
+    try {
+      config = server.loadConfig(env)
+    } catch (err) {
+      if (err instanceof server.ConfigError) throw new UsageError(err.message)
+      throw err
+    }
+    const started = await server.startServer(config)
+    ctx.out(`comp-manager server listening on ${started.address}`)
+    if (config.docs) ctx.out(`  API docs: ${started.address}/docs`)
+    // Runs until a signal closes the app (the server's handler then exits the process).
+    await new Promise<void>((resolve) => started.app.server.once('close', () => resolve()))
+    return EXIT.ok
+  },
+}
+
+export const serveCommands = [serve]

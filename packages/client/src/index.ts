@@ -1,0 +1,37 @@
+/**
+ * `@comp-manager/client`: a typed client for the comp-manager REST API. Browser-safe: no Node-only
+ * import here or below.
+ */
+export {
+  type CacheApi,
+  type CallOptions,
+  type ClientOptions,
+  type CompManagerClient,
+  type ComputationsApi,
+  createClient,
+  type FetchFn,
+  type ServerSentEvent,
+  type TokenSource,
+  type WatchOptions,
+} from './client.js'
+export type { ValueDecoder } from './decode.js'
+export {
+  AbortError,
+  type AnyApiError,
+  ApiError,
+  type ApiErrorInit,
+  ClientError,
+  type ErrorBody,
+  type ErrorCode,
+  type ErrorDetails,
+  type ErrorDetailsByCode,
+  isApiError,
+  NetworkError,
+  parseRetryAfter,
+  TimeoutError,
+  type ValidationIssue,
+} from './errors.js'
+export type { components, operations, paths } from './schema.gen.js'
+export { parseSse, type SseMessage } from './sse.js'
+export type { RetryInfo } from './transport.js'
+export type * from './types.js'
