@@ -49,7 +49,9 @@ const names = new Set(
     .filter((file) => existsSync(file))
     .map((file) => JSON.parse(readFileSync(file, 'utf8')).name),
 )
-for (const file of readdirSync(join(root, '.changeset')).filter((f) => f.endsWith('.md') && f !== 'README.md')) {
+for (const file of readdirSync(join(root, '.changeset')).filter(
+  (f) => f.endsWith('.md') && f !== 'README.md',
+)) {
   const text = readFileSync(join(root, '.changeset', file), 'utf8')
   const front = /^---\n([\s\S]*?)\n---\n/.exec(text)
   if (!front) {

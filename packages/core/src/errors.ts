@@ -113,7 +113,10 @@ export const errorCodes = {
     statusCode: 429,
     description: 'Too many requests; retry after the time in `retry-after`.',
   },
-  CM_ERR_SHUTTING_DOWN: { statusCode: 503, description: 'The server is shutting down; retry the request on another instance.' },
+  CM_ERR_SHUTTING_DOWN: {
+    statusCode: 503,
+    description: 'The server is shutting down; retry the request on another instance.',
+  },
   CM_ERR_INTERNAL: {
     statusCode: 500,
     description: 'An unexpected error; the request id finds it in the logs.',

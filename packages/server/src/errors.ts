@@ -1,4 +1,4 @@
-import { cmError, type CompManagerError } from '@comp-manager/core'
+import { type CompManagerError, cmError } from '@comp-manager/core'
 import createError from '@fastify/error'
 
 /**

@@ -136,7 +136,8 @@ export function installShutdown(fastify: FastifyInstance, options: ShutdownOptio
     // that the server has not read yet, counts as idle and would be reset. During the grace period
     // such requests are read and served, with `connection: close`. Skipped when nothing is connected.
     const grace = Math.min(options.graceMs ?? DEFAULT_GRACE_MS, options.timeoutMs)
-    if (grace > 0 && fastify.server.listening && (await openConnections(fastify.server)) > 0) await sleep(grace)
+    if (grace > 0 && fastify.server.listening && (await openConnections(fastify.server)) > 0)
+      await sleep(grace)
     closing = true
     idleTimer = setInterval(() => fastify.server.closeIdleConnections?.(), 100)
     idleTimer.unref()

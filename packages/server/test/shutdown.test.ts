@@ -30,32 +30,39 @@ function slowRoute(ms = 60_000) {
   }
 }
 
-t.test('close(): requests are served during the grace period, a slow in-flight request completes, then the server stops accepting', async (t) => {
-  const slow = slowRoute()
-  const app = await build(t, { AUTH_ENABLED: 'false', SHUTDOWN_TIMEOUT_MS: '5000' }, { routes: slow.routes })
-  const address = await app.listen({ port: 0, host: '127.0.0.1' })
-  const inFlight = fetch(`${address}/api/v1/slow`)
-  await slow.started
-  let closed = false
-  const closing = app.close().then(() => (closed = true))
-  // During the 1 s grace period requests are still served (with `connection: close`)…
-  await new Promise((resolve) => setTimeout(resolve, 100))
-  t.equal(app.compShutdown.closing, false, 'grace period: not refusing yet')
-  const during = await fetch(`${address}/health`)
-  t.equal(during.status, 200)
-  t.equal(during.headers.get('connection'), 'close', 'answered with connection: close')
-  // …then the listener closes.
-  await new Promise((resolve) => setTimeout(resolve, 1200))
-  t.equal(closed, false, 'close waits for the in-flight request')
-  t.equal(app.compShutdown.closing, true)
-  await t.rejects(fetch(`${address}/health`), 'no new connection is accepted')
-  slow.release()
-  const res = await inFlight
-  t.equal(res.status, 200)
-  t.same(await res.json(), { done: true })
-  await closing
-  t.equal(closed, true)
-})
+t.test(
+  'close(): requests are served during the grace period, a slow in-flight request completes, then the server stops accepting',
+  async (t) => {
+    const slow = slowRoute()
+    const app = await build(
+      t,
+      { AUTH_ENABLED: 'false', SHUTDOWN_TIMEOUT_MS: '5000' },
+      { routes: slow.routes },
+    )
+    const address = await app.listen({ port: 0, host: '127.0.0.1' })
+    const inFlight = fetch(`${address}/api/v1/slow`)
+    await slow.started
+    let closed = false
+    const closing = app.close().then(() => (closed = true))
+    // During the 1 s grace period requests are still served (with `connection: close`)…
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    t.equal(app.compShutdown.closing, false, 'grace period: not refusing yet')
+    const during = await fetch(`${address}/health`)
+    t.equal(during.status, 200)
+    t.equal(during.headers.get('connection'), 'close', 'answered with connection: close')
+    // …then the listener closes.
+    await new Promise((resolve) => setTimeout(resolve, 1200))
+    t.equal(closed, false, 'close waits for the in-flight request')
+    t.equal(app.compShutdown.closing, true)
+    await t.rejects(fetch(`${address}/health`), 'no new connection is accepted')
+    slow.release()
+    const res = await inFlight
+    t.equal(res.status, 200)
+    t.same(await res.json(), { done: true })
+    await closing
+    t.equal(closed, true)
+  },
+)
 
 t.test('close(): in-flight requests are cut after SHUTDOWN_TIMEOUT_MS', async (t) => {
   const slow = slowRoute()

@@ -348,18 +348,21 @@ t.test('a locked database is retried without freezing the event loop', async (t)
 
 // Regression (reliability suite, store outage): in WAL mode reads never block, so a ping that only
 // read reported a healthy store while another process held the file locked for writes.
-t.test('ping reports a write-locked file as unavailable, and recovers when the lock is released', async (t) => {
-  const dir = t.testdir()
-  const path = join(dir, 'locked.db')
-  const store = new SqliteStore({ path })
-  t.teardown(() => store.close())
-  t.equal((await store.ping()).ok, true)
-  const holder = new Sqlite(path)
-  t.teardown(() => holder.close())
-  holder.exec('BEGIN EXCLUSIVE')
-  const locked = await store.ping()
-  t.equal(locked.ok, false, 'locked for writes → not ok')
-  t.match(locked.error, /lock|busy/i)
-  holder.exec('ROLLBACK')
-  t.equal((await store.ping()).ok, true, 'healthy again once released')
-})
+t.test(
+  'ping reports a write-locked file as unavailable, and recovers when the lock is released',
+  async (t) => {
+    const dir = t.testdir()
+    const path = join(dir, 'locked.db')
+    const store = new SqliteStore({ path })
+    t.teardown(() => store.close())
+    t.equal((await store.ping()).ok, true)
+    const holder = new Sqlite(path)
+    t.teardown(() => holder.close())
+    holder.exec('BEGIN EXCLUSIVE')
+    const locked = await store.ping()
+    t.equal(locked.ok, false, 'locked for writes → not ok')
+    t.match(locked.error, /lock|busy/i)
+    holder.exec('ROLLBACK')
+    t.equal((await store.ping()).ok, true, 'healthy again once released')
+  },
+)

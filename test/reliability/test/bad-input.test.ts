@@ -359,11 +359,7 @@ t.test('routes: hostile bodies and queries get a 4xx with the standard error bod
   }
 
   t.same(bad.slice(0, 20), [], `no 5xx, no non-standard error body (${bad.length} problems)`)
-  t.same(
-    paramLengthBug.slice(0, 3),
-    [],
-    'a path parameter over 100 characters gets the standard error body',
-  )
+  t.same(paramLengthBug.slice(0, 3), [], 'a path parameter over 100 characters gets the standard error body')
   t.ok(protoIntact(), 'Object.prototype unchanged')
   const health = await app.inject({ method: 'GET', url: '/health' })
   t.equal(health.statusCode, 200, 'the app still answers')
