@@ -126,7 +126,7 @@ export async function buildApp(
     // it at once would reset a request the client sent before the shutdown began.
     forceCloseConnections: false,
     // Ids and cache keys are up to 256 characters (the stores' limit); longer ones are refused below.
-    maxParamLength: 300,
+    routerOptions: { ...options.fastify?.routerOptions, maxParamLength: 300 },
     // Errors Fastify's router raises before any hook (a too-long path parameter, a malformed URL)
     // get the same error body as everything else.
     frameworkErrors: (error, request, reply) => {
