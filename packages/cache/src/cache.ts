@@ -73,6 +73,16 @@ interface Found {
 
 type Freshness = 'fresh' | 'stale' | 'expired'
 
+/** One call of a wrapped function, keyed: what the call path threads from `#call` to the fill. */
+interface Call {
+  readonly spec: WrapSpec<unknown[], unknown>
+  readonly fn: AnyFunction
+  readonly self: unknown
+  readonly args: unknown[]
+  readonly key: string
+  readonly algorithm: string
+}
+
 /** Prefix of the hash of fill runs: keeps them apart from tracker runs of the same function. */
 export const FILL_HASH_PREFIX = 'cache:'
 
@@ -220,11 +230,11 @@ export class Cache {
     self: unknown,
     args: unknown[],
   ): Promise<unknown> {
-    let key: string
-    let algorithm: string
+    let call: Call
     try {
       if (this.#closed) throw closedError()
-      ;({ key, algorithm } = this.#keyOf(spec, self, args))
+      const { key, algorithm } = this.#keyOf(spec, self, args)
+      call = { spec, fn, self, args, key, algorithm }
       const l1 = this.#l1
       if (l1 !== null) {
         const now = this.#o.clock()
@@ -236,27 +246,19 @@ export class Cache {
             return Promise.resolve(held.value)
           }
           if (state === 'stale') {
-            return Promise.resolve(
-              this.#stale(spec, fn, self, args, key, algorithm, held.value, held.createdAt, now),
-            )
+            return Promise.resolve(this.#stale(call, held.value, held.createdAt, now))
           }
         }
       }
     } catch (err) {
       return Promise.reject(err)
     }
-    return this.#lookup(spec, fn, self, args, key, algorithm)
+    return this.#lookup(call)
   }
 
   /** Past L1: the store, then the fill. */
-  async #lookup(
-    spec: WrapSpec<unknown[], unknown>,
-    fn: AnyFunction,
-    self: unknown,
-    args: unknown[],
-    key: string,
-    algorithm: string,
-  ): Promise<unknown> {
+  async #lookup(call: Call): Promise<unknown> {
+    const { spec, key } = call
     const found = await this.#read(key, spec.name, true, false)
     if (found !== null && found.entry.version === spec.versionText) {
       const now = this.#o.clock()
@@ -267,11 +269,11 @@ export class Cache {
           this.#hit(key, spec.name, 'store')
           return found.value
         }
-        return this.#stale(spec, fn, self, args, key, algorithm, found.value, found.entry.createdAt, now)
+        return this.#stale(call, found.value, found.entry.createdAt, now)
       }
     }
     this.#miss(key, spec.name)
-    return this.#flight(spec, fn, self, args, key, algorithm, false)
+    return this.#flight(call, false)
   }
 
   /** The key of a call: `hashKey({ fn: functionFull, version, args })`, or the custom `key`. */
@@ -311,26 +313,17 @@ export class Cache {
    * A stale value (SWR) was found: serve it and refresh in the background — unless a refresh is
    * already running here, in which case this caller waits for it (stale is served once per refresh).
    */
-  #stale(
-    spec: WrapSpec<unknown[], unknown>,
-    fn: AnyFunction,
-    self: unknown,
-    args: unknown[],
-    key: string,
-    algorithm: string,
-    value: unknown,
-    createdAt: number,
-    now: number,
-  ): Promise<unknown> | unknown {
+  #stale(call: Call, value: unknown, createdAt: number, now: number): Promise<unknown> | unknown {
+    const { spec, key } = call
     if (this.#inflight.has(key)) {
       this.#miss(key, spec.name)
-      return this.#flight(spec, fn, self, args, key, algorithm, false)
+      return this.#flight(call, false)
     }
     this.#counters.staleHits++
     if (this.#events.has('stale')) {
       this.#events.emit('stale', { key, name: spec.name, staleForMs: now - (createdAt + (spec.ttlMs ?? 0)) })
     }
-    const refresh = this.#flight(spec, fn, self, args, key, algorithm, true)
+    const refresh = this.#flight(call, true)
     this.#background.add(refresh)
     refresh
       .catch((err) => this.#error('refresh', err, { key, name: spec.name }))
@@ -339,22 +332,15 @@ export class Cache {
   }
 
   /** Joins the fill of `key` running in this process, or starts it. */
-  async #flight(
-    spec: WrapSpec<unknown[], unknown>,
-    fn: AnyFunction,
-    self: unknown,
-    args: unknown[],
-    key: string,
-    algorithm: string,
-    refresh: boolean,
-  ): Promise<unknown> {
+  async #flight(call: Call, refresh: boolean): Promise<unknown> {
+    const { key } = call
     const running = this.#inflight.get(key)
     if (running !== undefined) {
       const { value } = await running
       this.#counters.dedupes++
       return value
     }
-    const fill = this.#fill(spec, fn, self, args, key, algorithm, refresh)
+    const fill = this.#fill(call, refresh)
     this.#inflight.set(key, fill)
     const done = () => {
       if (this.#inflight.get(key) === fill) this.#inflight.delete(key)
@@ -370,15 +356,8 @@ export class Cache {
    * the winner's run, then reads the entry (finished), rethrows its error (failed), or claims again
    * (lost: the winner's process died and its lease ran out).
    */
-  async #fill(
-    spec: WrapSpec<unknown[], unknown>,
-    fn: AnyFunction,
-    self: unknown,
-    args: unknown[],
-    key: string,
-    algorithm: string,
-    refresh: boolean,
-  ): Promise<FillResult> {
+  async #fill(call: Call, refresh: boolean): Promise<FillResult> {
+    const { spec, fn, self, args, key, algorithm } = call
     const o = this.#o
     const { pid, host } = runnerIdentity()
     const deadline = spec.timeoutMs === undefined ? undefined : Date.now() + spec.timeoutMs
@@ -399,7 +378,7 @@ export class Cache {
         onTerminal: 'rerun',
         message: refresh ? 'cache refresh' : 'cache fill',
       })
-      if (claim.won) return this.#run(spec, fn, self, args, key, algorithm, claim.record, recordedArgs)
+      if (claim.won) return this.#run(call, claim.record, recordedArgs)
 
       const left = deadline === undefined ? undefined : deadline - Date.now()
       let final: Computation
@@ -444,16 +423,8 @@ export class Cache {
   }
 
   /** The winner of a claim: compute through `executeRun`, which stores the value before `finished`. */
-  async #run(
-    spec: WrapSpec<unknown[], unknown>,
-    fn: AnyFunction,
-    self: unknown,
-    args: unknown[],
-    key: string,
-    algorithm: string,
-    record: Computation,
-    recordedArgs: unknown,
-  ): Promise<FillResult> {
+  async #run(call: Call, record: Computation, recordedArgs: unknown): Promise<FillResult> {
+    const { spec, fn, self, args, key } = call
     const o = this.#o
     const common = {
       store: o.store.computations,
@@ -490,7 +461,7 @@ export class Cache {
       },
       {
         ...common,
-        storeResult: (value) => this.#storeValue(spec, key, algorithm, args, value, recordedArgs),
+        storeResult: (value) => this.#storeValue(call, value, recordedArgs),
       },
     )
     // The caller gets what the function did, even when the run was ended elsewhere meanwhile.
@@ -509,14 +480,8 @@ export class Cache {
   }
 
   /** `storeResult` of a fill: encode and write the entry; `null` (and a warning) when not stored. */
-  async #storeValue(
-    spec: WrapSpec<unknown[], unknown>,
-    key: string,
-    algorithm: string,
-    args: unknown[],
-    value: unknown,
-    recordedArgs: unknown,
-  ): Promise<ResultRef | null> {
+  async #storeValue(call: Call, value: unknown, recordedArgs: unknown): Promise<ResultRef | null> {
+    const { spec, key, algorithm, args } = call
     const name = spec.name
     try {
       if (!spec.shouldCache(value)) {
