@@ -3,16 +3,10 @@ import type { Context } from '../context.js'
 import { EXIT, UsageError } from '../errors.js'
 import { type Column, formatBytes, formatTime, keyValues, table } from '../output.js'
 import type { CommandSpec } from '../spec.js'
-import { oneOf, positiveInt } from '../values.js'
 import { showEncoded } from './computations.js'
+import { namespaceOption, pagingOptions, runListing } from './listing.js'
 
 const sorts = ['createdAt', '-createdAt', 'hits', '-hits', 'size', '-size'] as const
-const namespaceOption = {
-  type: 'string',
-  short: 'n',
-  value: 'ns',
-  description: "Namespace to look in (default: the server's for your credentials)",
-} as const
 
 const columns: Column<CacheEntryMeta>[] = [
   { header: 'KEY', value: (e) => e.key, max: 16 },
@@ -37,11 +31,7 @@ const list: CommandSpec<Context> = {
     function: { type: 'string', short: 'f', value: 'name', description: 'Only entries of this function' },
     tag: { type: 'string', short: 't', value: 'tag', description: 'Only entries carrying this tag' },
     version: { type: 'string', value: 'version', description: 'Only entries of this version' },
-    sort: { type: 'string', value: 'order', description: `Order: ${sorts.join(', ')} (default -createdAt)` },
-    page: { type: 'string', value: 'n', description: 'Page number (default 1)' },
-    'per-page': { type: 'string', value: 'n', description: 'Items per page, 1..100 (default 20)' },
-    all: { type: 'boolean', short: 'a', description: 'Every page (ignores --page)' },
-    namespace: namespaceOption,
+    ...pagingOptions(sorts),
   },
   examples: [
     'comp-manager cache list',
@@ -55,38 +45,14 @@ const list: CommandSpec<Context> = {
     if (values.function !== undefined) filters.function = values.function as string
     if (values.tag !== undefined) filters.tag = values.tag as string
     if (values.version !== undefined) filters.version = values.version as string
-    const sort = oneOf(values.sort as string | undefined, sorts, 'sort', name)
-    if (sort !== undefined) filters.sort = sort
-    const perPage = positiveInt(values['per-page'] as string | undefined, 'per-page', name, 100)
-    if (perPage !== undefined) filters.per_page = perPage
-    if (values.namespace !== undefined) filters.namespace = values.namespace as string
-    const client = ctx.client()
-    if (values.all) {
-      const items: CacheEntryMeta[] = []
-      for await (const e of client.cache.all(filters, { signal: ctx.signal })) items.push(e)
-      if (ctx.json) ctx.printJson(items)
-      else
-        ctx.out(
-          items.length === 0
-            ? 'no cache entries'
-            : table(items, columns, ctx.paint) + ctx.paint('dim', `${items.length} entries`),
-        )
-      return EXIT.ok
-    }
-    const page = positiveInt(values.page as string | undefined, 'page', name)
-    if (page !== undefined) filters.page = page
-    const result = await client.cache.list(filters, { signal: ctx.signal })
-    if (ctx.json) ctx.printJson(result)
-    else if (result.data.length === 0)
-      ctx.out(
-        result.total === 0 ? 'no cache entries' : `no entries on page ${result.page} (of ${result.pages})`,
-      )
-    else
-      ctx.out(
-        table(result.data, columns, ctx.paint) +
-          ctx.paint('dim', `page ${result.page}/${result.pages} · ${result.total} entries`),
-      )
-    return EXIT.ok
+    return runListing(ctx, name, filters, {
+      sorts,
+      columns,
+      none: 'no cache entries',
+      noun: 'entries',
+      all: (f, call) => ctx.client().cache.all(f, call),
+      list: (f, call) => ctx.client().cache.list(f, call),
+    })
   },
 }
 

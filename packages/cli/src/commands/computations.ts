@@ -11,19 +11,13 @@ import {
   keyValues,
   progressBar,
   statusStyle,
-  table,
 } from '../output.js'
 import type { CommandSpec } from '../spec.js'
-import { oneOf, positiveInt, timeFlag } from '../values.js'
+import { oneOf, timeFlag } from '../values.js'
+import { namespaceOption, pagingOptions, runListing } from './listing.js'
 
 const statuses = ['queued', 'started', 'paused', 'finished', 'failed', 'lost'] as const
 const sorts = ['createdAt', '-createdAt', 'updatedAt', '-updatedAt'] as const
-const namespaceOption = {
-  type: 'string',
-  short: 'n',
-  value: 'ns',
-  description: "Namespace to look in (default: the server's for your credentials)",
-} as const
 
 /** Shows a codec-encoded value decoded (`12345678901234567890n`, `Map(1) {…}`), or as JSON when it cannot be. */
 export function showEncoded(value: unknown, color: boolean): string {
@@ -69,11 +63,7 @@ const list: CommandSpec<Context> = {
       description: 'Created at or after: ISO date-time, or an age (30m, 12h, 7d)',
     },
     until: { type: 'string', value: 'time', description: 'Created before: ISO date-time, or an age' },
-    sort: { type: 'string', value: 'order', description: `Order: ${sorts.join(', ')} (default -createdAt)` },
-    page: { type: 'string', value: 'n', description: 'Page number (default 1)' },
-    'per-page': { type: 'string', value: 'n', description: 'Items per page, 1..100 (default 20)' },
-    all: { type: 'boolean', short: 'a', description: 'Every page (ignores --page)' },
-    namespace: namespaceOption,
+    ...pagingOptions(sorts),
   },
   examples: [
     'comp-manager computations list',
@@ -92,46 +82,14 @@ const list: CommandSpec<Context> = {
     const until = timeFlag(values.until as string | undefined, 'until', name)
     if (since !== undefined) filters.since = since
     if (until !== undefined) filters.until = until
-    const sort = oneOf(values.sort as string | undefined, sorts, 'sort', name)
-    if (sort !== undefined) filters.sort = sort
-    const perPage = positiveInt(values['per-page'] as string | undefined, 'per-page', name, 100)
-    if (perPage !== undefined) filters.per_page = perPage
-    if (values.namespace !== undefined) filters.namespace = values.namespace as string
-    const client = ctx.client()
-    const call = { signal: ctx.signal }
-
-    if (values.all) {
-      const items: Computation[] = []
-      for await (const c of client.computations.all(filters, call)) items.push(c)
-      if (ctx.json) ctx.printJson(items)
-      else
-        ctx.out(
-          items.length === 0
-            ? 'no computations'
-            : table(items, columns, ctx.paint) + ctx.paint('dim', `${items.length} computations`),
-        )
-      return EXIT.ok
-    }
-    const page = positiveInt(values.page as string | undefined, 'page', name)
-    if (page !== undefined) filters.page = page
-    const result = await client.computations.list(filters, call)
-    if (ctx.json) {
-      ctx.printJson(result)
-      return EXIT.ok
-    }
-    if (result.data.length === 0) {
-      ctx.out(
-        result.total === 0
-          ? 'no computations'
-          : `no computations on page ${result.page} (of ${result.pages})`,
-      )
-      return EXIT.ok
-    }
-    ctx.out(
-      table(result.data, columns, ctx.paint) +
-        ctx.paint('dim', `page ${result.page}/${result.pages} · ${result.total} computations`),
-    )
-    return EXIT.ok
+    return runListing(ctx, name, filters, {
+      sorts,
+      columns,
+      none: 'no computations',
+      noun: 'computations',
+      all: (f, call) => ctx.client().computations.all(f, call),
+      list: (f, call) => ctx.client().computations.list(f, call),
+    })
   },
 }
 
