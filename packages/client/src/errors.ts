@@ -1,6 +1,6 @@
-import type { ErrorCode } from '@comp-manager/core'
+import { codeForStatus, type ErrorBody, type ErrorCode } from '@comp-manager/core/errors'
 
-export type { ErrorCode }
+export type { ErrorBody, ErrorCode }
 
 /** One issue of a `CM_ERR_VALIDATION` error: where (`/body/status`) and what. */
 export interface ValidationIssue {
@@ -22,16 +22,6 @@ export interface ErrorDetailsByCode {
 export type ErrorDetails<C extends ErrorCode> = C extends keyof ErrorDetailsByCode
   ? ErrorDetailsByCode[C]
   : Record<string, unknown> | undefined
-
-/** The body of every non-2xx answer of the comp-manager REST API. */
-export interface ErrorBody {
-  statusCode: number
-  code: string
-  error: string
-  message: string
-  requestId: string
-  details?: Record<string, unknown>
-}
 
 /** Base class of every error the client throws on purpose. */
 export class ClientError extends Error {
@@ -160,19 +150,6 @@ function describeCause(cause: unknown): string {
   return inner instanceof Error ? inner.message : cause.message
 }
 
-/** Fallback codes for error answers that do not carry the standard body (a proxy's 502 page…). */
-const codeOfStatus: Partial<Record<number, ErrorCode>> = {
-  400: 'CM_ERR_VALIDATION',
-  401: 'CM_ERR_UNAUTHORIZED',
-  403: 'CM_ERR_FORBIDDEN',
-  404: 'CM_ERR_ROUTE_NOT_FOUND',
-  409: 'CM_ERR_CONFLICT',
-  413: 'CM_ERR_MAX_BYTES',
-  429: 'CM_ERR_RATE_LIMITED',
-  503: 'CM_ERR_STORE_UNAVAILABLE',
-  504: 'CM_ERR_TIMEOUT',
-}
-
 function isErrorBody(body: unknown): body is ErrorBody {
   if (typeof body !== 'object' || body === null) return false
   const b = body as Record<string, unknown>
@@ -198,7 +175,8 @@ export function apiErrorFrom(response: Response, body: unknown, method: string):
       body,
     }) as AnyApiError
   }
-  const code = codeOfStatus[status] ?? (status >= 500 ? 'CM_ERR_INTERNAL' : 'CM_ERR_VALIDATION')
+  // An answer without the standard body (a proxy's 502 page…): the code of its status.
+  const code = codeForStatus(status)
   const text = typeof body === 'string' && body.length > 0 ? `: ${body.slice(0, 200)}` : ''
   return new ApiError({
     status,

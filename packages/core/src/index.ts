@@ -1,6 +1,6 @@
 export * from './codec/index.js'
 export * from './domain/index.js'
-export * from './errors.js'
+export * from './errors/index.js'
 export * from './hash/index.js'
 export * from './runs/index.js'
 export * from './store/index.js'

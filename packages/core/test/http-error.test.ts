@@ -1,6 +1,6 @@
 import t from 'tap'
-import { toHttpError } from '../src/domain/http-error.js'
-import { cmError } from '../src/errors.js'
+import { toHttpError } from '../src/errors/http.js'
+import { cmError } from '../src/errors/index.js'
 
 const opts = { requestId: 'req-1' }
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import t from 'tap'
-import { errorCodes } from '../src/errors.js'
+import { errorCodes } from '../src/errors/index.js'
 
 // The README's Errors table is the users' reference: every code must be listed with its HTTP status.
 t.test('README lists every error code with its status', async (t) => {

@@ -1,4 +1,4 @@
-import { cmError, describeType } from '../errors.js'
+import { cmError, describeType } from '../errors/index.js'
 import { reservedTags } from './builtins.js'
 import { Canonicalizer } from './canonical.js'
 import { Decoder } from './decode.js'

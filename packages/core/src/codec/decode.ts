@@ -1,4 +1,4 @@
-import { CompManagerError, cmError, describeType } from '../errors.js'
+import { CompManagerError, cmError, describeType } from '../errors/index.js'
 import { base64ToBytes } from './base64.js'
 import { errorConstructors, NodeBuffer, REGEXP_FLAGS, typedArrays } from './builtins.js'
 import { parseDate } from './date.js'

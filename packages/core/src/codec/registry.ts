@@ -1,4 +1,4 @@
-import { cmError, describeType } from '../errors.js'
+import { cmError, describeType } from '../errors/index.js'
 import { errorConstructors, NodeBuffer, reservedTags, typedArrays } from './builtins.js'
 import { quote } from './json-text.js'
 import type { ClassOptions, TypeDefinition } from './types.js'

@@ -1,4 +1,4 @@
-import { type CompManagerError, cmError, describeType } from '../errors.js'
+import { type CompManagerError, cmError, describeType } from '../errors/index.js'
 import { quote } from './json-text.js'
 import type { TypeRegistry } from './registry.js'
 

@@ -1,4 +1,3 @@
 export * from './http.js'
-export * from './http-error.js'
 export * from './schemas.js'
 export * from './status.js'

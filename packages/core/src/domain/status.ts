@@ -1,4 +1,4 @@
-import { cmError } from '../errors.js'
+import { cmError } from '../errors/index.js'
 
 /** Every status a computation can be in. */
 export const computationStatuses = ['queued', 'started', 'paused', 'finished', 'failed', 'lost'] as const

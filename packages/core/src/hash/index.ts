@@ -2,7 +2,7 @@ import * as crypto from 'node:crypto'
 import type { Codec } from '../codec/codec.js'
 import { defaultCodec } from '../codec/index.js'
 import { quote } from '../codec/json-text.js'
-import { cmError, describeType } from '../errors.js'
+import { cmError, describeType } from '../errors/index.js'
 
 /** Digest algorithms a key may use. `sha256` is the default; the others exist for compatibility. */
 export const hashAlgorithms = ['sha256', 'sha1', 'md5'] as const

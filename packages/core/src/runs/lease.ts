@@ -1,5 +1,5 @@
 import type { Computation, Progress } from '../domain/schemas.js'
-import { type CompManagerError, cmError, isCompManagerError } from '../errors.js'
+import { type CompManagerError, cmError, isCompManagerError } from '../errors/index.js'
 import type { Clock, ComputationStore } from '../store/ports.js'
 
 export interface RunLeaseOptions {

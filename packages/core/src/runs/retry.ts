@@ -1,4 +1,4 @@
-import { isCompManagerError } from '../errors.js'
+import { isCompManagerError } from '../errors/index.js'
 
 export interface RetryOptions {
   /** Attempts in all (≥ 1). Default 8. */

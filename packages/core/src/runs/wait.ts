@@ -1,6 +1,6 @@
 import type { Computation } from '../domain/schemas.js'
 import { isTerminalStatus } from '../domain/status.js'
-import { cmError } from '../errors.js'
+import { cmError } from '../errors/index.js'
 import type { Clock, ComputationStore } from '../store/ports.js'
 import { isLeaseExpired } from '../store/records.js'
 import { sleep } from './retry.js'

@@ -1,6 +1,6 @@
 import type { Computation } from '../domain/schemas.js'
 import type { ComputationStatus } from '../domain/status.js'
-import { cmError } from '../errors.js'
+import { cmError } from '../errors/index.js'
 import type { MemoryContext } from './memory-store.js'
 import type {
   ClaimInput,

@@ -1,4 +1,4 @@
-import { cmError, describeType } from '../errors.js'
+import { cmError, describeType } from '../errors/index.js'
 import { MemoryCacheStore } from './memory-cache-store.js'
 import { MemoryComputationStore } from './memory-computation-store.js'
 import {

@@ -1,6 +1,6 @@
 import { type CacheEntryMeta, type Computation, SCHEMA_VERSION } from '../domain/schemas.js'
 import { assertTransition, type ComputationStatus, isTerminalStatus } from '../domain/status.js'
-import { cmError } from '../errors.js'
+import { cmError } from '../errors/index.js'
 import type {
   ClaimInput,
   ComputationPatch,

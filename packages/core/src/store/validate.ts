@@ -9,7 +9,7 @@ import {
   ResultRefSchema,
 } from '../domain/schemas.js'
 import { type ComputationStatus, computationStatuses, isComputationStatus } from '../domain/status.js'
-import { cmError, describeType } from '../errors.js'
+import { cmError, describeType } from '../errors/index.js'
 import type {
   CacheGetOptions,
   CacheQuery,

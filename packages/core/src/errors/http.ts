@@ -1,7 +1,8 @@
-import { CompManagerError, type ErrorCode, errorCodes } from '../errors.js'
-import type { ErrorBody } from './http.js'
+import type { ErrorBody } from './body.js'
+import { CompManagerError, type ErrorCode, errorCodes } from './catalogue.js'
 
-const reasonPhrases: Record<number, string> = {
+/** The HTTP reason phrase of each status the API answers with. */
+export const reasonPhrases: Readonly<Record<number, string>> = {
   400: 'Bad Request',
   401: 'Unauthorized',
   403: 'Forbidden',
@@ -22,7 +23,7 @@ const reasonPhrases: Record<number, string> = {
 }
 
 /** The code a bare HTTP status maps to when an error carries no comp-manager code of its own. */
-const codeOfStatus: Record<number, ErrorCode> = {
+export const codeOfStatus: Readonly<Record<number, ErrorCode>> = {
   400: 'CM_ERR_VALIDATION',
   401: 'CM_ERR_UNAUTHORIZED',
   403: 'CM_ERR_FORBIDDEN',
@@ -42,6 +43,14 @@ const malformedBodyCodes = new Set([
   'FST_ERR_CTP_EMPTY_JSON_BODY',
   'FST_ERR_CTP_INVALID_CONTENT_LENGTH',
 ])
+
+/**
+ * The code of an error status that carries no comp-manager code of its own (a proxy's 502, a bare
+ * 404): {@link codeOfStatus}, else `CM_ERR_VALIDATION` for a 4xx and `CM_ERR_INTERNAL` for a 5xx.
+ */
+export function codeForStatus(statusCode: number): ErrorCode {
+  return codeOfStatus[statusCode] ?? (statusCode >= 500 ? 'CM_ERR_INTERNAL' : 'CM_ERR_VALIDATION')
+}
 
 interface ErrorLike {
   statusCode?: unknown
@@ -107,10 +116,9 @@ export function toHttpError(
   } else if (typeof err.code === 'string' && malformedBodyCodes.has(err.code)) {
     code = 'CM_ERR_MALFORMED'
     statusCode = 400
-  } else if (statusCode < 500) {
-    code = codeOfStatus[statusCode] ?? 'CM_ERR_VALIDATION'
   } else {
-    code = statusCode === 503 ? 'CM_ERR_STORE_UNAVAILABLE' : 'CM_ERR_INTERNAL'
+    // A bare 5xx of the server itself is internal, except a 503 (a dependency is down).
+    code = statusCode >= 500 && statusCode !== 503 ? 'CM_ERR_INTERNAL' : codeForStatus(statusCode)
   }
 
   if (statusCode >= 500 && !(error instanceof CompManagerError)) {
