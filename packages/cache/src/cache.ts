@@ -5,15 +5,12 @@ import {
   canonicalCall,
   cmError,
   describeType,
-  executeRun,
-  fromErrorInfo,
   hashKey,
   isCompManagerError,
   type ResultRef,
-  runnerIdentity,
   type Store,
-  waitForRun,
 } from '@comp-manager/core'
+import { executeRun, fromErrorInfo, runnerIdentity, waitForRun } from '@comp-manager/core/runs'
 import { CacheEmitter } from './events.js'
 import { L1 } from './l1.js'
 import {

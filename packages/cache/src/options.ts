@@ -1,5 +1,4 @@
 import {
-  assertNamespace,
   type Clock,
   type Codec,
   cmError,
@@ -8,6 +7,7 @@ import {
   type Store,
   systemClock,
 } from '@comp-manager/core'
+import { assertNamespace } from '@comp-manager/core/store-kit'
 import { parseDuration } from './duration.js'
 import type { CacheLogger, CacheOptions, WrapOptions } from './types.js'
 

@@ -20,7 +20,7 @@ import {
   pageOf,
   takeQueued,
   utf8Length,
-} from '../src/store/index.js'
+} from '../src/store-kit.js'
 
 const NOW = 1_700_000_000_000
 

@@ -13,7 +13,7 @@ import {
   validateInvalidateCriteria,
   validateNewComputation,
   validatePatch,
-} from '../src/store/index.js'
+} from '../src/store-kit.js'
 
 /** The error `fn` throws (or `undefined`). */
 function errorOf(fn: () => unknown): { code?: unknown; message?: unknown; details?: unknown } | undefined {

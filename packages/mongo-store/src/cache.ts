@@ -1,24 +1,18 @@
-import {
-  assertKey,
-  assertNamespace,
-  assertValueSize,
-  buildCacheEntryMeta,
-  type CacheEntry,
-  type CacheEntryMeta,
-  type CacheGetOptions,
-  type CacheQuery,
-  type CacheStats,
-  type CacheStore,
-  type InvalidateCriteria,
-  type NewCacheEntry,
-  normalizeCacheQuery,
-  type Page,
-  pageOf,
-  utf8Length,
-  validateCacheGetOptions,
-  validateInvalidateCriteria,
-  validateNewCacheEntry,
+import type {
+  CacheEntry,
+  CacheEntryMeta,
+  CacheStats,
+  InvalidateCriteria,
+  NewCacheEntry,
+  Page,
 } from '@comp-manager/core'
+import {
+  buildCacheEntryMeta,
+  type CacheBackend,
+  type HitCount,
+  type NormalizedCacheQuery,
+  pageOf,
+} from '@comp-manager/core/store-kit'
 import type { Document, ObjectId } from 'mongodb'
 import { PRIMARY, type StoreContext } from './context.js'
 import {
@@ -62,38 +56,30 @@ function byKey(namespace: string, key: string): Document {
  * replacing it). Expired entries are filtered out of every read, whether or not MongoDB's TTL
  * monitor (which runs once a minute) has removed them yet.
  */
-export class MongoCacheStore implements CacheStore {
+export class MongoCacheStore implements CacheBackend {
   constructor(private readonly ctx: StoreContext) {}
 
   private get collection() {
     return this.ctx.cacheEntries
   }
 
-  async get(namespace: string, key: string, options?: CacheGetOptions): Promise<CacheEntry | null> {
+  assertOpen(): void {
     this.ctx.assertOpen()
-    assertNamespace(namespace)
-    assertKey(key, 'key')
-    validateCacheGetOptions(options)
-    const touch = options?.touch ?? true
+  }
+
+  async get(namespace: string, key: string): Promise<CacheEntry | null> {
+    this.ctx.assertOpen()
     return this.ctx.run('cache.get', async () => {
       for (let round = 0; round <= FILE_RACE_RETRIES; round++) {
         const now = this.ctx.clock()
         const filter = and(byKey(namespace, key), liveEntryFilter(now))
-        // The hit is counted in the same atomic step that reads the entry (only once per call).
-        const counted = touch && round === 0
-        const doc = counted
-          ? await this.collection.findOneAndUpdate(
-              filter,
-              { $inc: { hits: 1 }, $set: { lastHitAt: toDate(now) } },
-              { returnDocument: 'after' },
-            )
-          : await this.collection.findOne(filter, round === 0 ? {} : PRIMARY)
+        // A hit is a read (of a secondary when the read preference allows): the guard batches the
+        // hit counts into `addHits`.
+        const doc = await this.collection.findOne(filter, round === 0 ? {} : PRIMARY)
         if (doc === null) return null
         const meta = toMeta(doc)
         if (doc.storage !== 'gridfs') return { ...meta, value: String(doc.value ?? '') }
-        const bytes = await this.ctx.files.download(doc.valueFile as ObjectId, {
-          primary: counted || round > 0,
-        })
+        const bytes = await this.ctx.files.download(doc.valueFile as ObjectId, { primary: round > 0 })
         // Gone or cut short: a concurrent set/delete replaced the entry; read it again.
         if (bytes !== null && bytes.length === meta.size) return { ...meta, value: bytes.toString('utf8') }
       }
@@ -103,8 +89,6 @@ export class MongoCacheStore implements CacheStore {
 
   async set(entry: NewCacheEntry): Promise<CacheEntryMeta> {
     this.ctx.assertOpen()
-    validateNewCacheEntry(entry)
-    assertValueSize(utf8Length(entry.value), this.ctx.maxValueBytes)
     return this.ctx.run('cache.set', async () => {
       const meta = buildCacheEntryMeta(entry, this.ctx.clock())
       const file =
@@ -130,8 +114,6 @@ export class MongoCacheStore implements CacheStore {
 
   async delete(namespace: string, key: string): Promise<boolean> {
     this.ctx.assertOpen()
-    assertNamespace(namespace)
-    assertKey(key, 'key')
     return this.ctx.run('cache.delete', async () => {
       // An expired entry counts as absent (`false`) and stays for purgeExpired / the TTL monitor.
       const doc = await this.collection.findOneAndDelete(
@@ -145,8 +127,6 @@ export class MongoCacheStore implements CacheStore {
 
   async invalidate(namespace: string, criteria: InvalidateCriteria): Promise<number> {
     this.ctx.assertOpen()
-    assertNamespace(namespace)
-    validateInvalidateCriteria(criteria)
     return this.ctx.run('cache.invalidate', async () => {
       // Only live entries are selected (and counted): expired ones are already absent, and are
       // left to purgeExpired / the TTL monitor, so the count never depends on when those ran.
@@ -158,9 +138,8 @@ export class MongoCacheStore implements CacheStore {
     })
   }
 
-  async list(query: CacheQuery): Promise<Page<CacheEntryMeta>> {
+  async list(q: NormalizedCacheQuery): Promise<Page<CacheEntryMeta>> {
     this.ctx.assertOpen()
-    const q = normalizeCacheQuery(query)
     return this.ctx.run('cache.list', async () => {
       const filter = cacheListFilter(q, this.ctx.clock())
       const [docs, total] = await Promise.all([
@@ -178,7 +157,6 @@ export class MongoCacheStore implements CacheStore {
 
   async stats(namespace: string): Promise<CacheStats> {
     this.ctx.assertOpen()
-    assertNamespace(namespace)
     return this.ctx.run('cache.stats', async () => {
       const [row] = await this.collection
         .aggregate<{ entries: number; bytes: number }>([
@@ -198,6 +176,23 @@ export class MongoCacheStore implements CacheStore {
       const fromFiles = await this.deleteFileBacked(expired)
       const inline = await this.collection.deleteMany(and(expired, INLINE))
       return fromFiles + inline.deletedCount
+    })
+  }
+
+  /** Adds batched hit counts in one unordered bulk write (each entry only if it is still the one hit). */
+  async addHits(hits: readonly HitCount[]): Promise<void> {
+    this.ctx.assertOpen()
+    if (hits.length === 0) return
+    await this.ctx.run('cache.addHits', async () => {
+      await this.collection.bulkWrite(
+        hits.map((hit) => ({
+          updateOne: {
+            filter: { ...byKey(hit.namespace, hit.key), createdAt: { $eq: toDate(hit.createdAt) } },
+            update: { $inc: { hits: hit.count }, $max: { lastHitAt: toDate(hit.lastHitAt) } },
+          },
+        })),
+        { ordered: false },
+      )
     })
   }
 

@@ -1,36 +1,29 @@
 import {
-  applyHeartbeat,
-  applyPatch,
-  assertComputationStatus,
-  assertKey,
-  assertNamespace,
-  buildClaimedComputation,
-  buildComputation,
   type ClaimInput,
   type ClaimResult,
   type Computation,
   type ComputationPatch,
-  type ComputationQuery,
   type ComputationStatus,
-  type ComputationStore,
   cmError,
-  decideClaim,
   type HeartbeatInput,
+  type NewComputation,
+  type Page,
+} from '@comp-manager/core'
+import {
+  applyHeartbeat,
+  applyPatch,
+  buildClaimedComputation,
+  buildComputation,
+  type ComputationBackend,
+  decideClaim,
   isLeaseExpired,
   markLost,
-  type NewComputation,
+  type NormalizedComputationQuery,
   newId,
-  normalizeComputationQuery,
-  normalizeFindExpiredOptions,
   notFound,
-  type Page,
   pageOf,
   takeQueued,
-  validateClaimInput,
-  validateHeartbeat,
-  validateNewComputation,
-  validatePatch,
-} from '@comp-manager/core'
+} from '@comp-manager/core/store-kit'
 import type { Document } from 'mongodb'
 import { MAX_CAS_ROUNDS, PRIMARY, type StoreContext } from './context.js'
 import {
@@ -88,23 +81,26 @@ function conflictAfterRetries(id: string): never {
 }
 
 /**
- * The computations half of `MongoStore`. Every decision (claim, patch, takeover, lost) is made by
+ * The computation backend of `MongoStore` (behind core's guard, which validates every input). Every decision (claim, patch, takeover, lost) is made by
  * core's shared record logic on a primary read, then written with a single-document conditional
  * write filtered on `_id`, `namespace`, the status read and the write counter `rev`; when another
  * writer got there first the write matches nothing and the operation starts over from a fresh read.
  * New attempts are inserted under the unique `{namespace, hash, attempt}` index: a duplicate key
  * means another claimer won that attempt.
  */
-export class MongoComputationStore implements ComputationStore {
+export class MongoComputationStore implements ComputationBackend {
   constructor(private readonly ctx: StoreContext) {}
 
   private get collection() {
     return this.ctx.computations
   }
 
+  assertOpen(): void {
+    this.ctx.assertOpen()
+  }
+
   async create(input: NewComputation): Promise<Computation> {
     this.ctx.assertOpen()
-    validateNewComputation(input)
     return this.ctx.run('computations.create', async () => {
       const now = this.ctx.clock()
       if ((await this.latest(input.namespace, input.hash)) !== null)
@@ -122,8 +118,6 @@ export class MongoComputationStore implements ComputationStore {
 
   async get(namespace: string, id: string): Promise<Computation | null> {
     this.ctx.assertOpen()
-    assertNamespace(namespace)
-    assertKey(id, 'id')
     return this.ctx.run('computations.get', async () => {
       const doc = await this.collection.findOne(byId(namespace, id))
       return doc === null ? null : toRecord(doc)
@@ -132,8 +126,6 @@ export class MongoComputationStore implements ComputationStore {
 
   async getByHash(namespace: string, hash: string): Promise<Computation | null> {
     this.ctx.assertOpen()
-    assertNamespace(namespace)
-    assertKey(hash, 'hash')
     return this.ctx.run('computations.getByHash', async () => {
       const [doc] = await this.collection
         .find({ namespace: eq(namespace, 'namespace'), hash: eq(hash, 'hash') })
@@ -146,7 +138,6 @@ export class MongoComputationStore implements ComputationStore {
 
   async claim(input: ClaimInput): Promise<ClaimResult> {
     this.ctx.assertOpen()
-    validateClaimInput(input)
     return this.ctx.run('computations.claim', async () => {
       for (let round = 0; round < MAX_CAS_ROUNDS; round++) {
         const now = this.ctx.clock()
@@ -192,10 +183,6 @@ export class MongoComputationStore implements ComputationStore {
     patch: ComputationPatch,
   ): Promise<Computation> {
     this.ctx.assertOpen()
-    assertNamespace(namespace)
-    assertKey(id, 'id')
-    assertComputationStatus(expectedStatus, 'expectedStatus')
-    validatePatch(patch)
     return this.ctx.run('computations.update', async () => {
       for (let round = 0; round < MAX_CAS_ROUNDS; round++) {
         const read = await this.read(namespace, id)
@@ -210,9 +197,6 @@ export class MongoComputationStore implements ComputationStore {
 
   async heartbeat(namespace: string, id: string, input: HeartbeatInput): Promise<Computation> {
     this.ctx.assertOpen()
-    assertNamespace(namespace)
-    assertKey(id, 'id')
-    validateHeartbeat(input)
     return this.ctx.run('computations.heartbeat', async () => {
       for (let round = 0; round < MAX_CAS_ROUNDS; round++) {
         // applyHeartbeat's decision as one conditional update: a live run (whatever its lease) renews.
@@ -238,8 +222,6 @@ export class MongoComputationStore implements ComputationStore {
 
   async expire(namespace: string, id: string): Promise<Computation | null> {
     this.ctx.assertOpen()
-    assertNamespace(namespace)
-    assertKey(id, 'id')
     return this.ctx.run('computations.expire', async () => {
       for (let round = 0; round < MAX_CAS_ROUNDS; round++) {
         const read = await this.read(namespace, id)
@@ -255,9 +237,8 @@ export class MongoComputationStore implements ComputationStore {
     })
   }
 
-  async findExpired(options?: { limit?: number }): Promise<Computation[]> {
+  async findExpired(limit: number): Promise<Computation[]> {
     this.ctx.assertOpen()
-    const { limit } = normalizeFindExpiredOptions(options)
     return this.ctx.run('computations.findExpired', async () => {
       const docs = await this.collection
         .find(expiredLeaseFilter(this.ctx.clock()), PRIMARY)
@@ -268,9 +249,8 @@ export class MongoComputationStore implements ComputationStore {
     })
   }
 
-  async list(query: ComputationQuery): Promise<Page<Computation>> {
+  async list(q: NormalizedComputationQuery): Promise<Page<Computation>> {
     this.ctx.assertOpen()
-    const q = normalizeComputationQuery(query)
     return this.ctx.run('computations.list', async () => {
       const filter = computationListFilter(q)
       const [docs, total] = await Promise.all([
@@ -283,8 +263,6 @@ export class MongoComputationStore implements ComputationStore {
 
   async delete(namespace: string, id: string): Promise<boolean> {
     this.ctx.assertOpen()
-    assertNamespace(namespace)
-    assertKey(id, 'id')
     return this.ctx.run('computations.delete', async () => {
       const result = await this.collection.deleteOne(byId(namespace, id))
       return result.deletedCount === 1

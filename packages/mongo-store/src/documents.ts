@@ -8,8 +8,8 @@ import {
   type Progress,
   type ResultRef,
   SCHEMA_VERSION,
-  utf8Length,
 } from '@comp-manager/core'
+import { utf8Length } from '@comp-manager/core/store-kit'
 import type { Document, ObjectId } from 'mongodb'
 
 /**

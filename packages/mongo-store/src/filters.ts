@@ -1,10 +1,5 @@
-import {
-  cmError,
-  describeType,
-  type InvalidateCriteria,
-  type NormalizedCacheQuery,
-  type NormalizedComputationQuery,
-} from '@comp-manager/core'
+import { cmError, describeType, type InvalidateCriteria } from '@comp-manager/core'
+import type { NormalizedCacheQuery, NormalizedComputationQuery } from '@comp-manager/core/store-kit'
 import type { Document, Sort } from 'mongodb'
 import { toDate } from './documents.js'
 

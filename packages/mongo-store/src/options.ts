@@ -1,5 +1,14 @@
-import { type Clock, cmError, describeType, systemClock } from '@comp-manager/core'
+import { type Clock, cmError, systemClock } from '@comp-manager/core'
+import {
+  CallbackSchema,
+  type Duration,
+  DurationSchema,
+  defineOptions,
+  describeValue,
+  InstanceSchema,
+} from '@comp-manager/core/options'
 import type { Db, MongoClient, MongoClientOptions, ReadPreferenceLike, WriteConcernSettings } from 'mongodb'
+import { Type } from 'typebox'
 
 /** 1 MiB. */
 const MiB = 1024 * 1024
@@ -12,6 +21,8 @@ export const MAX_GRIDFS_THRESHOLD_BYTES = 15 * MiB
 export const DEFAULT_MAX_VALUE_BYTES = 64 * MiB
 /** `ping()` reports a failure when the server does not answer within this many milliseconds. */
 export const DEFAULT_PING_TIMEOUT_MS = 5000
+/** How often batched cache hit counts are written by default. */
+export const DEFAULT_HIT_FLUSH_MS = 1000
 
 export const DEFAULT_COMPUTATIONS_COLLECTION = 'computations'
 export const DEFAULT_CACHE_COLLECTION = 'cache_entries'
@@ -57,8 +68,10 @@ export interface MongoStoreOptions {
    * TTL monitor uses the server's wall clock: turn it off when `clock` is not wall time (tests).
    */
   ttlIndex?: boolean
-  /** `ping()` gives up after this many milliseconds (default 5000). */
-  pingTimeoutMs?: number
+  /** `ping()` gives up after this long (default 5000 ms). */
+  pingTimeoutMs?: Duration
+  /** Cache hit counts are summed in memory and written in one bulk write every `hitFlushMs` (default 1000 ms; `0`: at once). */
+  hitFlushMs?: Duration
 }
 
 /** Options after validation, with defaults filled in. */
@@ -78,81 +91,99 @@ export interface ResolvedOptions {
   ensureIndexes: boolean
   ttlIndex: boolean
   pingTimeoutMs: number
+  hitFlushMs: number
 }
 
-const knownOptions = new Set<string>([
-  'db',
-  'client',
-  'url',
-  'dbName',
-  'clientOptions',
-  'computationsCollection',
-  'cacheCollection',
-  'collectionPrefix',
-  'clock',
-  'writeConcern',
-  'readPreference',
-  'gridFsThresholdBytes',
-  'bucketName',
-  'maxValueBytes',
-  'ensureIndexes',
-  'ttlIndex',
-  'pingTimeoutMs',
-])
-
-const readPreferenceModes = ['primary', 'primaryPreferred', 'secondary', 'secondaryPreferred', 'nearest']
-
-function invalid(option: string, message: string): never {
-  throw cmError('CM_ERR_INVALID_ARGUMENT', `mongo-store: \`${option}\` ${message}`, { details: { option } })
-}
+const readPreferenceModes = [
+  'primary',
+  'primaryPreferred',
+  'secondary',
+  'secondaryPreferred',
+  'nearest',
+] as const
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null
 
 /** Duck-typed, so a `Db` from another copy of the driver (e.g. `@fastify/mongodb`'s) is accepted. */
-function looksLikeDb(value: unknown): value is Db {
-  return (
-    isObject(value) &&
-    typeof value.collection === 'function' &&
-    typeof value.command === 'function' &&
-    typeof value.databaseName === 'string'
-  )
+const dbProblem = (value: unknown) =>
+  isObject(value) &&
+  typeof value.collection === 'function' &&
+  typeof value.command === 'function' &&
+  typeof value.databaseName === 'string'
+    ? undefined
+    : `must be a MongoDB Db (from client.db(name)), got ${describeValue(value)}`
+
+const clientProblem = (value: unknown) =>
+  isObject(value) && typeof value.db === 'function' && typeof value.close === 'function'
+    ? undefined
+    : `must be a MongoClient, got ${describeValue(value)}`
+
+const readPreferenceProblem = (value: unknown) => {
+  const mode = isObject(value) ? value.mode : value
+  return typeof mode === 'string' && (readPreferenceModes as readonly string[]).includes(mode)
+    ? undefined
+    : `must be a ReadPreference or one of ${readPreferenceModes.join(', ')}`
 }
 
-function looksLikeClient(value: unknown): value is MongoClient {
-  return isObject(value) && typeof value.db === 'function' && typeof value.close === 'function'
-}
-
-/** MongoDB database names: no `/\. "$*<>:|?` nor NUL, under 64 bytes. */
-const DB_NAME = /^[^/\\. "$*<>:|?\0]{1,63}$/
+/** MongoDB database names: no `/\\. "$*<>:|?` nor NUL, under 64 bytes. */
+const DB_NAME = '^[^/\\\\. "$*<>:|?\\u0000]{1,63}$'
 /** Collection names (after the prefix): no `$`, no NUL, not `system.*`. */
 const COLLECTION_NAME = /^(?!system\.)[^$\0]{1,120}$/
-const PREFIX = /^[A-Za-z0-9_.-]{0,64}$/
 
-function collectionName(value: unknown, option: string, prefix: string, fallback: string): string {
-  if (value === undefined) return prefix + fallback
-  if (typeof value !== 'string' || !COLLECTION_NAME.test(prefix + value) || value.length === 0) {
-    invalid(option, `must be a collection name (no '$', not 'system.*'), got ${describeType(value)}`)
-  }
-  return prefix + value
-}
+const CollectionNameSchema = Type.String({
+  minLength: 1,
+  pattern: '^[^$\\u0000]+$',
+  expected: "a collection name (no '$', not 'system.*')",
+} as never)
 
-function integerOption(value: unknown, option: string, fallback: number, min: number, max: number): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
-    invalid(
-      option,
-      `must be an integer from ${min} to ${max}, got ${typeof value === 'number' ? value : describeType(value)}`,
-    )
-  }
-  return value
-}
-
-function booleanOption(value: unknown, option: string, fallback: boolean): boolean {
-  if (value === undefined) return fallback
-  if (typeof value !== 'boolean') invalid(option, `must be a boolean, got ${describeType(value)}`)
-  return value
-}
+const MongoStoreOptionsParser = defineOptions(
+  Type.Object(
+    {
+      db: Type.Optional(InstanceSchema<Db>(dbProblem, 'a MongoDB Db')),
+      client: Type.Optional(InstanceSchema<MongoClient>(clientProblem, 'a MongoClient')),
+      url: Type.Optional(
+        Type.String({
+          pattern: '^mongodb(\\+srv)?://\\S+$',
+          expected: 'a mongodb:// or mongodb+srv:// connection string',
+        } as never),
+      ),
+      dbName: Type.Optional(
+        Type.String({
+          pattern: DB_NAME,
+          expected: 'a MongoDB database name (1-63 characters, none of /\\. "$*<>:|?)',
+        } as never),
+      ),
+      clientOptions: Type.Optional(
+        Type.Object({}, { expected: 'an object of MongoClient options' } as never),
+      ),
+      computationsCollection: Type.Optional(CollectionNameSchema),
+      cacheCollection: Type.Optional(CollectionNameSchema),
+      collectionPrefix: Type.Optional(
+        Type.String({
+          pattern: '^[A-Za-z0-9_.-]{0,64}$',
+          expected: 'up to 64 letters, digits, `_`, `.` or `-`',
+        } as never),
+      ),
+      clock: Type.Optional(CallbackSchema('a function returning epoch ms')),
+      writeConcern: Type.Optional(
+        Type.Object({}, { expected: 'an object such as { w: "majority" }' } as never),
+      ),
+      readPreference: Type.Optional(
+        InstanceSchema<ReadPreferenceLike>(readPreferenceProblem, 'a read preference'),
+      ),
+      gridFsThresholdBytes: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_GRIDFS_THRESHOLD_BYTES })),
+      bucketName: Type.Optional(CollectionNameSchema),
+      maxValueBytes: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
+      ensureIndexes: Type.Optional(Type.Boolean()),
+      ttlIndex: Type.Optional(Type.Boolean()),
+      pingTimeoutMs: Type.Optional(DurationSchema({ min: 1, max: 600_000 })),
+      hitFlushMs: Type.Optional(DurationSchema({ min: 0, max: 3_600_000 })),
+    },
+    { additionalProperties: false },
+  ),
+  { package: '@comp-manager/mongo-store' },
+)
 
 /** The database named in a connection string's path, if any (`mongodb://h1,h2/db?x=y` → `db`). */
 export function dbNameFromUrl(url: string): string | undefined {
@@ -161,14 +192,50 @@ export function dbNameFromUrl(url: string): string | undefined {
   return name === '' ? undefined : name
 }
 
-function dbNameOption(value: unknown): string {
-  if (typeof value !== 'string' || !DB_NAME.test(value)) {
-    invalid(
-      'dbName',
-      `must be a MongoDB database name (1-63 characters, none of /\\. "$*<>:|?), got ${describeType(value)}`,
+type ParsedOptions = ReturnType<typeof MongoStoreOptionsParser.parse>
+
+function fail(option: string, problem: string): never {
+  return MongoStoreOptionsParser.fail(option, problem)
+}
+
+/** How the store reaches MongoDB: exactly one of `db`, `client` + `dbName`, `url`. */
+function sourceOf(o: ParsedOptions): ResolvedOptions['source'] {
+  const given = (['db', 'client', 'url'] as const).filter((k) => o[k] !== undefined)
+  if (given.length === 0) {
+    throw cmError(
+      'CM_ERR_INVALID_ARGUMENT',
+      '@comp-manager/mongo-store: one of `db`, `client` (with `dbName`) or `url` is required',
+      { details: { option: 'url', package: '@comp-manager/mongo-store' } },
     )
   }
-  return value
+  if (given.length > 1) {
+    throw cmError(
+      'CM_ERR_INVALID_ARGUMENT',
+      `@comp-manager/mongo-store: \`${given[0]}\` and \`${given[1]}\` are mutually exclusive: pass one way to reach MongoDB`,
+      { details: { option: given[1], package: '@comp-manager/mongo-store' } },
+    )
+  }
+  if (o.clientOptions !== undefined && o.url === undefined) fail('clientOptions', 'only applies with `url`')
+  if (o.db !== undefined) {
+    if (o.dbName !== undefined)
+      fail('dbName', 'only applies with `client` or `url`: a `db` is already one database')
+    return { kind: 'db', db: o.db as Db }
+  }
+  if (o.client !== undefined) {
+    if (o.dbName === undefined)
+      fail('dbName', 'is required with `client`: name the database comp-manager uses')
+    return { kind: 'client', client: o.client as MongoClient, dbName: o.dbName }
+  }
+  const url = o.url!
+  const dbName = o.dbName ?? dbNameFromUrl(url)
+  if (dbName === undefined) fail('dbName', 'is required when `url` names no database')
+  if (!new RegExp(DB_NAME).test(dbName)) {
+    fail(
+      'dbName',
+      `must be a MongoDB database name (1-63 characters, none of /\\. "$*<>:|?), got ${describeValue(dbName)}`,
+    )
+  }
+  return { kind: 'url', url, dbName, clientOptions: o.clientOptions as MongoClientOptions | undefined }
 }
 
 /**
@@ -176,119 +243,36 @@ function dbNameOption(value: unknown): string {
  * offending option.
  */
 export function resolveOptions(options: unknown): ResolvedOptions {
-  if (!isObject(options)) {
-    throw cmError(
-      'CM_ERR_INVALID_ARGUMENT',
-      `mongo-store: options must be an object, got ${describeType(options)}`,
-    )
-  }
-  for (const key of Object.keys(options)) {
-    if (!knownOptions.has(key)) invalid(key, 'is not an option of MongoStore')
-  }
-  const o = options as MongoStoreOptions
-  const given = (['db', 'client', 'url'] as const).filter((k) => o[k] !== undefined)
-  if (given.length === 0) {
-    throw cmError(
-      'CM_ERR_INVALID_ARGUMENT',
-      'mongo-store: one of `db`, `client` (with `dbName`) or `url` is required',
-      {
-        details: { option: 'url' },
-      },
-    )
-  }
-  if (given.length > 1) {
-    throw cmError(
-      'CM_ERR_INVALID_ARGUMENT',
-      `mongo-store: \`${given[0]}\` and \`${given[1]}\` are mutually exclusive: pass one way to reach MongoDB`,
-      { details: { option: given[1] } },
-    )
-  }
-  if (o.clientOptions !== undefined && o.url === undefined)
-    invalid('clientOptions', 'only applies with `url`')
-  if (o.clientOptions !== undefined && !isObject(o.clientOptions))
-    invalid('clientOptions', 'must be an object')
-
-  let source: ResolvedOptions['source']
-  if (o.db !== undefined) {
-    if (!looksLikeDb(o.db))
-      invalid('db', `must be a MongoDB Db (from client.db(name)), got ${describeType(o.db)}`)
-    if (o.dbName !== undefined)
-      invalid('dbName', 'only applies with `client` or `url`: a `db` is already one database')
-    source = { kind: 'db', db: o.db }
-  } else if (o.client !== undefined) {
-    if (!looksLikeClient(o.client)) invalid('client', `must be a MongoClient, got ${describeType(o.client)}`)
-    if (o.dbName === undefined)
-      invalid('dbName', 'is required with `client`: name the database comp-manager uses')
-    source = { kind: 'client', client: o.client, dbName: dbNameOption(o.dbName) }
-  } else {
-    if (typeof o.url !== 'string' || !/^mongodb(\+srv)?:\/\/\S+$/.test(o.url)) {
-      invalid('url', `must be a mongodb:// or mongodb+srv:// connection string, got ${describeType(o.url)}`)
-    }
-    const dbName = o.dbName ?? dbNameFromUrl(o.url)
-    if (dbName === undefined) invalid('dbName', 'is required when `url` names no database')
-    source = { kind: 'url', url: o.url, dbName: dbNameOption(dbName), clientOptions: o.clientOptions }
-  }
-
-  if (
-    o.collectionPrefix !== undefined &&
-    (typeof o.collectionPrefix !== 'string' || !PREFIX.test(o.collectionPrefix))
-  ) {
-    invalid('collectionPrefix', 'must be up to 64 letters, digits, `_`, `.` or `-`')
-  }
+  const o = MongoStoreOptionsParser.parse(options)
+  const source = sourceOf(o)
   const prefix = o.collectionPrefix ?? ''
-  const computationsCollection = collectionName(
-    o.computationsCollection,
-    'computationsCollection',
-    prefix,
-    DEFAULT_COMPUTATIONS_COLLECTION,
-  )
-  const cacheCollection = collectionName(
-    o.cacheCollection,
-    'cacheCollection',
-    prefix,
-    DEFAULT_CACHE_COLLECTION,
-  )
-  const bucketName = collectionName(o.bucketName, 'bucketName', prefix, DEFAULT_BUCKET_NAME)
+  const name = (option: 'computationsCollection' | 'cacheCollection' | 'bucketName', fallback: string) => {
+    const full = prefix + (o[option] ?? fallback)
+    if (!COLLECTION_NAME.test(full)) {
+      fail(option, `must be a collection name (no '$', not 'system.*'), got ${describeValue(o[option])}`)
+    }
+    return full
+  }
+  const computationsCollection = name('computationsCollection', DEFAULT_COMPUTATIONS_COLLECTION)
+  const cacheCollection = name('cacheCollection', DEFAULT_CACHE_COLLECTION)
+  const bucketName = name('bucketName', DEFAULT_BUCKET_NAME)
   const names = [computationsCollection, cacheCollection, `${bucketName}.files`, `${bucketName}.chunks`]
   if (new Set(names).size !== names.length) {
-    invalid('cacheCollection', `must differ from the other collections (${names.join(', ')})`)
-  }
-
-  if (o.clock !== undefined && typeof o.clock !== 'function')
-    invalid('clock', 'must be a function returning epoch ms')
-  if (o.writeConcern !== undefined && !isObject(o.writeConcern)) {
-    invalid('writeConcern', 'must be an object such as { w: "majority" }')
-  }
-  if (o.readPreference !== undefined) {
-    const mode = isObject(o.readPreference) ? o.readPreference.mode : o.readPreference
-    if (typeof mode !== 'string' || !readPreferenceModes.includes(mode)) {
-      invalid('readPreference', `must be a ReadPreference or one of ${readPreferenceModes.join(', ')}`)
-    }
+    fail('cacheCollection', `must differ from the other collections (${names.join(', ')})`)
   }
   return {
     source,
     computationsCollection,
     cacheCollection,
     bucketName,
-    clock: o.clock ?? systemClock,
-    writeConcern: o.writeConcern,
-    readPreference: o.readPreference,
-    gridFsThresholdBytes: integerOption(
-      o.gridFsThresholdBytes,
-      'gridFsThresholdBytes',
-      DEFAULT_GRIDFS_THRESHOLD_BYTES,
-      0,
-      MAX_GRIDFS_THRESHOLD_BYTES,
-    ),
-    maxValueBytes: integerOption(
-      o.maxValueBytes,
-      'maxValueBytes',
-      DEFAULT_MAX_VALUE_BYTES,
-      1,
-      Number.MAX_SAFE_INTEGER,
-    ),
-    ensureIndexes: booleanOption(o.ensureIndexes, 'ensureIndexes', true),
-    ttlIndex: booleanOption(o.ttlIndex, 'ttlIndex', true),
-    pingTimeoutMs: integerOption(o.pingTimeoutMs, 'pingTimeoutMs', DEFAULT_PING_TIMEOUT_MS, 1, 600_000),
+    clock: (o.clock as Clock | undefined) ?? systemClock,
+    writeConcern: o.writeConcern as WriteConcernSettings | undefined,
+    readPreference: o.readPreference as ReadPreferenceLike | undefined,
+    gridFsThresholdBytes: o.gridFsThresholdBytes ?? DEFAULT_GRIDFS_THRESHOLD_BYTES,
+    maxValueBytes: o.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES,
+    ensureIndexes: o.ensureIndexes ?? true,
+    ttlIndex: o.ttlIndex ?? true,
+    pingTimeoutMs: o.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS,
+    hitFlushMs: o.hitFlushMs ?? DEFAULT_HIT_FLUSH_MS,
   }
 }

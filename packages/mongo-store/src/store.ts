@@ -1,5 +1,14 @@
 import { performance } from 'node:perf_hooks'
-import { type Clock, cmError, type PingResult, type Store, type StoreCapabilities } from '@comp-manager/core'
+import {
+  type CacheStore,
+  type Clock,
+  type ComputationStore,
+  cmError,
+  type PingResult,
+  type Store,
+  type StoreCapabilities,
+} from '@comp-manager/core'
+import { GuardedCacheStore, GuardedComputationStore } from '@comp-manager/core/store-kit'
 import {
   type Collection,
   type Db,
@@ -28,8 +37,9 @@ import { type MongoStoreOptions, type ResolvedOptions, resolveOptions } from './
 export class MongoStore implements Store {
   readonly kind = 'mongo'
   readonly capabilities: StoreCapabilities
-  readonly computations: MongoComputationStore
-  readonly cache: MongoCacheStore
+  readonly computations: ComputationStore
+  readonly cache: CacheStore
+  readonly #cache: GuardedCacheStore
   /** The database the store works in. */
   readonly db: Db
   /** The client: the host's (`client` option), the store's own (`url` option), or `undefined` for a host `db`. */
@@ -42,6 +52,8 @@ export class MongoStore implements Store {
   private readonly cacheCollection: Collection<Document>
   private initializing: Promise<void> | undefined
   private closing: Promise<void> | undefined
+  /** Set once `close()` has written the pending hit counts: from then on every operation is refused. */
+  private closed = false
 
   /** Validates `options` (`CM_ERR_INVALID_ARGUMENT` naming the option); connects nothing. */
   constructor(options: MongoStoreOptions) {
@@ -91,12 +103,16 @@ export class MongoStore implements Store {
       gridFsThresholdBytes: o.gridFsThresholdBytes,
       maxValueBytes: o.maxValueBytes,
       assertOpen: () => {
-        if (this.closing !== undefined) throw closedError()
+        if (this.closed) throw closedError()
       },
       run: (operation, fn) => this.run(operation, fn),
     }
-    this.computations = new MongoComputationStore(context)
-    this.cache = new MongoCacheStore(context)
+    this.computations = new GuardedComputationStore(new MongoComputationStore(context))
+    this.cache = this.#cache = new GuardedCacheStore(new MongoCacheStore(context), {
+      clock: o.clock,
+      maxValueBytes: o.maxValueBytes,
+      hitFlushMs: o.hitFlushMs,
+    })
   }
 
   /** The store's clock (epoch ms). */
@@ -119,7 +135,7 @@ export class MongoStore implements Store {
    * next call. Every operation awaits it, so calling it is optional.
    */
   init(): Promise<void> {
-    if (this.closing !== undefined) return Promise.reject(closedError())
+    if (this.closed) return Promise.reject(closedError())
     this.initializing ??= this.initialize().catch((err: unknown) => {
       this.initializing = undefined
       throw mapMongoError(err, 'init')
@@ -155,6 +171,9 @@ export class MongoStore implements Store {
    */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      // Hit counts go out before the client closes (they are advisory: a failure is not an error here).
+      await this.#cache.close()
+      this.closed = true
       if (this.ownsClient && this.client !== undefined) {
         try {
           await this.client.close()
@@ -174,7 +193,7 @@ export class MongoStore implements Store {
   }
 
   private async run<T>(operation: string, fn: () => Promise<T>): Promise<T> {
-    if (this.closing !== undefined) throw closedError()
+    if (this.closed) throw closedError()
     await this.init()
     try {
       return await fn()

@@ -2,7 +2,7 @@
  * No caller value ever reaches MongoDB as a query operator: strings are validated before any
  * I/O, and the query builders wrap every caller value in `$eq` and refuse non-scalars.
  */
-import { normalizeCacheQuery, normalizeComputationQuery } from '@comp-manager/core'
+import { normalizeCacheQuery, normalizeComputationQuery } from '@comp-manager/core/store-kit'
 import t from 'tap'
 import { byId, cacheListFilter, computationListFilter, eq, invalidateFilter } from '../src/filters.js'
 import { MongoStore } from '../src/index.js'

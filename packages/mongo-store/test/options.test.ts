@@ -83,7 +83,7 @@ t.test('each bad option is named in the error', async (t) => {
       { db: db(), gridFsThresholdBytes: -1 },
       /`gridFsThresholdBytes` must be an integer/,
     ],
-    ['gridFsThresholdBytes', { db: db(), gridFsThresholdBytes: '8mb' }, /got string/],
+    ['gridFsThresholdBytes', { db: db(), gridFsThresholdBytes: '8mb' }, /got "8mb"/],
     ['maxValueBytes', { db: db(), maxValueBytes: 0 }, /`maxValueBytes` must be an integer/],
     ['maxValueBytes', { db: db(), maxValueBytes: 1.5 }, /`maxValueBytes` must be an integer/],
     ['ensureIndexes', { db: db(), ensureIndexes: 'yes' }, /`ensureIndexes` must be a boolean/],
@@ -92,7 +92,7 @@ t.test('each bad option is named in the error', async (t) => {
     [
       'colectionPrefix',
       { db: db(), colectionPrefix: 'typo_' },
-      /`colectionPrefix` is not an option of MongoStore/,
+      /^@comp-manager\/mongo-store: `colectionPrefix` is not an option \(expected one of db, client, url/,
     ],
   ]
   for (const [option, options, message] of cases) {

@@ -1,4 +1,5 @@
-import { type Computation, isCompManagerError, runnerIdentity, type Store } from '@comp-manager/core'
+import { type Computation, isCompManagerError, type Store } from '@comp-manager/core'
+import { runnerIdentity } from '@comp-manager/core/runs'
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import { shuttingDownError } from './errors.js'
 

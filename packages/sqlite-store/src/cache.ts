@@ -1,27 +1,21 @@
 import {
-  assertKey,
-  assertNamespace,
-  assertValueSize,
-  buildCacheEntryMeta,
   type CacheEntry,
   type CacheEntryMeta,
-  type CacheGetOptions,
-  type CacheQuery,
   type CacheStats,
-  type CacheStore,
   cmError,
   type InvalidateCriteria,
   type NewCacheEntry,
-  normalizeCacheQuery,
   type Page,
-  pageOf,
-  validateCacheGetOptions,
-  validateInvalidateCriteria,
-  validateNewCacheEntry,
 } from '@comp-manager/core'
+import {
+  buildCacheEntryMeta,
+  type CacheBackend,
+  type HitCount,
+  type NormalizedCacheQuery,
+  pageOf,
+} from '@comp-manager/core/store-kit'
 import type { Statement } from 'better-sqlite3'
 import type { Connection } from './connection.js'
-import { HitCounter } from './hits.js'
 import { fromJsonColumn, jsonColumn } from './schema.js'
 import { allOf, type Clause, inNamespaces, scopeAndFunction } from './sql.js'
 import type { SqliteStore } from './store.js'
@@ -125,14 +119,13 @@ function filterOf(
 }
 
 /**
- * `CacheStore` on `cache_entries` (+ `cache_tags`). A `get` is one prepared SELECT; its hit is
- * counted in memory and written in batches (see `HitCounter`). Reached as `store.cache` of a
- * {@link SqliteStore}; not constructed directly.
+ * The cache backend on `cache_entries` (+ `cache_tags`), behind core's guard (which validates inputs,
+ * checks value sizes and batches hit counts into `addHits`). A `get` is one prepared SELECT. Reached
+ * as `store.cache` of a {@link SqliteStore}; not constructed directly.
  */
-export class SqliteCacheStore implements CacheStore {
+export class SqliteCacheStore implements CacheBackend {
   readonly #conn: Connection
-  readonly #maxValueBytes: number
-  readonly #hits: HitCounter
+  readonly #addHits: Statement<[HitCount]>
   readonly #get: Statement<[string, string], GetRow>
   readonly #upsert: Statement<[Record<string, unknown>]>
   readonly #dropTags: Statement<[string, string]>
@@ -141,11 +134,13 @@ export class SqliteCacheStore implements CacheStore {
   readonly #stats: Statement<[string, number], CacheStats>
   readonly #purge: Statement<[number]>
 
-  constructor(conn: Connection, options: { maxValueBytes: number; hitFlushMs: number }) {
+  constructor(conn: Connection) {
     this.#conn = conn
-    this.#maxValueBytes = options.maxValueBytes
-    this.#hits = new HitCounter(conn, options.hitFlushMs)
     const db = conn.db
+    this.#addHits = db.prepare(
+      `UPDATE cache_entries SET hits = hits + @count, last_hit_at = max(coalesce(last_hit_at, @lastHitAt), @lastHitAt)
+       WHERE namespace = @namespace AND key = @key AND created_at = @createdAt`,
+    )
     this.#get = db
       .prepare<[string, string], GetRow>(
         `SELECT ${GET_COLUMNS} FROM cache_entries WHERE namespace = ? AND key = ?`,
@@ -170,14 +165,15 @@ export class SqliteCacheStore implements CacheStore {
     this.#purge = db.prepare('DELETE FROM cache_entries WHERE expires_at IS NOT NULL AND expires_at <= ?')
   }
 
-  async get(namespace: string, key: string, options?: CacheGetOptions): Promise<CacheEntry | null> {
-    assertNamespace(namespace)
-    assertKey(key, 'key')
-    validateCacheGetOptions(options)
+  assertOpen(operation: string): void {
+    this.#conn.assertOpen(operation)
+  }
+
+  async get(namespace: string, key: string): Promise<CacheEntry | null> {
     const now = this.#conn.clock()
     const row = await this.#conn.run('cache.get', () => this.#get.get(namespace, key))
     if (row === undefined || (row[7] !== null && row[7] <= now)) return null // absent or expired
-    const entry: CacheEntry = {
+    return {
       key,
       namespace,
       function: row[0],
@@ -194,20 +190,10 @@ export class SqliteCacheStore implements CacheStore {
       schemaVersion: row[10],
       value: row[12].toString('utf8'),
     }
-    if (options?.touch !== false) {
-      // The entry returned counts this hit and the ones not written yet, as if hits were immediate.
-      const pending = this.#hits.record(namespace, key, entry.createdAt, now)
-      entry.hits += pending.count
-      entry.lastHitAt = Math.max(entry.lastHitAt ?? pending.lastHitAt, pending.lastHitAt)
-    }
-    return entry
   }
 
   async set(input: NewCacheEntry): Promise<CacheEntryMeta> {
-    validateNewCacheEntry(input)
-    const now = this.#conn.clock()
-    const meta = buildCacheEntryMeta(input, now)
-    assertValueSize(meta.size, this.#maxValueBytes)
+    const meta = buildCacheEntryMeta(input, this.#conn.clock())
     if (!(input.value as unknown as WellFormed).isWellFormed()) {
       throw cmError(
         'CM_ERR_INVALID_ARGUMENT',
@@ -235,25 +221,15 @@ export class SqliteCacheStore implements CacheStore {
       this.#dropTags.run(meta.namespace, meta.key)
       for (const tag of meta.tags) this.#addTag.run(meta.namespace, tag, meta.key)
     })
-    this.#hits.forget(meta.namespace, meta.key)
     return meta
   }
 
   async delete(namespace: string, key: string): Promise<boolean> {
-    assertNamespace(namespace)
-    assertKey(key, 'key')
     const now = this.#conn.clock()
-    const deleted = await this.#conn.run(
-      'cache.delete',
-      () => this.#delete.run(namespace, key, now).changes > 0,
-    )
-    this.#hits.forget(namespace, key)
-    return deleted
+    return this.#conn.run('cache.delete', () => this.#delete.run(namespace, key, now).changes > 0)
   }
 
   async invalidate(namespace: string, criteria: InvalidateCriteria): Promise<number> {
-    assertNamespace(namespace)
-    validateInvalidateCriteria(criteria)
     const filter = filterOf([namespace], criteria.all === true ? {} : criteria)
     const deleteSql = `DELETE FROM cache_entries AS c WHERE ${filter.sql} AND ${LIVE}`
     const now = this.#conn.clock()
@@ -263,8 +239,7 @@ export class SqliteCacheStore implements CacheStore {
     )
   }
 
-  async list(query: CacheQuery): Promise<Page<CacheEntryMeta>> {
-    const q = normalizeCacheQuery(query)
+  async list(q: NormalizedCacheQuery): Promise<Page<CacheEntryMeta>> {
     const filter = filterOf(q.namespaces, q)
     const direction = q.sort.descending ? 'DESC' : 'ASC'
     const where = `${filter.sql} AND ${LIVE}`
@@ -281,7 +256,6 @@ export class SqliteCacheStore implements CacheStore {
   }
 
   async stats(namespace: string): Promise<CacheStats> {
-    assertNamespace(namespace)
     const now = this.#conn.clock()
     return this.#conn.run('cache.stats', () => this.#stats.get(namespace, now)!)
   }
@@ -291,14 +265,12 @@ export class SqliteCacheStore implements CacheStore {
     return this.#conn.run('cache.purgeExpired', () => this.#purge.run(now).changes)
   }
 
-  /** Writes the hit counts collected since the last flush. */
-  async flush(): Promise<void> {
+  /** Adds batched hit counts in one `BEGIN IMMEDIATE` transaction. */
+  async addHits(hits: readonly HitCount[]): Promise<void> {
     this.#conn.assertOpen('cache.flush')
-    await this.#hits.flush()
-  }
-
-  /** Flushes what can be flushed and stops the flush timer (called by the store's `close`). */
-  async close(): Promise<void> {
-    await this.#hits.close()
+    if (hits.length === 0) return
+    await this.#conn.write('cache.flushHits', () => {
+      for (const hit of hits) this.#addHits.run(hit)
+    })
   }
 }

@@ -1,36 +1,29 @@
 import {
-  applyHeartbeat,
-  applyPatch,
-  assertComputationStatus,
-  assertKey,
-  assertNamespace,
-  buildClaimedComputation,
-  buildComputation,
   type ClaimInput,
   type ClaimResult,
   type Computation,
   type ComputationPatch,
-  type ComputationQuery,
   type ComputationStatus,
-  type ComputationStore,
   cmError,
-  decideClaim,
   type HeartbeatInput,
+  type NewComputation,
+  type Page,
+} from '@comp-manager/core'
+import {
+  applyHeartbeat,
+  applyPatch,
+  buildClaimedComputation,
+  buildComputation,
+  type ComputationBackend,
+  decideClaim,
   isLeaseExpired,
   markLost,
-  type NewComputation,
+  type NormalizedComputationQuery,
   newId,
-  normalizeComputationQuery,
-  normalizeFindExpiredOptions,
   notFound,
-  type Page,
   pageOf,
   takeQueued,
-  validateClaimInput,
-  validateHeartbeat,
-  validateNewComputation,
-  validatePatch,
-} from '@comp-manager/core'
+} from '@comp-manager/core/store-kit'
 import type { Statement } from 'better-sqlite3'
 import type { Connection } from './connection.js'
 import { fromJsonColumn, jsonColumn } from './schema.js'
@@ -159,11 +152,11 @@ function toRecord(r: ComputationRow): Computation {
 }
 
 /**
- * `ComputationStore` on the `computations` table; every read-decide-write is one `BEGIN IMMEDIATE`
+ * The computation backend on the `computations` table (behind core's guard, which validates every input); every read-decide-write is one `BEGIN IMMEDIATE`
  * transaction around the shared record logic of `@comp-manager/core`. Reached as
  * `store.computations` of a {@link SqliteStore}; not constructed directly.
  */
-export class SqliteComputationStore implements ComputationStore {
+export class SqliteComputationStore implements ComputationBackend {
   readonly #conn: Connection
   readonly #byId: Statement<[string, string], ComputationRow>
   readonly #latest: Statement<[string, string], ComputationRow>
@@ -204,8 +197,11 @@ export class SqliteComputationStore implements ComputationStore {
     this.#replace.run(toRow(record))
   }
 
+  assertOpen(operation: string): void {
+    this.#conn.assertOpen(operation)
+  }
+
   async create(input: NewComputation): Promise<Computation> {
-    validateNewComputation(input)
     const now = this.#conn.clock()
     const record = buildComputation(input, { id: newId(now), now })
     const row = toRow(record)
@@ -227,14 +223,10 @@ export class SqliteComputationStore implements ComputationStore {
   }
 
   async get(namespace: string, id: string): Promise<Computation | null> {
-    assertNamespace(namespace)
-    assertKey(id, 'id')
     return this.#conn.run('computations.get', () => this.#find(namespace, id))
   }
 
   async getByHash(namespace: string, hash: string): Promise<Computation | null> {
-    assertNamespace(namespace)
-    assertKey(hash, 'hash')
     return this.#conn.run('computations.getByHash', () => {
       const row = this.#latest.get(namespace, hash)
       return row === undefined ? null : toRecord(row)
@@ -242,7 +234,6 @@ export class SqliteComputationStore implements ComputationStore {
   }
 
   async claim(input: ClaimInput): Promise<ClaimResult> {
-    validateClaimInput(input)
     return this.#conn.write('computations.claim', (): ClaimResult => {
       const now = this.#conn.clock()
       const latestRow = this.#latest.get(input.namespace, input.hash)
@@ -275,10 +266,6 @@ export class SqliteComputationStore implements ComputationStore {
     expectedStatus: ComputationStatus,
     patch: ComputationPatch,
   ): Promise<Computation> {
-    assertNamespace(namespace)
-    assertKey(id, 'id')
-    assertComputationStatus(expectedStatus, 'expectedStatus')
-    validatePatch(patch)
     return this.#conn.write('computations.update', () => {
       const current = this.#find(namespace, id) ?? notFound('computation', id)
       const next = applyPatch(current, expectedStatus, patch, this.#conn.clock())
@@ -288,9 +275,6 @@ export class SqliteComputationStore implements ComputationStore {
   }
 
   async heartbeat(namespace: string, id: string, input: HeartbeatInput): Promise<Computation> {
-    assertNamespace(namespace)
-    assertKey(id, 'id')
-    validateHeartbeat(input)
     return this.#conn.write('computations.heartbeat', () => {
       const current = this.#find(namespace, id) ?? notFound('computation', id)
       const next = applyHeartbeat(current, input, this.#conn.clock())
@@ -300,8 +284,6 @@ export class SqliteComputationStore implements ComputationStore {
   }
 
   async expire(namespace: string, id: string): Promise<Computation | null> {
-    assertNamespace(namespace)
-    assertKey(id, 'id')
     return this.#conn.write('computations.expire', () => {
       const now = this.#conn.clock()
       const current = this.#find(namespace, id) ?? notFound('computation', id)
@@ -312,14 +294,12 @@ export class SqliteComputationStore implements ComputationStore {
     })
   }
 
-  async findExpired(options?: { limit?: number }): Promise<Computation[]> {
-    const { limit } = normalizeFindExpiredOptions(options)
+  async findExpired(limit: number): Promise<Computation[]> {
     const now = this.#conn.clock()
     return this.#conn.run('computations.findExpired', () => this.#expired.all(now, limit).map(toRecord))
   }
 
-  async list(query: ComputationQuery): Promise<Page<Computation>> {
-    const q = normalizeComputationQuery(query)
+  async list(q: NormalizedComputationQuery): Promise<Page<Computation>> {
     const clauses: Clause[] = [scopeAndFunction('', q.namespaces, q.function)]
     if (q.statuses !== undefined) {
       clauses.push({
@@ -343,8 +323,6 @@ export class SqliteComputationStore implements ComputationStore {
   }
 
   async delete(namespace: string, id: string): Promise<boolean> {
-    assertNamespace(namespace)
-    assertKey(id, 'id')
     return this.#conn.run('computations.delete', () => this.#delete.run(namespace, id).changes > 0)
   }
 }

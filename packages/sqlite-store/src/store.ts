@@ -1,5 +1,6 @@
 import { resolve } from 'node:path'
-import type { PingResult, Store, StoreCapabilities } from '@comp-manager/core'
+import type { CacheStore, ComputationStore, PingResult, Store, StoreCapabilities } from '@comp-manager/core'
+import { GuardedCacheStore, GuardedComputationStore } from '@comp-manager/core/store-kit'
 import { SqliteCacheStore } from './cache.js'
 import { SqliteComputationStore } from './computations.js'
 import { Connection } from './connection.js'
@@ -23,8 +24,9 @@ const PING_WRITE_BUDGET_MS = 1000
 export class SqliteStore implements Store {
   readonly kind = 'sqlite'
   readonly capabilities: StoreCapabilities
-  readonly computations: SqliteComputationStore
-  readonly cache: SqliteCacheStore
+  readonly computations: ComputationStore
+  readonly cache: CacheStore
+  readonly #cache: GuardedCacheStore
   /** The database file, as an absolute path (`':memory:'` for an in-memory database). */
   readonly path: string
   readonly #conn: Connection
@@ -35,11 +37,14 @@ export class SqliteStore implements Store {
     this.#conn = Connection.open(resolved)
     this.path = this.#conn.db.memory ? this.#conn.db.name : resolve(this.#conn.db.name)
     this.capabilities = { multiProcess: true, multiMachine: false, maxValueBytes: resolved.maxValueBytes }
-    this.computations = new SqliteComputationStore(this.#conn)
-    this.cache = new SqliteCacheStore(this.#conn, resolved)
+    this.computations = new GuardedComputationStore(new SqliteComputationStore(this.#conn))
+    this.cache = this.#cache = new GuardedCacheStore(new SqliteCacheStore(this.#conn), {
+      clock: resolved.clock,
+      maxValueBytes: resolved.maxValueBytes,
+      hitFlushMs: resolved.hitFlushMs,
+    })
   }
 
-  /** A `SELECT 1` round trip with its latency; never throws. */
   /**
    * A round trip that proves the store can write: it takes SQLite's write lock (waiting at most
    * 1 s) and releases it. Never throws: a locked or closed file answers `{ ok: false, error }`.
@@ -58,7 +63,7 @@ export class SqliteStore implements Store {
 
   /** Writes batched hit counts now (they are also written every `hitFlushMs` and on close). */
   async flush(): Promise<void> {
-    await this.cache.flush()
+    await this.#cache.flush()
   }
 
   /**
@@ -67,7 +72,7 @@ export class SqliteStore implements Store {
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      await this.cache.close()
+      await this.#cache.close()
       this.#conn.close()
     })()
     return this.#closing

@@ -27,7 +27,8 @@ t.test('options are validated at construction, naming the option', async (t) => 
     ['busyTimeoutMs', { busyTimeoutMs: 1.5 }],
     ['maxValueBytes', { maxValueBytes: 0 }],
     ['maxValueBytes', { maxValueBytes: 2_000_000_000 }],
-    ['hitFlushMs', { hitFlushMs: '1s' }],
+    ['hitFlushMs', { hitFlushMs: '1 s' }],
+    ['hitFlushMs', { hitFlushMs: '2h' }],
     ['timeout', { path: ':memory:', timeout: 10 }],
   ]
   for (const [option, options] of cases) {
@@ -38,6 +39,10 @@ t.test('options are validated at construction, naming the option', async (t) => 
     )
   }
   t.throws(() => new SqliteStore(null as unknown as SqliteStoreOptions), { code: 'CM_ERR_INVALID_ARGUMENT' })
+  // Durations take the one format of comp-manager: milliseconds or a string such as '1s'.
+  const store = new SqliteStore({ path: ':memory:', hitFlushMs: '1s', busyTimeoutMs: '2s' })
+  t.teardown(() => store.close())
+  t.equal(store.kind, 'sqlite', "'1s' and '2s' are accepted durations")
 })
 
 t.test('capabilities and kind', async (t) => {

@@ -1,4 +1,6 @@
 import type { Store } from '@comp-manager/core'
+import { defineOptions } from '@comp-manager/core/options'
+import { Type } from 'typebox'
 import type { Test } from 'tap'
 import type { ManualClock } from './clock.js'
 
@@ -71,30 +73,37 @@ export interface ResolvedCapabilities {
 
 const MiB = 1024 * 1024
 
-function positiveInteger(value: unknown, fallback: number, field: string): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-    throw new TypeError(`storeConformance: \`${field}\` must be a positive integer, got ${String(value)}`)
-  }
-  return value
-}
+const Positive = Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }))
 
-/** Fills in defaults and rejects nonsense early, naming the option. */
+const CapabilitiesParser = defineOptions(
+  Type.Object(
+    {
+      name: Type.Optional(Type.String({ minLength: 1 })),
+      raceConcurrency: Positive,
+      largeValueBytes: Positive,
+      supportsInjectedClock: Type.Optional(Type.Boolean()),
+      maxValueTestBytes: Positive,
+      skip: Type.Optional(
+        Type.Object(
+          Object.fromEntries(conformanceGroups.map((group) => [group, Type.Optional(Type.String())])),
+          { additionalProperties: false },
+        ),
+      ),
+    },
+    { additionalProperties: false },
+  ),
+  { package: '@comp-manager/store-testkit', what: 'storeConformance', optional: true },
+)
+
+/** Fills in defaults and rejects nonsense early, naming the option (`CM_ERR_INVALID_ARGUMENT`). */
 export function resolveCapabilities(capabilities: StoreConformanceCapabilities = {}): ResolvedCapabilities {
-  const skip = capabilities.skip ?? {}
-  for (const group of Object.keys(skip)) {
-    if (!(conformanceGroups as readonly string[]).includes(group)) {
-      throw new TypeError(
-        `storeConformance: unknown group '${group}' in \`skip\` (groups: ${conformanceGroups.join(', ')})`,
-      )
-    }
-  }
+  const c = CapabilitiesParser.parse(capabilities)
   return {
-    name: capabilities.name ?? 'store',
-    raceConcurrency: positiveInteger(capabilities.raceConcurrency, 32, 'raceConcurrency'),
-    largeValueBytes: positiveInteger(capabilities.largeValueBytes, 5 * MiB, 'largeValueBytes'),
-    supportsInjectedClock: capabilities.supportsInjectedClock ?? true,
-    maxValueTestBytes: positiveInteger(capabilities.maxValueTestBytes, 64 * MiB, 'maxValueTestBytes'),
-    skip,
+    name: c.name ?? 'store',
+    raceConcurrency: c.raceConcurrency ?? 32,
+    largeValueBytes: c.largeValueBytes ?? 5 * MiB,
+    supportsInjectedClock: c.supportsInjectedClock ?? true,
+    maxValueTestBytes: c.maxValueTestBytes ?? 64 * MiB,
+    skip: (c.skip ?? {}) as Partial<Record<ConformanceGroup, string>>,
   }
 }

@@ -1,14 +1,14 @@
 import {
-  assertNamespace,
   type Clock,
   Codec,
   cmError,
   defaultCodec,
   describeType,
-  type RetryOptions,
   type Store,
   systemClock,
 } from '@comp-manager/core'
+import type { RetryOptions } from '@comp-manager/core/runs'
+import { assertNamespace } from '@comp-manager/core/store-kit'
 
 /** Where the tracker reports what it could not record (pino-compatible: `logger.error(obj, msg)`). */
 export interface TrackerLogger {

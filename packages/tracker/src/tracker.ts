@@ -5,20 +5,22 @@ import {
   type ComputationStore,
   cmError,
   type ErrorInfo,
-  executeRun,
-  fromErrorInfo,
   type HashKey,
   hashKey,
   isCompManagerError,
   type Page,
   type ResultRef,
-  type RetryOptions,
   type RunContext,
+  type Store,
+} from '@comp-manager/core'
+import {
+  executeRun,
+  fromErrorInfo,
+  type RetryOptions,
   type RunOutcome,
   runnerIdentity,
-  type Store,
   waitForRun,
-} from '@comp-manager/core'
+} from '@comp-manager/core/runs'
 import { currentRun, runStorage } from './context.js'
 import { TrackerEmitter } from './events.js'
 import {

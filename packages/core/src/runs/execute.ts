@@ -1,11 +1,11 @@
 import type { Codec } from '../codec/codec.js'
 import { defaultCodec } from '../codec/index.js'
 import type { Computation, ResultRef } from '../domain/schemas.js'
-import type { ComputationStatus } from '../domain/status.js'
 import { CompManagerError, cmError, isCompManagerError } from '../errors/index.js'
-import type { Clock, ComputationPatch, ComputationStore } from '../store/ports.js'
+import type { Clock, ComputationStore } from '../store/ports.js'
 import { toErrorInfo } from './error-info.js'
 import { RunLease } from './lease.js'
+import { endRun, patchLiveRun, type RunEnding, releasePausedRun } from './lifecycle.js'
 import { type RetryOptions, withRetry } from './retry.js'
 
 /** What a running function sees: progress, messages, cancellation, checkpoints. */
@@ -96,21 +96,6 @@ export async function executeRun<T>(
   if (external?.aborted) onExternalAbort()
   else external?.addEventListener('abort', onExternalAbort, { once: true })
 
-  /** A patch applied against whatever live status the run is in now (started or paused). */
-  const patchLive = async (patch: ComputationPatch): Promise<Computation> => {
-    for (let tries = 0; ; tries++) {
-      const expected = lease.record.status
-      try {
-        return await store.update(namespace, id, expected, patch)
-      } catch (err) {
-        if (!isCompManagerError(err, 'CM_ERR_CONFLICT') || tries >= 2) throw err
-        const current = await store.get(namespace, id)
-        if (current === null || (current.status !== 'started' && current.status !== 'paused')) throw err
-        await lease.renew().catch(() => {})
-      }
-    }
-  }
-
   const ctx: RunContext = {
     id,
     get record() {
@@ -122,7 +107,13 @@ export async function executeRun<T>(
     message: (text) => lease.message(text),
     checkpoint: async (state) => {
       try {
-        await patchLive({ checkpoint: codec.encode(state) })
+        await patchLiveRun(
+          store,
+          namespace,
+          id,
+          { checkpoint: codec.encode(state) },
+          { current: lease.record },
+        )
       } catch (err) {
         report(err, 'checkpoint')
         throw err
@@ -146,29 +137,14 @@ export async function executeRun<T>(
 
   type Ended = Extract<RunOutcome<T>, { status: 'cancelled' | 'lost' }>
 
-  async function settle(
-    patch: ComputationPatch,
-  ): Promise<{ record: Computation; recorded: boolean } | Ended> {
-    // What this process last saw; refreshed when a compare-and-set finds the record moved on (a pause
-    // written after the last heartbeat, or a half-done earlier attempt of this very write).
-    let current = lease.record
+  async function settle(ending: RunEnding): Promise<{ record: Computation; recorded: boolean } | Ended> {
     try {
-      const record = await withRetry(async () => {
-        for (let tries = 0; ; tries++) {
-          try {
-            if (current.status === 'paused') {
-              // The function finished although a pause was requested: resume, then end.
-              current = await store.update(namespace, id, 'paused', { status: 'started' })
-            }
-            return await store.update(namespace, id, current.status as ComputationStatus, patch)
-          } catch (err) {
-            if (!isCompManagerError(err, 'CM_ERR_CONFLICT') || tries >= 2) throw err
-            const fresh = await store.get(namespace, id)
-            if (fresh === null || (fresh.status !== 'started' && fresh.status !== 'paused')) throw err
-            current = fresh
-          }
-        }
-      }, options.retry)
+      // What this process last saw: a pause written after the last heartbeat, or a half-done earlier
+      // attempt of this very write, is found by the compare-and-set and re-read.
+      const record = await withRetry(
+        () => endRun(store, namespace, id, ending, { current: lease.record }),
+        options.retry,
+      )
       return { record, recorded: true }
     } catch (err) {
       if (
@@ -219,7 +195,7 @@ export async function executeRun<T>(
       // Stopped for a pause: keep the run paused and lease-free until someone resumes it.
       try {
         const record = await withRetry(
-          () => store.update(namespace, id, 'paused', { leaseUntil: null }),
+          () => releasePausedRun(store, namespace, id, { current }),
           options.retry,
         )
         return { status: 'paused', record }

@@ -5,5 +5,3 @@ export {
   type MemoryStoreOptions,
 } from './memory-store.js'
 export * from './ports.js'
-export * from './records.js'
-export * from './validate.js'

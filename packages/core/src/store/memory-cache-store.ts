@@ -1,31 +1,16 @@
 import type { CacheEntry, CacheEntryMeta } from '../domain/schemas.js'
+import type { CacheBackend, HitCount } from './backend.js'
 import type { MemoryContext } from './memory-store.js'
-import type {
-  CacheGetOptions,
-  CacheQuery,
-  CacheStats,
-  CacheStore,
-  InvalidateCriteria,
-  NewCacheEntry,
-  Page,
-} from './ports.js'
-import { assertValueSize, buildCacheEntryMeta, isCacheEntryExpired, pageOf } from './records.js'
-import {
-  assertKey,
-  assertNamespace,
-  type NormalizedCacheQuery,
-  normalizeCacheQuery,
-  type SortSpec,
-  validateCacheGetOptions,
-  validateInvalidateCriteria,
-  validateNewCacheEntry,
-} from './validate.js'
+import type { CacheStats, InvalidateCriteria, NewCacheEntry, Page } from './ports.js'
+import { buildCacheEntryMeta, isCacheEntryExpired, pageOf } from './records.js'
+import type { NormalizedCacheQuery, SortSpec } from './validate.js'
 
 /**
- * The cache half of `MemoryStore`. Hits are counted as they happen (`flush` has nothing to do).
- * Expired entries stay in memory, invisible to every method, until `purgeExpired` removes them.
+ * The cache backend of `MemoryStore` (behind core's guard, which validates inputs and counts hits; a
+ * memory store writes each hit at once). Expired entries stay in memory, invisible to every method,
+ * until `purgeExpired` removes them.
  */
-export class MemoryCacheStore implements CacheStore {
+export class MemoryCacheStore implements CacheBackend {
   readonly #context: MemoryContext
   /** `namespace → key → entry`. */
   readonly #entries = new Map<string, Map<string, CacheEntry>>()
@@ -34,26 +19,19 @@ export class MemoryCacheStore implements CacheStore {
     this.#context = context
   }
 
-  async get(namespace: string, key: string, options?: CacheGetOptions): Promise<CacheEntry | null> {
+  assertOpen(): void {
     this.#context.assertOpen()
-    assertNamespace(namespace)
-    assertKey(key, 'key')
-    validateCacheGetOptions(options)
-    const now = this.#context.clock()
-    const entry = this.#live(namespace, key, now)
-    if (entry === null) return null
-    if (options?.touch ?? true) {
-      entry.hits += 1
-      entry.lastHitAt = now
-    }
-    return structuredClone(entry)
+  }
+
+  async get(namespace: string, key: string): Promise<CacheEntry | null> {
+    this.#context.assertOpen()
+    const entry = this.#live(namespace, key, this.#context.clock())
+    return entry === null ? null : structuredClone(entry)
   }
 
   async set(input: NewCacheEntry): Promise<CacheEntryMeta> {
     this.#context.assertOpen()
-    validateNewCacheEntry(input)
     const meta = buildCacheEntryMeta(input, this.#context.clock())
-    assertValueSize(meta.size, this.#context.maxValueBytes)
     let entries = this.#entries.get(meta.namespace)
     if (entries === undefined) this.#entries.set(meta.namespace, (entries = new Map()))
     entries.set(meta.key, { ...structuredClone(meta), value: input.value })
@@ -62,8 +40,6 @@ export class MemoryCacheStore implements CacheStore {
 
   async delete(namespace: string, key: string): Promise<boolean> {
     this.#context.assertOpen()
-    assertNamespace(namespace)
-    assertKey(key, 'key')
     if (this.#live(namespace, key, this.#context.clock()) === null) return false
     this.#entries.get(namespace)?.delete(key)
     return true
@@ -71,8 +47,6 @@ export class MemoryCacheStore implements CacheStore {
 
   async invalidate(namespace: string, criteria: InvalidateCriteria): Promise<number> {
     this.#context.assertOpen()
-    assertNamespace(namespace)
-    validateInvalidateCriteria(criteria)
     const entries = this.#entries.get(namespace)
     if (entries === undefined) return 0
     const now = this.#context.clock()
@@ -85,9 +59,8 @@ export class MemoryCacheStore implements CacheStore {
     return count
   }
 
-  async list(query: CacheQuery): Promise<Page<CacheEntryMeta>> {
+  async list(q: NormalizedCacheQuery): Promise<Page<CacheEntryMeta>> {
     this.#context.assertOpen()
-    const q = normalizeCacheQuery(query)
     const now = this.#context.clock()
     const matches = q.namespaces
       .flatMap((namespace) => [...(this.#entries.get(namespace)?.values() ?? [])])
@@ -103,7 +76,6 @@ export class MemoryCacheStore implements CacheStore {
 
   async stats(namespace: string): Promise<CacheStats> {
     this.#context.assertOpen()
-    assertNamespace(namespace)
     const now = this.#context.clock()
     const stats: CacheStats = { entries: 0, bytes: 0 }
     for (const entry of this.#entries.get(namespace)?.values() ?? []) {
@@ -128,9 +100,14 @@ export class MemoryCacheStore implements CacheStore {
     return count
   }
 
-  /** Nothing is batched: hits are applied by `get` itself. */
-  async flush(): Promise<void> {
+  async addHits(hits: readonly HitCount[]): Promise<void> {
     this.#context.assertOpen()
+    for (const hit of hits) {
+      const entry = this.#entries.get(hit.namespace)?.get(hit.key)
+      if (entry === undefined || entry.createdAt !== hit.createdAt) continue
+      entry.hits += hit.count
+      entry.lastHitAt = Math.max(entry.lastHitAt ?? hit.lastHitAt, hit.lastHitAt)
+    }
   }
 
   /** Forgets everything (on close). */

@@ -1,13 +1,12 @@
 import type { Computation } from '../domain/schemas.js'
 import type { ComputationStatus } from '../domain/status.js'
 import { cmError } from '../errors/index.js'
+import type { ComputationBackend } from './backend.js'
 import type { MemoryContext } from './memory-store.js'
 import type {
   ClaimInput,
   ClaimResult,
   ComputationPatch,
-  ComputationQuery,
-  ComputationStore,
   HeartbeatInput,
   NewComputation,
   Page,
@@ -25,25 +24,13 @@ import {
   pageOf,
   takeQueued,
 } from './records.js'
-import {
-  assertComputationStatus,
-  assertKey,
-  assertNamespace,
-  type NormalizedComputationQuery,
-  normalizeComputationQuery,
-  normalizeFindExpiredOptions,
-  type SortSpec,
-  validateClaimInput,
-  validateHeartbeat,
-  validateNewComputation,
-  validatePatch,
-} from './validate.js'
+import type { NormalizedComputationQuery, SortSpec } from './validate.js'
 
 /**
- * The computation half of `MemoryStore`. No method awaits between reading and writing, so each one
+ * The computation backend of `MemoryStore` (behind core's guard, which validates every input). No method awaits between reading and writing, so each one
  * is atomic with respect to every other call in the process. Stored records are private copies.
  */
-export class MemoryComputationStore implements ComputationStore {
+export class MemoryComputationStore implements ComputationBackend {
   readonly #context: MemoryContext
   /** Every record, by id (ids are unique across namespaces). */
   readonly #byId = new Map<string, Computation>()
@@ -54,9 +41,12 @@ export class MemoryComputationStore implements ComputationStore {
     this.#context = context
   }
 
+  assertOpen(): void {
+    this.#context.assertOpen()
+  }
+
   async create(input: NewComputation): Promise<Computation> {
     this.#context.assertOpen()
-    validateNewComputation(input)
     if (this.#latest(input.namespace, input.hash) !== null) {
       throw cmError(
         'CM_ERR_DUPLICATE',
@@ -72,23 +62,18 @@ export class MemoryComputationStore implements ComputationStore {
 
   async get(namespace: string, id: string): Promise<Computation | null> {
     this.#context.assertOpen()
-    assertNamespace(namespace)
-    assertKey(id, 'id')
     const record = this.#find(namespace, id)
     return record === null ? null : copy(record)
   }
 
   async getByHash(namespace: string, hash: string): Promise<Computation | null> {
     this.#context.assertOpen()
-    assertNamespace(namespace)
-    assertKey(hash, 'hash')
     const record = this.#latest(namespace, hash)
     return record === null ? null : copy(record)
   }
 
   async claim(input: ClaimInput): Promise<ClaimResult> {
     this.#context.assertOpen()
-    validateClaimInput(input)
     const now = this.#context.clock()
     const decision = decideClaim(this.#latest(input.namespace, input.hash), input, now)
     switch (decision.action) {
@@ -120,35 +105,25 @@ export class MemoryComputationStore implements ComputationStore {
     patch: ComputationPatch,
   ): Promise<Computation> {
     this.#context.assertOpen()
-    assertNamespace(namespace)
-    assertKey(id, 'id')
-    assertComputationStatus(expectedStatus, 'expectedStatus')
-    validatePatch(patch)
     const record = this.#find(namespace, id) ?? notFound('computation', id)
     return copy(this.#replace(applyPatch(record, expectedStatus, patch, this.#context.clock())))
   }
 
   async heartbeat(namespace: string, id: string, input: HeartbeatInput): Promise<Computation> {
     this.#context.assertOpen()
-    assertNamespace(namespace)
-    assertKey(id, 'id')
-    validateHeartbeat(input)
     const record = this.#find(namespace, id) ?? notFound('computation', id)
     return copy(this.#replace(applyHeartbeat(record, input, this.#context.clock())))
   }
 
   async expire(namespace: string, id: string): Promise<Computation | null> {
     this.#context.assertOpen()
-    assertNamespace(namespace)
-    assertKey(id, 'id')
     const record = this.#find(namespace, id) ?? notFound('computation', id)
     const now = this.#context.clock()
     return isLeaseExpired(record, now) ? copy(this.#replace(markLost(record, now))) : null
   }
 
-  async findExpired(options?: { limit?: number }): Promise<Computation[]> {
+  async findExpired(limit: number): Promise<Computation[]> {
     this.#context.assertOpen()
-    const { limit } = normalizeFindExpiredOptions(options)
     const now = this.#context.clock()
     return [...this.#byId.values()]
       .filter((record) => isLeaseExpired(record, now))
@@ -157,17 +132,14 @@ export class MemoryComputationStore implements ComputationStore {
       .map(copy)
   }
 
-  async list(query: ComputationQuery): Promise<Page<Computation>> {
+  async list(q: NormalizedComputationQuery): Promise<Page<Computation>> {
     this.#context.assertOpen()
-    const q = normalizeComputationQuery(query)
     const matches = [...this.#byId.values()].filter((record) => matchesQuery(record, q)).sort(bySort(q.sort))
     return pageOf(matches.slice(q.offset, q.offset + q.perPage).map(copy), matches.length, q.page, q.perPage)
   }
 
   async delete(namespace: string, id: string): Promise<boolean> {
     this.#context.assertOpen()
-    assertNamespace(namespace)
-    assertKey(id, 'id')
     const record = this.#find(namespace, id)
     if (record === null) return false
     this.#byId.delete(id)

@@ -1,4 +1,8 @@
-import { cmError, describeType } from '../errors/index.js'
+import { Type } from 'typebox'
+import { cmError } from '../errors/index.js'
+import { defineOptions } from '../options/parse.js'
+import { CallbackSchema } from '../options/schema.js'
+import { GuardedCacheStore, GuardedComputationStore } from './guard.js'
 import { MemoryCacheStore } from './memory-cache-store.js'
 import { MemoryComputationStore } from './memory-computation-store.js'
 import {
@@ -50,6 +54,7 @@ export class MemoryStore implements Store {
   readonly cache: CacheStore
   readonly #computations: MemoryComputationStore
   readonly #cache: MemoryCacheStore
+  readonly #guardedCache: GuardedCacheStore
   #closed = false
 
   constructor(options: MemoryStoreOptions = {}) {
@@ -62,8 +67,15 @@ export class MemoryStore implements Store {
         if (this.#closed) throw cmError('CM_ERR_STORE_UNAVAILABLE', 'the memory store is closed')
       },
     }
-    this.computations = this.#computations = new MemoryComputationStore(context)
-    this.cache = this.#cache = new MemoryCacheStore(context)
+    this.#computations = new MemoryComputationStore(context)
+    this.#cache = new MemoryCacheStore(context)
+    this.computations = new GuardedComputationStore(this.#computations)
+    // Every hit is written at once: there is nothing to batch in memory.
+    this.cache = this.#guardedCache = new GuardedCacheStore(this.#cache, {
+      clock,
+      maxValueBytes,
+      hitFlushMs: 0,
+    })
   }
 
   /** `{ ok: true }` while open (latency of a no-op), `{ ok: false }` once closed. Never throws. */
@@ -76,6 +88,7 @@ export class MemoryStore implements Store {
   /** Drops every record and entry; later calls reject with `CM_ERR_STORE_UNAVAILABLE`. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return
+    await this.#guardedCache.close()
     this.#closed = true
     this.#computations.clear()
     this.#cache.clear()
@@ -87,32 +100,21 @@ export function createMemoryStore(options?: MemoryStoreOptions): MemoryStore {
   return new MemoryStore(options)
 }
 
+const MemoryStoreOptionsParser = defineOptions(
+  Type.Object(
+    {
+      clock: Type.Optional(CallbackSchema('a function returning epoch ms')),
+      maxValueBytes: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
+    },
+    { additionalProperties: false },
+  ),
+  { package: '@comp-manager/core', what: 'MemoryStore', optional: true },
+)
+
 function resolveOptions(options: MemoryStoreOptions): Required<MemoryStoreOptions> {
-  if (typeof options !== 'object' || options === null) {
-    throw cmError(
-      'CM_ERR_INVALID_ARGUMENT',
-      `MemoryStore options must be an object, got ${describeType(options)}`,
-    )
+  const parsed = MemoryStoreOptionsParser.parse(options)
+  return {
+    clock: (parsed.clock as Clock | undefined) ?? systemClock,
+    maxValueBytes: parsed.maxValueBytes ?? DEFAULT_MEMORY_MAX_VALUE_BYTES,
   }
-  const clock = options.clock ?? systemClock
-  if (typeof clock !== 'function') {
-    throw cmError(
-      'CM_ERR_INVALID_ARGUMENT',
-      `MemoryStore option \`clock\` must be a function returning epoch ms`,
-      {
-        details: { field: 'clock' },
-      },
-    )
-  }
-  const maxValueBytes = options.maxValueBytes ?? DEFAULT_MEMORY_MAX_VALUE_BYTES
-  if (!Number.isSafeInteger(maxValueBytes) || maxValueBytes < 1) {
-    throw cmError(
-      'CM_ERR_INVALID_ARGUMENT',
-      'MemoryStore option `maxValueBytes` must be a positive integer',
-      {
-        details: { field: 'maxValueBytes' },
-      },
-    )
-  }
-  return { clock, maxValueBytes }
 }

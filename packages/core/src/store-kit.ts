@@ -1,0 +1,13 @@
+/**
+ * `@comp-manager/core/store-kit`: what a Store author needs, apart from the user API of the main
+ * entry. Implement a {@link StoreBackend} (raw operations on your database, each atomic), put the
+ * guard in front of it with {@link guardStore} (validation of every input and hit accounting, once
+ * for every store), build records with the shared record logic (`decideClaim`, `applyPatch`,
+ * `markLost`…) so semantics never drift between stores, and run `@comp-manager/store-testkit`.
+ */
+export * from './store/backend.js'
+export * from './store/guard.js'
+export * from './store/hits.js'
+export * from './store/ports.js'
+export * from './store/records.js'
+export * from './store/validate.js'

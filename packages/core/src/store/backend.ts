@@ -1,0 +1,90 @@
+import type { CacheEntry, CacheEntryMeta, Computation } from '../domain/schemas.js'
+import type { ComputationStatus } from '../domain/status.js'
+import type {
+  CacheStats,
+  ClaimInput,
+  ClaimResult,
+  Clock,
+  ComputationPatch,
+  HeartbeatInput,
+  InvalidateCriteria,
+  NewCacheEntry,
+  NewComputation,
+  Page,
+  PingResult,
+  StoreCapabilities,
+} from './ports.js'
+import type { NormalizedCacheQuery, NormalizedComputationQuery } from './validate.js'
+
+/**
+ * The raw operations a store author implements (keyv's "storage adapter"). `guardStore` puts the
+ * guard in front of them: every input is validated and every query normalised **before** a backend
+ * method is called, and cache hits are counted and batched by the guard. A backend therefore trusts
+ * its arguments and only has to make each operation atomic on its database. Semantics (what a claim
+ * decides, how a patch applies) come from the record logic of `@comp-manager/core/store-kit`.
+ */
+export interface ComputationBackend {
+  /**
+   * Throws `CM_ERR_STORE_UNAVAILABLE` once the store is closed. When present, the guard calls it
+   * first, so a closed store says so before it looks at the input.
+   */
+  assertOpen?(operation: string): void
+  create(input: NewComputation): Promise<Computation>
+  get(namespace: string, id: string): Promise<Computation | null>
+  getByHash(namespace: string, hash: string): Promise<Computation | null>
+  claim(input: ClaimInput): Promise<ClaimResult>
+  update(
+    namespace: string,
+    id: string,
+    expectedStatus: ComputationStatus,
+    patch: ComputationPatch,
+  ): Promise<Computation>
+  heartbeat(namespace: string, id: string, input: HeartbeatInput): Promise<Computation>
+  expire(namespace: string, id: string): Promise<Computation | null>
+  /** `limit` is already checked (1..1000). */
+  findExpired(limit: number): Promise<Computation[]>
+  list(query: NormalizedComputationQuery): Promise<Page<Computation>>
+  delete(namespace: string, id: string): Promise<boolean>
+}
+
+/** Hits of one entry, summed by the guard between two flushes. */
+export interface HitCount {
+  namespace: string
+  key: string
+  /** `createdAt` of the entry that was hit: hits never count for an entry set after them. */
+  createdAt: number
+  count: number
+  lastHitAt: number
+}
+
+export interface CacheBackend {
+  /** As {@link ComputationBackend.assertOpen}. */
+  assertOpen?(operation: string): void
+  /** The live entry (expired ones are absent), as stored: the guard adds the hits it has not written yet. */
+  get(namespace: string, key: string): Promise<CacheEntry | null>
+  /** Inserts or replaces the entry (hits reset to 0); its size is already checked against the store's limit. */
+  set(input: NewCacheEntry): Promise<CacheEntryMeta>
+  delete(namespace: string, key: string): Promise<boolean>
+  /** `criteria` is checked: `all: true` alone, or at least one of function/tag/version. */
+  invalidate(namespace: string, criteria: InvalidateCriteria): Promise<number>
+  list(query: NormalizedCacheQuery): Promise<Page<CacheEntryMeta>>
+  stats(namespace: string): Promise<CacheStats>
+  purgeExpired(): Promise<number>
+  /**
+   * Adds batched hit counts (`hits += count`, `lastHitAt = max(lastHitAt, lastHitAt of the batch)`)
+   * to the entries that still have the `createdAt` the hits were counted against. Additive, so the
+   * batches of several processes add up. Should be one write (one transaction, one bulk write).
+   */
+  addHits(hits: readonly HitCount[]): Promise<void>
+}
+
+/** What `guardStore` needs besides the two halves: the store's clock and capabilities. */
+export interface StoreBackend {
+  readonly kind: string
+  readonly capabilities: StoreCapabilities
+  readonly clock: Clock
+  readonly computations: ComputationBackend
+  readonly cache: CacheBackend
+  ping(): Promise<PingResult>
+  close(): Promise<void>
+}
