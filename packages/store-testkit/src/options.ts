@@ -1,7 +1,7 @@
 import type { Store } from '@comp-manager/core'
 import { defineOptions } from '@comp-manager/core/options'
-import { Type } from 'typebox'
 import type { Test } from 'tap'
+import { Type } from 'typebox'
 import type { ManualClock } from './clock.js'
 
 /** What `makeStore` receives for each subtest. */
