@@ -33,6 +33,8 @@ export {
   type NodeEnv,
   type RateLimitConfig,
   type ServerConfig,
+  type ServerEnv,
+  ServerEnvSchema,
   SQLITE_FILE_NAME,
   type StoreConfig,
   secretVariables,

@@ -283,3 +283,46 @@ t.test('durations and booleans', async (t) => {
   t.equal(loadConfig({ TRUST_PROXY: 'yes' }).trustProxy, true)
   t.equal(loadConfig({ DOCS_ENABLED: 'off' }).docs, false)
 })
+
+t.test('one duration format: milliseconds or a number and a unit, no space', async (t) => {
+  t.equal(
+    loadConfig({ JWT_EXPIRES_IN: '1w' }).auth!.expiresIn,
+    604_800,
+    'weeks, as everywhere in comp-manager',
+  )
+  t.equal(
+    loadConfig({ JWT_EXPIRES_IN: '90000' }).auth!.expiresIn,
+    90,
+    'milliseconds, in seconds for the tokens',
+  )
+  t.equal(loadConfig({}).auth!.expiresIn, 900, 'the default, 15m, in seconds')
+  t.equal(loadConfig({ RATE_LIMIT_WINDOW: '1.5s' }).rateLimit.timeWindowMs, 1500)
+  t.equal(loadConfig({ SHUTDOWN_TIMEOUT_MS: '10m' }).shutdownTimeoutMs, 600_000)
+  for (const value of ['1 m', '1500.5', '-1s', '1e3', '11m']) {
+    t.match(
+      configError(t, { SHUTDOWN_TIMEOUT_MS: value }).message,
+      /SHUTDOWN_TIMEOUT_MS: must be a duration from 0 to 10m/,
+      `${value} is refused`,
+    )
+  }
+})
+
+t.test('every variable is checked, whatever the others say', async (t) => {
+  t.match(
+    configError(t, { AUTH_ENABLED: 'false', JWT_EXPIRES_IN: 'forever' }).message,
+    /JWT_EXPIRES_IN: must be a duration from 1s to 30d/,
+  )
+})
+
+t.test('a bad value read from <NAME>_FILE names <NAME>_FILE', async (t) => {
+  const dir = tmpDir(t)
+  const file = join(dir, 'mongo')
+  writeFileSync(file, 'postgres://user:hunter2@db/x\n')
+  const err = configError(t, { MONGODB_URL_FILE: file, MONGODB_DB: 'cm' })
+  t.same(
+    err.problems.map((p) => p.variable),
+    ['MONGODB_URL_FILE'],
+    'MONGODB_DB is not reported: MONGODB_URL_FILE is set, only invalid',
+  )
+  t.notMatch(err.message, /hunter2/)
+})
