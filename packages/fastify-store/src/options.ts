@@ -65,6 +65,8 @@ export interface MongoStoreSettings {
   ttlIndex?: boolean
   /** `ping()` gives up after this many milliseconds (default 5000). */
   pingTimeoutMs?: number
+  /** Cache hit counts are written in one bulk write every `hitFlushMs` (default 1000). */
+  hitFlushMs?: number
 }
 
 /** Settings of the `mongo` option that belong to this plugin, not to `MongoStore`. */
