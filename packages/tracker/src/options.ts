@@ -1,14 +1,17 @@
+import { type Clock, Codec, cmError, defaultCodec, type Store, systemClock } from '@comp-manager/core'
 import {
-  type Clock,
-  Codec,
-  cmError,
-  defaultCodec,
-  describeType,
-  type Store,
-  systemClock,
-} from '@comp-manager/core'
+  CallbackSchema,
+  type Duration,
+  DurationSchema,
+  defineOptions,
+  describeValue,
+  InstanceSchema,
+  NameSchema,
+  NamespaceOptionSchema,
+  OneOfSchema,
+} from '@comp-manager/core/options'
 import type { RetryOptions } from '@comp-manager/core/runs'
-import { assertNamespace } from '@comp-manager/core/store-kit'
+import { Type } from 'typebox'
 
 /** Where the tracker reports what it could not record (pino-compatible: `logger.error(obj, msg)`). */
 export interface TrackerLogger {
@@ -30,17 +33,17 @@ export interface TrackerOptions {
    * How long a run stays alive without a heartbeat. Must exceed the longest time a tracked function
    * blocks the event loop without yielding. Default 30 000 ms.
    */
-  leaseMs?: number
+  leaseMs?: Duration
   /** How often a running call renews its lease. Default `leaseMs / 3`; must be below `leaseMs`. */
-  heartbeatMs?: number
+  heartbeatMs?: Duration
   /** First polling interval of a waiter watching a run of another process (grows to 1 s). Default 25 ms. */
-  pollMs?: number
+  pollMs?: Duration
   /** Codec for arguments, checkpoints and results (and the hash). Default: core's `defaultCodec`. */
   codec?: Codec
   /** Default: `console`. Every `error` event is also logged here. */
   logger?: TrackerLogger
   /** Sweeps expired leases every so many ms (an unref'd timer; `close()` stops it). Default: off. */
-  sweepIntervalMs?: number
+  sweepIntervalMs?: Duration
   /** Backoff of the final status write when the store is unreachable. Default 8 attempts from 50 ms. */
   retry?: RetryOptions
 }
@@ -58,21 +61,21 @@ export interface TrackOptions {
   /** Default `'rerun'`: a closed run may run again, a live one may not. */
   onDuplicate?: OnDuplicate
   /** This function's lease (default: the tracker's). */
-  leaseMs?: number
+  leaseMs?: Duration
   /**
    * This function's heartbeat. Default: the tracker's; when `leaseMs` is set here, `leaseMs / 3` (or
    * the tracker's explicit `heartbeatMs` if that is shorter).
    */
-  heartbeatMs?: number
+  heartbeatMs?: Duration
   /**
    * Store the return value in the store's cache (key: the run's hash) so that `'wait'` and
    * `'return'` callers, in any process, get it. Default: true for `'wait'` and `'return'`.
    */
   storeResult?: boolean
   /** Time to live of the stored result. Default: no expiry. */
-  resultTtlMs?: number | null
+  resultTtlMs?: Duration | null
   /** How long a `'wait'` caller waits for another run before `CM_ERR_TIMEOUT`. Default: no limit. */
-  timeoutMs?: number
+  timeoutMs?: Duration
   /** The function takes the run context as its last parameter (callers do not pass it). */
   context?: boolean
 }
@@ -105,69 +108,94 @@ export interface ResolvedTrackOptions {
   context: boolean
 }
 
-const MAX_DURATION = 2 ** 31 - 1 // setTimeout's limit
-
-const trackerKeys = new Set([
-  'store',
-  'namespace',
-  'owner',
-  'clock',
-  'leaseMs',
-  'heartbeatMs',
-  'pollMs',
-  'codec',
-  'logger',
-  'sweepIntervalMs',
-  'retry',
-])
-const trackKeys = new Set([
-  'functionFull',
-  'version',
-  'onDuplicate',
-  'leaseMs',
-  'heartbeatMs',
-  'storeResult',
-  'resultTtlMs',
-  'timeoutMs',
-  'context',
-])
+const PACKAGE = '@comp-manager/tracker'
 
 const computationMethods = ['claim', 'get', 'update', 'heartbeat', 'expire', 'findExpired', 'list'] as const
 const cacheMethods = ['get', 'set'] as const
 
-export function invalid(where: string, option: string, problem: string): never {
-  throw cmError('CM_ERR_INVALID_ARGUMENT', `${where}: \`${option}\` ${problem}`, { details: { option } })
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
-  const proto = Object.getPrototypeOf(value)
-  return proto === Object.prototype || proto === null
-}
-
-function duration(where: string, option: string, value: unknown, min = 1): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > MAX_DURATION) {
-    invalid(
-      where,
-      option,
-      `must be an integer number of milliseconds from ${min} to ${MAX_DURATION} (got ${show(value)})`,
-    )
+/** What keeps `value` from being a comp-manager Store (the methods the tracker calls), or `undefined`. */
+function storeProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return `is required (got ${describeValue(value)})`
+  const { computations, cache } = value as Partial<Store>
+  const lacking = (owner: unknown, methods: readonly string[]) =>
+    methods.find((m) => typeof (owner as Record<string, unknown> | undefined)?.[m] !== 'function')
+  const computation = lacking(computations, computationMethods)
+  if (computation !== undefined) {
+    return `lacks computations.${computation}(): pass a comp-manager Store (MemoryStore, SqliteStore, …)`
   }
-  return value
+  const entry = lacking(cache, cacheMethods)
+  if (entry !== undefined)
+    return `lacks cache.${entry}(): pass a comp-manager Store (MemoryStore, SqliteStore, …)`
+  return undefined
 }
 
-function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)
-  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) {
-    return String(value)
-  }
-  return describeType(value)
-}
+const loggerProblem = (value: unknown) =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as TrackerLogger).error === 'function' &&
+  typeof (value as TrackerLogger).warn === 'function'
+    ? undefined
+    : `must have error() and warn() methods (got ${describeValue(value)})`
 
-function unknownKeys(where: string, options: Record<string, unknown>, known: Set<string>): void {
-  for (const key of Object.keys(options)) {
-    if (!known.has(key)) invalid(where, key, `is not an option (expected one of ${[...known].join(', ')})`)
-  }
+const codecProblem = (value: unknown) =>
+  value instanceof Codec ? undefined : `must be a Codec from @comp-manager/core (got ${describeValue(value)})`
+
+const Lease = DurationSchema({ min: 10 })
+const Interval = DurationSchema()
+
+const TrackerOptionsParser = defineOptions(
+  Type.Object(
+    {
+      store: InstanceSchema<Store>(storeProblem, 'a comp-manager Store'),
+      namespace: NamespaceOptionSchema,
+      owner: Type.Optional(Type.Union([Type.String({ maxLength: 256 }), Type.Null()])),
+      clock: Type.Optional(CallbackSchema('a function returning epoch ms')),
+      leaseMs: Type.Optional(Lease),
+      heartbeatMs: Type.Optional(Interval),
+      pollMs: Type.Optional(Interval),
+      codec: Type.Optional(InstanceSchema<Codec>(codecProblem, 'a Codec')),
+      logger: Type.Optional(InstanceSchema<TrackerLogger>(loggerProblem, 'a logger')),
+      sweepIntervalMs: Type.Optional(Interval),
+      retry: Type.Optional(
+        Type.Object(
+          {
+            attempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+            baseDelayMs: Type.Optional(Interval),
+            maxDelayMs: Type.Optional(Interval),
+            retryable: Type.Optional(CallbackSchema()),
+            onRetry: Type.Optional(CallbackSchema()),
+          },
+          { additionalProperties: false },
+        ),
+      ),
+    },
+    { additionalProperties: false },
+  ),
+  { package: PACKAGE, what: 'createTracker' },
+)
+
+const trackOptionsSchema = Type.Object(
+  {
+    functionFull: Type.Optional(NameSchema(512)),
+    version: Type.Optional(
+      Type.Union([Type.String({ maxLength: 256 }), Type.Number()], {
+        expected: 'a string (at most 256 characters) or a finite number',
+      } as never),
+    ),
+    onDuplicate: Type.Optional(OneOfSchema(onDuplicatePolicies)),
+    leaseMs: Type.Optional(Lease),
+    heartbeatMs: Type.Optional(Interval),
+    storeResult: Type.Optional(Type.Boolean()),
+    resultTtlMs: Type.Optional(Type.Union([DurationSchema({ max: 100 * 365 * 86_400_000 }), Type.Null()])),
+    timeoutMs: Type.Optional(Interval),
+    context: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+)
+
+const trackParsers = {
+  track: defineOptions(trackOptionsSchema, { package: PACKAGE, what: 'track()', optional: true }),
+  tracked: defineOptions(trackOptionsSchema, { package: PACKAGE, what: '@tracked()', optional: true }),
 }
 
 const consoleLogger: TrackerLogger = {
@@ -175,94 +203,43 @@ const consoleLogger: TrackerLogger = {
   warn: (context, message) => console.warn(`[@comp-manager/tracker] ${message}`, context),
 }
 
+/** Throws the `CM_ERR_INVALID_ARGUMENT` of a bad argument of a tracker method, naming it. */
+export function invalid(where: string, option: string, problem: string): never {
+  throw cmError('CM_ERR_INVALID_ARGUMENT', `${PACKAGE} ${where}: \`${option}\` ${problem}`, {
+    details: { option, package: PACKAGE },
+  })
+}
+
+function heartbeatBelowLease(
+  fail: (path: string, problem: string) => never,
+  heartbeatMs: number,
+  leaseMs: number,
+) {
+  if (heartbeatMs >= leaseMs) {
+    fail('heartbeatMs', `must be below leaseMs (${leaseMs}) so a live run renews its lease in time`)
+  }
+}
+
 /** Validates `createTracker` options (each error names the option) and applies the defaults. */
 export function resolveTrackerOptions(options: unknown): ResolvedTrackerOptions {
-  const where = 'createTracker'
-  if (!isPlainObject(options)) {
-    throw cmError(
-      'CM_ERR_INVALID_ARGUMENT',
-      `${where}: options must be an object, got ${describeType(options)}`,
-      {
-        details: { option: 'options' },
-      },
-    )
-  }
-  unknownKeys(where, options, trackerKeys)
-  const { store } = options as { store?: unknown }
-  if (typeof store !== 'object' || store === null) invalid(where, 'store', `is required (got ${show(store)})`)
-  const { computations, cache } = store as Partial<Store>
-  for (const method of computationMethods) {
-    if (typeof (computations as unknown as Record<string, unknown> | undefined)?.[method] !== 'function') {
-      invalid(
-        where,
-        'store',
-        `lacks computations.${method}(): pass a comp-manager Store (MemoryStore, SqliteStore, …)`,
-      )
-    }
-  }
-  for (const method of cacheMethods) {
-    if (typeof (cache as unknown as Record<string, unknown> | undefined)?.[method] !== 'function') {
-      invalid(
-        where,
-        'store',
-        `lacks cache.${method}(): pass a comp-manager Store (MemoryStore, SqliteStore, …)`,
-      )
-    }
-  }
-  const namespace = options.namespace
-  try {
-    assertNamespace(namespace)
-  } catch (err) {
-    invalid(where, 'namespace', `${(err as Error).message.replace(/^namespace /, '')}`)
-  }
-  const owner = options.owner ?? null
-  if (owner !== null && (typeof owner !== 'string' || owner.length > 256)) {
-    invalid(where, 'owner', `must be a string of at most 256 characters or null (got ${show(owner)})`)
-  }
-  const clock = options.clock ?? systemClock
-  if (typeof clock !== 'function')
-    invalid(where, 'clock', `must be a function returning epoch ms (got ${show(clock)})`)
-  const leaseMs = options.leaseMs === undefined ? 30_000 : duration(where, 'leaseMs', options.leaseMs, 10)
-  const heartbeatSet = options.heartbeatMs !== undefined
-  const heartbeatMs = heartbeatSet
-    ? duration(where, 'heartbeatMs', options.heartbeatMs)
-    : Math.floor(leaseMs / 3)
-  if (heartbeatMs >= leaseMs) {
-    invalid(where, 'heartbeatMs', `must be below leaseMs (${leaseMs}) so a live run renews its lease in time`)
-  }
-  const pollMs = options.pollMs === undefined ? 25 : duration(where, 'pollMs', options.pollMs)
-  const codec = options.codec ?? defaultCodec
-  if (!(codec instanceof Codec))
-    invalid(where, 'codec', `must be a Codec from @comp-manager/core (got ${show(codec)})`)
-  const logger = options.logger ?? consoleLogger
-  if (
-    typeof logger !== 'object' ||
-    logger === null ||
-    typeof (logger as TrackerLogger).error !== 'function' ||
-    typeof (logger as TrackerLogger).warn !== 'function'
-  ) {
-    invalid(where, 'logger', `must have error() and warn() methods (got ${show(logger)})`)
-  }
-  const sweepIntervalMs =
-    options.sweepIntervalMs === undefined
-      ? undefined
-      : duration(where, 'sweepIntervalMs', options.sweepIntervalMs)
-  const retry = options.retry
-  if (retry !== undefined && !isPlainObject(retry))
-    invalid(where, 'retry', `must be an object (got ${show(retry)})`)
+  const o = TrackerOptionsParser.parse(options)
+  const leaseMs = o.leaseMs ?? 30_000
+  const heartbeatSet = o.heartbeatMs !== undefined
+  const heartbeatMs = o.heartbeatMs ?? Math.floor(leaseMs / 3)
+  heartbeatBelowLease(TrackerOptionsParser.fail, heartbeatMs, leaseMs)
   return {
-    store: store as Store,
-    namespace: namespace as string,
-    owner: owner as string | null,
-    clock: clock as Clock,
+    store: o.store,
+    namespace: o.namespace,
+    owner: o.owner ?? null,
+    clock: (o.clock as Clock | undefined) ?? systemClock,
     leaseMs,
     heartbeatMs,
     heartbeatSet,
-    pollMs,
-    codec: codec as Codec,
-    logger: logger as TrackerLogger,
-    sweepIntervalMs,
-    retry: retry as RetryOptions | undefined,
+    pollMs: o.pollMs ?? 25,
+    codec: o.codec ?? defaultCodec,
+    logger: o.logger ?? consoleLogger,
+    sweepIntervalMs: o.sweepIntervalMs,
+    retry: o.retry as RetryOptions | undefined,
   }
 }
 
@@ -271,87 +248,37 @@ export function resolveTrackOptions(
   name: unknown,
   options: unknown,
   tracker: ResolvedTrackerOptions,
-  where = 'track',
+  where: 'track' | 'tracked' = 'track',
 ): ResolvedTrackOptions {
   if (typeof name !== 'string' || name.trim().length === 0 || name.length > 512) {
     throw cmError(
       'CM_ERR_INVALID_ARGUMENT',
-      `${where}: the name must be a non-empty string of at most 512 characters (got ${show(name)})`,
-      { details: { option: 'name' } },
+      `${PACKAGE} ${where}: the name must be a non-empty string of at most 512 characters (got ${describeValue(name)})`,
+      { details: { option: 'name', package: PACKAGE } },
     )
   }
-  const opts = options ?? {}
-  if (!isPlainObject(opts)) {
-    throw cmError(
-      'CM_ERR_INVALID_ARGUMENT',
-      `${where}: options must be an object, got ${describeType(opts)}`,
-      {
-        details: { option: 'options' },
-      },
-    )
-  }
-  unknownKeys(where, opts, trackKeys)
-  const functionFull = opts.functionFull ?? name
-  if (typeof functionFull !== 'string' || functionFull.trim().length === 0 || functionFull.length > 512) {
-    invalid(
-      where,
-      'functionFull',
-      `must be a non-empty string of at most 512 characters (got ${show(functionFull)})`,
-    )
-  }
-  const version = opts.version
-  if (
-    version !== undefined &&
-    !(typeof version === 'string' && version.length <= 256) &&
-    !(typeof version === 'number' && Number.isFinite(version))
-  ) {
-    invalid(
-      where,
-      'version',
-      `must be a string (at most 256 characters) or a finite number (got ${show(version)})`,
-    )
-  }
-  const onDuplicate = opts.onDuplicate ?? 'rerun'
-  if (!onDuplicatePolicies.includes(onDuplicate as OnDuplicate)) {
-    invalid(
-      where,
-      'onDuplicate',
-      `must be one of ${onDuplicatePolicies.join(', ')} (got ${show(onDuplicate)})`,
-    )
-  }
-  const leaseSet = opts.leaseMs !== undefined
-  const leaseMs = leaseSet ? duration(where, 'leaseMs', opts.leaseMs, 10) : tracker.leaseMs
+  const parser = trackParsers[where]
+  const o = parser.parse(options)
+  const onDuplicate = (o.onDuplicate ?? 'rerun') as OnDuplicate
+  const leaseMs = o.leaseMs ?? tracker.leaseMs
   const heartbeatMs =
-    opts.heartbeatMs !== undefined
-      ? duration(where, 'heartbeatMs', opts.heartbeatMs)
-      : !leaseSet
-        ? tracker.heartbeatMs
-        : tracker.heartbeatSet
-          ? Math.min(tracker.heartbeatMs, Math.floor(leaseMs / 3))
-          : Math.floor(leaseMs / 3)
-  if (heartbeatMs >= leaseMs) {
-    invalid(where, 'heartbeatMs', `must be below leaseMs (${leaseMs}) so a live run renews its lease in time`)
-  }
-  const storeResult = opts.storeResult ?? (onDuplicate === 'wait' || onDuplicate === 'return')
-  if (typeof storeResult !== 'boolean')
-    invalid(where, 'storeResult', `must be a boolean (got ${show(storeResult)})`)
-  const resultTtlMs =
-    opts.resultTtlMs === undefined || opts.resultTtlMs === null
-      ? null
-      : duration(where, 'resultTtlMs', opts.resultTtlMs)
-  const timeoutMs = opts.timeoutMs === undefined ? undefined : duration(where, 'timeoutMs', opts.timeoutMs)
-  const context = opts.context ?? false
-  if (typeof context !== 'boolean') invalid(where, 'context', `must be a boolean (got ${show(context)})`)
+    o.heartbeatMs ??
+    (o.leaseMs === undefined
+      ? tracker.heartbeatMs
+      : tracker.heartbeatSet
+        ? Math.min(tracker.heartbeatMs, Math.floor(leaseMs / 3))
+        : Math.floor(leaseMs / 3))
+  heartbeatBelowLease(parser.fail, heartbeatMs, leaseMs)
   return {
     name,
-    functionFull,
-    version: version as string | number | undefined,
-    onDuplicate: onDuplicate as OnDuplicate,
+    functionFull: o.functionFull ?? name,
+    version: o.version,
+    onDuplicate,
     leaseMs,
     heartbeatMs,
-    storeResult,
-    resultTtlMs,
-    timeoutMs,
-    context,
+    storeResult: o.storeResult ?? (onDuplicate === 'wait' || onDuplicate === 'return'),
+    resultTtlMs: o.resultTtlMs ?? null,
+    timeoutMs: o.timeoutMs,
+    context: o.context ?? false,
   }
 }

@@ -5,11 +5,13 @@
  * (lease, heartbeats, progress, the final status), `waitForRun`, and this process's runs (`LocalRuns`).
  */
 export * from './cas.js'
+export * from './emitter.js'
 export * from './error-info.js'
 export * from './execute.js'
 export * from './identity.js'
 export * from './lease.js'
 export * from './lifecycle.js'
 export * from './local-runs.js'
+export * from './naming.js'
 export * from './retry.js'
 export * from './wait.js'
