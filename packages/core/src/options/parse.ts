@@ -1,5 +1,5 @@
 import type { StaticDecode, TObject, TSchema } from 'typebox'
-import { Value } from 'typebox/value'
+import { Check, Decode, Errors } from 'typebox/value'
 import { cmError, describeType } from '../errors/index.js'
 
 /**
@@ -129,8 +129,8 @@ export function defineOptions<S extends TObject>(schema: S, spec: OptionsSpec): 
       checkObject(node, value, path)
       return
     }
-    if (Value.Check(node as TSchema, value)) return
-    const errors = [...Value.Errors(node as TSchema, value)]
+    if (Check(node as TSchema, value)) return
+    const errors = [...Errors(node as TSchema, value)]
     const refined = errors.find((e) => e.keyword === '~refine')
     if (refined !== undefined && !errors.some((e) => e.keyword !== '~refine' && e.keyword !== 'anyOf')) {
       const got = refined.message.startsWith('must be ') ? ` (got ${describeValue(value)})` : ''
@@ -178,7 +178,7 @@ export function defineOptions<S extends TObject>(schema: S, spec: OptionsSpec): 
     parse(input: unknown): StaticDecode<S> {
       const value = input === undefined && spec.optional === true ? {} : input
       checkObject(schema as SchemaLike, value, '')
-      return Value.Decode(schema, value) as StaticDecode<S>
+      return Decode(schema, value) as StaticDecode<S>
     },
   }
 }
