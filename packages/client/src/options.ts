@@ -1,3 +1,12 @@
+import {
+  CallbackSchema,
+  type Duration,
+  DurationSchema,
+  defineOptions,
+  InstanceSchema,
+  NamespaceOptionSchema,
+} from '@comp-manager/core/options'
+import { type TSchema, type TSchemaOptions, Type } from 'typebox'
 import { defaultDecoder, type ValueDecoder } from './decode.js'
 import type { RetryInfo, RetryPolicy } from './transport.js'
 
@@ -18,12 +27,12 @@ export interface ClientOptions {
   fetch?: FetchFn | undefined
   /** Extra attempts of idempotent requests on 429/503 (and of GETs on network errors). Default 2. */
   retries?: number | undefined
-  /** Bound on each call, retries and their waits included; `0` for none. Default 30 000 ms. */
-  timeoutMs?: number | undefined
-  /** First backoff delay between attempts (doubled each time, with jitter). Default 250 ms. */
-  retryDelayMs?: number | undefined
-  /** Longest wait between attempts; a longer `retry-after` is not waited for. Default 30 000 ms. */
-  maxRetryDelayMs?: number | undefined
+  /** Bound on each call, retries and their waits included; `0` for none. Milliseconds or `'30s'`. Default 30 000 ms. */
+  timeoutMs?: Duration | undefined
+  /** First backoff delay between attempts (doubled each time, with jitter). Milliseconds or `'250ms'`. Default 250 ms. */
+  retryDelayMs?: Duration | undefined
+  /** Longest wait between attempts; a longer `retry-after` is not waited for. Milliseconds or `'30s'`. Default 30 000 ms. */
+  maxRetryDelayMs?: Duration | undefined
   /** Headers added to every request. */
   headers?: Record<string, string> | undefined
   /** The namespace every call looks in, unless the call names one (default: the server's choice for the credentials). */
@@ -59,60 +68,54 @@ export interface WatchOptions extends CallOptions {
   reconnects?: number | undefined
 }
 
-const knownOptions = new Set<string>([
-  'baseUrl',
-  'token',
-  'apiKey',
-  'fetch',
-  'retries',
-  'timeoutMs',
-  'retryDelayMs',
-  'maxRetryDelayMs',
-  'headers',
-  'namespace',
-  'decode',
-  'codec',
-  'onRetry',
-])
+const expected = (words: string): TSchemaOptions => ({ expected: words }) as TSchemaOptions
 
-function fail(message: string): never {
-  throw new TypeError(`@comp-manager/client: ${message}`)
-}
+const CodecSchema = InstanceSchema<ValueDecoder>(
+  (value) =>
+    typeof (value as Partial<ValueDecoder> | null)?.decode === 'function'
+      ? undefined
+      : 'must be a Codec (with `decode`) from @comp-manager/core/codec',
+  'a Codec',
+)
 
-function nonNegativeInteger(value: unknown, name: string, fallback: number): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    fail(`option \`${name}\` must be a non-negative integer (got ${String(value)})`)
-  }
-  return value
-}
+/** The options of `createClient`, one schema each (`satisfies`: the schema and `ClientOptions` list the same keys). */
+export const ClientOptionsSchema = Type.Object(
+  {
+    baseUrl: Type.String({ minLength: 1, ...expected('the server URL, e.g. "http://localhost:3000"') }),
+    token: Type.Optional(
+      Type.Unsafe<TokenSource>(
+        Type.Union([Type.String(), CallbackSchema()], expected('a string or a function returning one')),
+      ),
+    ),
+    apiKey: Type.Optional(Type.String()),
+    fetch: Type.Optional(
+      Type.Unsafe<FetchFn>(CallbackSchema('a fetch function: (request) => Promise<Response>')),
+    ),
+    retries: Type.Optional(Type.Integer({ minimum: 0 })),
+    timeoutMs: Type.Optional(DurationSchema({ min: 0 })),
+    retryDelayMs: Type.Optional(DurationSchema({ min: 0 })),
+    maxRetryDelayMs: Type.Optional(DurationSchema({ min: 0 })),
+    headers: Type.Optional(
+      Type.Record(Type.String(), Type.String(), expected('an object of header names to string values')),
+    ),
+    namespace: Type.Optional(NamespaceOptionSchema),
+    decode: Type.Optional(Type.Boolean()),
+    codec: Type.Optional(CodecSchema),
+    onRetry: Type.Optional(Type.Unsafe<(info: RetryInfo) => void>(CallbackSchema())),
+  } satisfies Record<keyof ClientOptions, TSchema>,
+  { additionalProperties: false },
+)
 
-function checkOptions(options: ClientOptions): void {
-  if (typeof options !== 'object' || options === null) fail('createClient() needs an options object')
-  for (const key of Object.keys(options)) {
-    if (!knownOptions.has(key)) fail(`unknown option \`${key}\` (known: ${[...knownOptions].join(', ')})`)
-  }
-  if (typeof options.baseUrl !== 'string' || options.baseUrl === '') {
-    fail('option `baseUrl` is required: the server URL, e.g. "http://localhost:3000"')
-  }
-  if (options.token !== undefined && options.apiKey !== undefined) {
-    fail('give `token` or `apiKey`, not both (the server refuses requests carrying both)')
-  }
-  if (
-    options.token !== undefined &&
-    typeof options.token !== 'string' &&
-    typeof options.token !== 'function'
-  ) {
-    fail('option `token` must be a string or a function returning one')
-  }
-  if (options.apiKey !== undefined && typeof options.apiKey !== 'string')
-    fail('option `apiKey` must be a string')
-  if (options.fetch !== undefined && typeof options.fetch !== 'function')
-    fail('option `fetch` must be a function')
-  if (options.codec !== undefined && typeof options.codec?.decode !== 'function') {
-    fail('option `codec` must be a Codec (with `decode`) from @comp-manager/core/codec')
-  }
-}
+const clientOptions = defineOptions(ClientOptionsSchema, {
+  package: '@comp-manager/client',
+  what: 'createClient()',
+})
+
+const watchOptions = defineOptions(Type.Object({ reconnects: Type.Optional(Type.Integer({ minimum: 0 })) }), {
+  package: '@comp-manager/client',
+  what: 'watch()',
+  optional: true,
+})
 
 /** `createClient`'s options, checked and with their defaults. */
 export interface ClientConfig {
@@ -129,9 +132,30 @@ export interface ClientConfig {
   codec: ValueDecoder
 }
 
+/**
+ * The bad option's `CM_ERR_INVALID_ARGUMENT` (which names the package and the option) as a `TypeError`,
+ * as the client has always thrown for a programming mistake; the original is its `cause`.
+ */
+function asTypeError<T>(parse: () => T): T {
+  try {
+    return parse()
+  } catch (err) {
+    throw new TypeError((err as Error).message, { cause: err })
+  }
+}
+
 /** Checks `createClient`'s options (a bad or unknown one throws a `TypeError` naming it) and applies the defaults. */
-export function resolveOptions(options: ClientOptions): ClientConfig {
-  checkOptions(options)
+export function resolveOptions(input: ClientOptions): ClientConfig {
+  const options = asTypeError(() => {
+    const parsed = clientOptions.parse(input)
+    if (parsed.token !== undefined && parsed.apiKey !== undefined) {
+      clientOptions.fail(
+        'apiKey',
+        'cannot be combined with `token`: give `token` or `apiKey`, not both (the server refuses requests carrying both)',
+      )
+    }
+    return parsed
+  })
   return {
     baseUrl: options.baseUrl.replace(/\/+$/, ''),
     auth:
@@ -142,12 +166,12 @@ export function resolveOptions(options: ClientOptions): ClientConfig {
           : undefined,
     fetch: options.fetch ?? ((request) => globalThis.fetch(request)),
     policy: {
-      retries: nonNegativeInteger(options.retries, 'retries', 2),
-      retryDelayMs: nonNegativeInteger(options.retryDelayMs, 'retryDelayMs', 250),
-      maxRetryDelayMs: nonNegativeInteger(options.maxRetryDelayMs, 'maxRetryDelayMs', 30_000),
+      retries: options.retries ?? 2,
+      retryDelayMs: options.retryDelayMs ?? 250,
+      maxRetryDelayMs: options.maxRetryDelayMs ?? 30_000,
       onRetry: options.onRetry,
     },
-    timeoutMs: nonNegativeInteger(options.timeoutMs, 'timeoutMs', 30_000),
+    timeoutMs: options.timeoutMs ?? 30_000,
     headers: { accept: 'application/json', ...options.headers },
     namespace: options.namespace,
     decode: options.decode === true,
@@ -157,13 +181,13 @@ export function resolveOptions(options: ClientOptions): ClientConfig {
 
 /** `watch()`'s `reconnects`, checked, else `fallback`. */
 export function reconnectsOf(options: WatchOptions | undefined, fallback: number): number {
-  return nonNegativeInteger(options?.reconnects, 'reconnects', fallback)
+  return asTypeError(() => watchOptions.parse(options ?? {})).reconnects ?? fallback
 }
 
 /** `value` when it is a non-empty string (an id, a key), else a `TypeError` naming `name`. */
 export function required(value: string, name: string): string {
   if (typeof value !== 'string' || value === '') {
-    fail(`\`${name}\` must be a non-empty string`)
+    throw new TypeError(`@comp-manager/client: \`${name}\` must be a non-empty string`)
   }
   return value
 }

@@ -235,6 +235,37 @@ t.test('bad options throw a TypeError naming the option', async (t) => {
   t.throws(() => createClient({ baseUrl: 'http://x', token: 'a', apiKey: 'b' }), /not both/)
   t.throws(() => createClient({ baseUrl: 'http://x', retries: -1 }), /`retries`/)
   t.throws(() => createClient({ baseUrl: 'http://x', timeoutMs: 1.5 }), /`timeoutMs`/)
-  t.throws(() => createClient({ baseUrl: 'http://x', retry: 2 } as never), /unknown option `retry`/)
+  t.throws(() => createClient({ baseUrl: 'http://x', retry: 2 } as never), /`retry` is not an option/)
   t.throws(() => createClient({ baseUrl: 'http://x', codec: {} as never }), /`codec`/)
 })
+
+t.test(
+  'durations are milliseconds or strings such as 100ms; the cause of a bad option is core error',
+  async (t) => {
+    const stub = await startStub(t)
+    const client = createClient({
+      baseUrl: stub.url,
+      timeoutMs: '100ms',
+      retryDelayMs: '5ms',
+      maxRetryDelayMs: '2s',
+    })
+    const err = await client.computations.get('slow').catch((e: unknown) => e)
+    t.ok(err instanceof TimeoutError, String(err))
+    t.equal((err as TimeoutError).timeoutMs, 100)
+    t.throws(() => createClient({ baseUrl: 'http://x', timeoutMs: '1 h' as never }), {
+      name: 'TypeError',
+      message: /^@comp-manager\/client createClient\(\): `timeoutMs` must be .* a duration such as '30s'/,
+      cause: {
+        code: 'CM_ERR_INVALID_ARGUMENT',
+        details: { option: 'timeoutMs', package: '@comp-manager/client' },
+      },
+    })
+    t.throws(() => createClient({ baseUrl: 'http://x', headers: { 'x-n': 1 } as never }), /`headers` must be/)
+    t.throws(() => createClient({ baseUrl: 'http://x', namespace: 'a b' }), /`namespace` must be/)
+    const watching = client.computations.watch('c1', { reconnects: -1 })
+    await t.rejects(watching.next(), {
+      name: 'TypeError',
+      message: /watch\(\): `reconnects` must be an integer ≥ 0/,
+    })
+  },
+)
