@@ -4,7 +4,7 @@
  * (openapi-fetch's per-request `middleware` option), since what it does depends on that call.
  */
 import type { Middleware } from 'openapi-fetch'
-import { apiErrorFrom } from './errors.js'
+import { apiErrorFrom, isErrorBody } from './errors.js'
 import type { ClientConfig } from './options.js'
 
 /**
@@ -50,9 +50,6 @@ async function readBody(response: Response): Promise<unknown> {
     return text
   }
 }
-
-/** The standard error body always carries the request id; a health report does not. */
-const isErrorBody = (body: unknown) => typeof body === 'object' && body !== null && 'requestId' in body
 
 /**
  * One SDK call's middleware: its request id on the way out, and on the way back an error status turned

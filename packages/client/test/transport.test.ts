@@ -269,3 +269,35 @@ t.test(
     })
   },
 )
+
+t.test(
+  'healthDetailed resolves with the report on 503, not retried; a 503 error body is an ApiError',
+  async (t) => {
+    const report = { status: 'fail', version: '0.0.0', uptimeSeconds: 1, checks: { store: { ok: false } } }
+    const error = {
+      statusCode: 503,
+      code: 'CM_ERR_SHUTTING_DOWN',
+      error: 'x',
+      message: 'bye',
+      requestId: 'r1',
+    }
+    let body: object = report
+    let calls = 0
+    const json = (status: number, value: object) =>
+      new Response(JSON.stringify(value), { status, headers: { 'content-type': 'application/json' } })
+    const client = createClient({
+      baseUrl: 'http://x.test',
+      ...fast,
+      fetch: async () => {
+        calls++
+        return json(503, body)
+      },
+    })
+    t.same(await client.healthDetailed(), report)
+    t.equal(calls, 1, 'no retry of the report')
+    body = error
+    const err = await client.healthDetailed().catch((e: unknown) => e)
+    t.ok(isApiError(err, 'CM_ERR_SHUTTING_DOWN'), String(err))
+    t.equal((err as ApiError).requestId, 'r1')
+  },
+)
