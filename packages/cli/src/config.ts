@@ -1,15 +1,19 @@
 import { readFileSync, statSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
+import { isCompManagerError } from '@comp-manager/core/errors'
+import { type Duration, DurationSchema, defineOptions } from '@comp-manager/core/options'
+import { type TSchema, type TSchemaOptions, Type } from 'typebox'
 import { UsageError } from './errors.js'
+import { durationValue } from './values.js'
 
 /** One named profile of the config file. */
 export interface Profile {
   url?: string
   token?: string
   apiKey?: string
-  /** Per-call timeout in milliseconds. */
-  timeoutMs?: number
+  /** Per-call timeout: milliseconds, or a duration such as `'30s'`. */
+  timeoutMs?: Duration
 }
 
 /** The config file: `~/.config/comp-manager/config.json` (or `$COMP_MANAGER_CONFIG`). */
@@ -52,9 +56,60 @@ export function configPath(env: Record<string, string | undefined>): string {
   return join(base, 'comp-manager', 'config.json')
 }
 
-const profileKeys = new Set(['url', 'token', 'apiKey', 'timeoutMs'])
+const expected = (words: string): TSchemaOptions => ({ expected: words }) as TSchemaOptions
 
-function readConfigFile(path: string, warnings: string[]): ConfigFile | undefined {
+/** A profile: an unknown key is refused, so that a typo does not silently drop a setting. */
+const ProfileSchema = Type.Object(
+  {
+    url: Type.Optional(Type.String()),
+    token: Type.Optional(Type.String()),
+    apiKey: Type.Optional(Type.String()),
+    timeoutMs: Type.Optional(DurationSchema()),
+  } satisfies Record<keyof Profile, TSchema>,
+  { additionalProperties: false },
+)
+
+/** The file; other top-level keys (a `$schema`…) are left alone. Each profile is then checked on its own. */
+const ConfigFileSchema = Type.Object({
+  defaultProfile: Type.Optional(Type.String()),
+  profiles: Type.Optional(
+    Type.Record(Type.String(), Type.Unknown(), expected('an object of named profiles')),
+  ),
+} satisfies Record<keyof ConfigFile, TSchema>)
+
+/** A profile as the run uses it: `timeoutMs` in milliseconds. */
+interface ResolvedProfile extends Omit<Profile, 'timeoutMs'> {
+  timeoutMs?: number
+}
+
+interface ParsedConfigFile {
+  defaultProfile?: string
+  /** By name, without a prototype: a profile may be called anything, `__proto__` included. */
+  profiles: Record<string, ResolvedProfile>
+}
+
+/** `parse()`, with a bad file reported as the usage error it is (exit code 2). */
+function usage<T>(parse: () => T): T {
+  try {
+    return parse()
+  } catch (err) {
+    if (isCompManagerError(err, 'CM_ERR_INVALID_ARGUMENT')) throw new UsageError(err.message)
+    throw err
+  }
+}
+
+function parseConfigFile(path: string, json: unknown): ParsedConfigFile {
+  const spec = { package: '@comp-manager/cli', what: `config file ${path}` }
+  const file = usage(() => defineOptions(ConfigFileSchema, spec).parse(json))
+  const profiles: Record<string, ResolvedProfile> = Object.create(null)
+  for (const [name, profile] of Object.entries((json as ConfigFile).profiles ?? {})) {
+    const what = `${spec.what}, profile ${JSON.stringify(name)}`
+    profiles[name] = usage(() => defineOptions(ProfileSchema, { ...spec, what }).parse(profile))
+  }
+  return { ...(file.defaultProfile === undefined ? {} : { defaultProfile: file.defaultProfile }), profiles }
+}
+
+function readConfigFile(path: string, warnings: string[]): ParsedConfigFile | undefined {
   let text: string
   try {
     text = readFileSync(path, 'utf8')
@@ -62,38 +117,17 @@ function readConfigFile(path: string, warnings: string[]): ConfigFile | undefine
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw new UsageError(`cannot read the config file ${path}: ${(err as Error).message}`)
   }
-  let parsed: unknown
+  let json: unknown
   try {
-    parsed = JSON.parse(text)
+    json = JSON.parse(text)
   } catch (err) {
     throw new UsageError(`the config file ${path} is not valid JSON: ${(err as Error).message}`)
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new UsageError(`the config file ${path} must hold a JSON object`)
   }
-  const file = parsed as ConfigFile
-  if (file.profiles !== undefined && (typeof file.profiles !== 'object' || file.profiles === null)) {
-    throw new UsageError(`the config file ${path}: "profiles" must be an object of named profiles`)
-  }
-  let holdsSecret = false
-  for (const [name, profile] of Object.entries(file.profiles ?? {})) {
-    if (typeof profile !== 'object' || profile === null) {
-      throw new UsageError(`the config file ${path}: profile "${name}" must be an object`)
-    }
-    for (const [key, value] of Object.entries(profile)) {
-      if (!profileKeys.has(key)) {
-        throw new UsageError(
-          `the config file ${path}: profile "${name}" has an unknown key "${key}" (known: ${[...profileKeys].join(', ')})`,
-        )
-      }
-      if (key === 'timeoutMs' ? typeof value !== 'number' || value <= 0 : typeof value !== 'string') {
-        throw new UsageError(
-          `the config file ${path}: profile "${name}".${key} must be ${key === 'timeoutMs' ? 'a positive number' : 'a string'}`,
-        )
-      }
-    }
-    if (profile.token || profile.apiKey) holdsSecret = true
-  }
+  const file = parseConfigFile(path, json)
+  const holdsSecret = Object.values(file.profiles).some((profile) => profile.token || profile.apiKey)
   if (holdsSecret && process.platform !== 'win32') {
     const mode = statSync(path).mode & 0o777
     if ((mode & 0o044) !== 0) {
@@ -105,6 +139,66 @@ function readConfigFile(path: string, warnings: string[]): ConfigFile | undefine
   return file
 }
 
+/** The profile of the run: `--profile`, else `COMP_MANAGER_PROFILE`, else the file's `defaultProfile`. */
+function selectProfile(
+  flags: ConfigFlags,
+  env: Record<string, string | undefined>,
+  file: ParsedConfigFile | undefined,
+  path: string,
+): { name: string | undefined; profile: ResolvedProfile } {
+  const name = flags.profile ?? (env.COMP_MANAGER_PROFILE || undefined) ?? file?.defaultProfile
+  if (name === undefined) return { name, profile: {} }
+  const found = file?.profiles[name]
+  if (found !== undefined) return { name, profile: found }
+  const known = Object.keys(file?.profiles ?? {})
+  throw new UsageError(
+    file === undefined
+      ? `profile "${name}" not found: there is no config file at ${path}`
+      : `profile "${name}" not found in ${path}${known.length ? ` (profiles: ${known.join(', ')})` : ''}`,
+  )
+}
+
+/** The credentials, as one unit from the first level that has any. */
+function resolveAuth(
+  flags: ConfigFlags,
+  env: Record<string, string | undefined>,
+  profile: ResolvedProfile,
+  profileName: string | undefined,
+): { token: string | undefined; apiKey: string | undefined; source: Source | undefined } {
+  const levels: Array<[Source, string | undefined, string | undefined]> = [
+    ['flag', flags.token, flags.apiKey],
+    ['env', env.COMP_MANAGER_TOKEN || undefined, env.COMP_MANAGER_API_KEY || undefined],
+    ['profile', profile.token, profile.apiKey],
+  ]
+  for (const [source, token, apiKey] of levels) {
+    if (!token && !apiKey) continue
+    if (token && apiKey) {
+      throw new UsageError(
+        source === 'flag'
+          ? 'give --token or --api-key, not both'
+          : source === 'env'
+            ? 'set COMP_MANAGER_TOKEN or COMP_MANAGER_API_KEY, not both'
+            : `profile "${profileName}" sets both token and apiKey; keep one`,
+      )
+    }
+    return { token, apiKey, source }
+  }
+  return { token: undefined, apiKey: undefined, source: undefined }
+}
+
+function checkUrl(url: string, source: Source): void {
+  try {
+    const parsed = new URL(url)
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('not http(s)')
+  } catch {
+    throw new UsageError(`the server URL must be an http(s) URL, got ${JSON.stringify(url)} (from ${source})`)
+  }
+}
+
+/** The first value that is set, with where it came from. */
+const pick = <T>(values: Array<[T | undefined, Source]>, fallback: [T, Source]): [T, Source] =>
+  (values.find(([v]) => v !== undefined && v !== '') as [T, Source] | undefined) ?? fallback
+
 /**
  * Resolves the settings of a run. Priority: flags > environment (`COMP_MANAGER_URL`,
  * `COMP_MANAGER_TOKEN`, `COMP_MANAGER_API_KEY`, `COMP_MANAGER_TIMEOUT_MS`) > the selected profile >
@@ -115,29 +209,8 @@ export function resolveConfig(flags: ConfigFlags, env: Record<string, string | u
   const warnings: string[] = []
   const path = configPath(env)
   const file = readConfigFile(path, warnings)
-  const profileName = flags.profile ?? (env.COMP_MANAGER_PROFILE || undefined) ?? file?.defaultProfile
-  let profile: Profile = {}
-  if (profileName !== undefined) {
-    const found = file?.profiles?.[profileName]
-    if (found === undefined || !Object.hasOwn(file?.profiles ?? {}, profileName)) {
-      const known = Object.keys(file?.profiles ?? {})
-      throw new UsageError(
-        file === undefined
-          ? `profile "${profileName}" not found: there is no config file at ${path}`
-          : `profile "${profileName}" not found in ${path}${known.length ? ` (profiles: ${known.join(', ')})` : ''}`,
-      )
-    }
-    profile = found
-  }
-
-  const envTimeout = env.COMP_MANAGER_TIMEOUT_MS ? Number(env.COMP_MANAGER_TIMEOUT_MS) : undefined
-  if (envTimeout !== undefined && !(envTimeout > 0)) {
-    throw new UsageError(`COMP_MANAGER_TIMEOUT_MS must be a positive number of milliseconds`)
-  }
-
-  const pick = <T>(values: Array<[T | undefined, Source]>, fallback: [T, Source]): [T, Source] =>
-    (values.find(([v]) => v !== undefined && v !== '') as [T, Source] | undefined) ?? fallback
-
+  const { name: profileName, profile } = selectProfile(flags, env, file, path)
+  const envTimeout = durationValue(env.COMP_MANAGER_TIMEOUT_MS || undefined, 'COMP_MANAGER_TIMEOUT_MS')
   const [url, urlSource] = pick<string>(
     [
       [flags.url, 'flag'],
@@ -154,49 +227,16 @@ export function resolveConfig(flags: ConfigFlags, env: Record<string, string | u
     ],
     [DEFAULT_TIMEOUT_MS, 'default'],
   )
-
-  const levels: Array<[Source, string | undefined, string | undefined]> = [
-    ['flag', flags.token, flags.apiKey],
-    ['env', env.COMP_MANAGER_TOKEN || undefined, env.COMP_MANAGER_API_KEY || undefined],
-    ['profile', profile.token, profile.apiKey],
-  ]
-  let token: string | undefined
-  let apiKey: string | undefined
-  let authSource: Source | undefined
-  for (const [source, t, k] of levels) {
-    if (!t && !k) continue
-    if (t && k) {
-      throw new UsageError(
-        source === 'flag'
-          ? 'give --token or --api-key, not both'
-          : source === 'env'
-            ? 'set COMP_MANAGER_TOKEN or COMP_MANAGER_API_KEY, not both'
-            : `profile "${profileName}" sets both token and apiKey; keep one`,
-      )
-    }
-    token = t
-    apiKey = k
-    authSource = source
-    break
-  }
-
-  try {
-    const parsed = new URL(url)
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('not http(s)')
-  } catch {
-    throw new UsageError(
-      `the server URL must be an http(s) URL, got ${JSON.stringify(url)} (from ${urlSource})`,
-    )
-  }
-
+  const auth = resolveAuth(flags, env, profile, profileName)
+  checkUrl(url, urlSource)
   return {
     url,
-    token,
-    apiKey,
+    token: auth.token,
+    apiKey: auth.apiKey,
     timeoutMs,
     profile: profileName,
     configPath: path,
-    sources: { url: urlSource, auth: authSource, timeoutMs: timeoutSource },
+    sources: { url: urlSource, auth: auth.source, timeoutMs: timeoutSource },
     warnings,
   }
 }

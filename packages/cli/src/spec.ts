@@ -48,8 +48,8 @@ export const globalOptions: Record<string, OptionSpec> = {
   },
   timeout: {
     type: 'string',
-    value: 'ms',
-    description: 'Per-request timeout in milliseconds (default 30000)',
+    value: 'duration',
+    description: "Per-request timeout: milliseconds, or a duration such as '30s' (default 30000)",
   },
   json: { type: 'boolean', description: 'Print JSON for scripts instead of tables' },
   'no-color': { type: 'boolean', description: 'No colours (NO_COLOR=1 does the same)' },

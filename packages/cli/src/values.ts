@@ -1,3 +1,4 @@
+import { durationStringMs, MAX_TIMER_MS } from '@comp-manager/core/options'
 import { UsageError } from './errors.js'
 
 /** A positive integer flag (`--page 2`). */
@@ -17,8 +18,6 @@ export function positiveInt(
   return Number(value)
 }
 
-const units: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }
-
 /**
  * A point in time for `--since`/`--until`: an ISO 8601 date or date-time (`2026-01-31`,
  * `2026-01-31T12:00:00Z`), or an age (`30m`, `12h`, `7d`: that long ago). Returns an ISO date-time.
@@ -30,8 +29,8 @@ export function timeFlag(
   now = Date.now(),
 ): string | undefined {
   if (value === undefined) return undefined
-  const age = /^(\d+)([smhdw])$/.exec(value)
-  if (age) return new Date(now - Number(age[1]) * units[age[2]!]!).toISOString()
+  const age = durationStringMs(value)
+  if (age !== undefined) return new Date(now - age).toISOString()
   if (/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(value)) {
     const ms = Date.parse(value)
     if (!Number.isNaN(ms)) return new Date(ms).toISOString()
@@ -42,14 +41,24 @@ export function timeFlag(
   )
 }
 
-/** `--timeout <ms>`. */
-export function timeoutFlag(value: string | undefined): number | undefined {
+/**
+ * A duration given as text (`--timeout`, `COMP_MANAGER_TIMEOUT_MS`): whole milliseconds (`5000`) or a
+ * duration such as `'30s'` or `'2m'` (core's one duration format), from 1 ms to a timer's limit.
+ */
+export function durationValue(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined
-  if (!/^\d+$/.test(value) || Number(value) < 1) {
-    throw new UsageError(`--timeout must be a positive number of milliseconds (got "${value}")`)
+  const ms = /^\d+$/.test(value) ? Number(value) : durationStringMs(value)
+  if (ms === undefined || !Number.isInteger(ms) || ms < 1 || ms > MAX_TIMER_MS) {
+    throw new UsageError(
+      `${name} must be a positive number of milliseconds or a duration such as '30s' (got ${JSON.stringify(value)})`,
+    )
   }
-  return Number(value)
+  return ms
 }
+
+/** `--timeout <duration>`. */
+export const timeoutFlag = (value: string | undefined): number | undefined =>
+  durationValue(value, '--timeout')
 
 /** One of a fixed set of words. */
 export function oneOf<T extends string>(

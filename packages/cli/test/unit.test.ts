@@ -17,7 +17,7 @@ import {
   visibleLength,
   wantsColor,
 } from '../src/output.js'
-import { timeFlag } from '../src/values.js'
+import { timeFlag, timeoutFlag } from '../src/values.js'
 import { startApi } from './fixtures/server.js'
 
 /** The escape character: ANSI sequences are built from it (a literal one in a regex is a lint error). */
@@ -150,11 +150,43 @@ t.test('configuration priority: flags > env > profile > defaults', async (t) => 
   chmodSync(file, 0o640)
   t.match(resolveConfig({}, env).warnings, [/readable by other users \(mode 0640\)/])
   writeFileSync(file, JSON.stringify({ profiles: { a: { url: 'http://a.test', password: 'x' } } }))
-  t.throws(() => resolveConfig({ profile: 'a' }, env), /unknown key "password"/)
+  t.throws(() => resolveConfig({ profile: 'a' }, env), /profile "a": `password` is not an option/)
   t.throws(() => resolveConfig({ profile: 'zz' }, { HOME: home }), /there is no config file at/)
   const xdg = resolveConfig({}, { HOME: home, XDG_CONFIG_HOME: join(home, 'xdg') })
   t.equal(xdg.configPath, join(home, 'xdg', 'comp-manager', 'config.json'))
 })
+
+t.test(
+  'durations: a profile, the environment and --timeout take milliseconds or 30s-style strings',
+  async (t) => {
+    const home = mkdtempSync(join(tmpdir(), 'cm-'))
+    const file = join(home, 'cm.json')
+    writeFileSync(file, JSON.stringify({ profiles: { a: { timeoutMs: '2s' }, b: { timeoutMs: '1 h' } } }))
+    const env = { HOME: home, COMP_MANAGER_CONFIG: file }
+    t.throws(() => resolveConfig({ profile: 'a' }, env), {
+      name: 'UsageError',
+      message:
+        /^@comp-manager\/cli config file .*cm\.json, profile "b": `timeoutMs` must be .*duration such as '30s'/,
+    })
+    writeFileSync(file, '{"profiles": {"a": {"timeoutMs": "2s"}, "__proto__": {"url": "http://p.test"}}}')
+    t.match(resolveConfig({ profile: 'a' }, env), { timeoutMs: 2000, sources: { timeoutMs: 'profile' } })
+    t.match(
+      resolveConfig({ profile: '__proto__' }, env),
+      { url: 'http://p.test' },
+      'a profile may be called anything',
+    )
+    t.match(resolveConfig({ profile: 'a' }, { ...env, COMP_MANAGER_TIMEOUT_MS: '1.5m' }), {
+      timeoutMs: 90_000,
+    })
+    t.throws(
+      () => resolveConfig({}, { ...env, COMP_MANAGER_TIMEOUT_MS: 'soon' }),
+      /COMP_MANAGER_TIMEOUT_MS must be/,
+    )
+    t.equal(timeoutFlag('1m'), 60_000)
+    t.equal(timeoutFlag('250'), 250)
+    t.throws(() => timeoutFlag('0'), /--timeout must be a positive number of milliseconds or a duration/)
+  },
+)
 
 t.test('output helpers', async (t) => {
   const paint = painter(true)

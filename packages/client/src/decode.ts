@@ -42,3 +42,11 @@ export function decodeCacheEntry<T>(entry: T, codec: ValueDecoder): T {
   }
   return copy as T
 }
+
+/** Decodes each item of a page (`{ data: [...] }`) with `decodeItem`. */
+export const decodePage =
+  (decodeItem: <T>(item: T, codec: ValueDecoder) => T) =>
+  <P extends { data: readonly unknown[] }>(page: P, codec: ValueDecoder): P => ({
+    ...page,
+    data: page.data.map((item) => decodeItem(item, codec)),
+  })

@@ -150,7 +150,8 @@ function describeCause(cause: unknown): string {
   return inner instanceof Error ? inner.message : cause.message
 }
 
-function isErrorBody(body: unknown): body is ErrorBody {
+/** True for core's error body (`{ statusCode, code, error, message, requestId, details? }`): a code and a message. */
+export function isErrorBody(body: unknown): body is ErrorBody {
   if (typeof body !== 'object' || body === null) return false
   const b = body as Record<string, unknown>
   return typeof b.code === 'string' && typeof b.message === 'string'

@@ -2,18 +2,9 @@
  * `@comp-manager/client`: a typed client for the comp-manager REST API. Browser-safe: no Node-only
  * import here or below.
  */
-export {
-  type CacheApi,
-  type CallOptions,
-  type ClientOptions,
-  type CompManagerClient,
-  type ComputationsApi,
-  createClient,
-  type FetchFn,
-  type ServerSentEvent,
-  type TokenSource,
-  type WatchOptions,
-} from './client.js'
+export type { CacheApi } from './cache.js'
+export { type CompManagerClient, createClient } from './client.js'
+export type { ComputationsApi } from './computations.js'
 export type { ValueDecoder } from './decode.js'
 export {
   AbortError,
@@ -31,6 +22,9 @@ export {
   TimeoutError,
   type ValidationIssue,
 } from './errors.js'
+export type { ServerSentEvent } from './events.js'
+export type { HealthApi } from './health.js'
+export type { CallOptions, ClientOptions, FetchFn, TokenSource, WatchOptions } from './options.js'
 export type { components, operations, paths } from './schema.gen.js'
 export { parseSse, type SseMessage } from './sse.js'
 export type { RetryInfo } from './transport.js'

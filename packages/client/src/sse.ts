@@ -10,36 +10,58 @@ export interface SseMessage {
   retry?: number
 }
 
-/**
- * Parses a `text/event-stream` body into messages, following the HTML spec: lines end with CRLF, LF or
- * CR; `:` starts a comment; `data` lines accumulate; an empty line dispatches; a message without data
- * is not dispatched; a leading BOM is dropped; an unfinished message at the end of the stream is
- * discarded. Works on any `ReadableStream<Uint8Array>` (fetch's `response.body`), in Node and browsers.
- */
-export async function* parseSse(stream: ReadableStream<Uint8Array>): AsyncGenerator<SseMessage, void, void> {
-  const reader = stream.getReader()
-  const decoder = new TextDecoder('utf-8')
-  let buffer = ''
-  let first = true
-  let event = ''
-  let data: string[] = []
-  let lastId = ''
-  let retry: number | undefined
+/** The parser's state between chunks: the unfinished line and the message being built. */
+class SseState {
+  buffer = ''
+  event = ''
+  data: string[] = []
+  lastId = ''
+  retry: number | undefined
   // A CR at the end of a chunk may be the first half of a CRLF split across chunks.
-  let pendingCr = false
+  pendingCr = false
 
-  function* lines(text: string, flush: boolean): Generator<string> {
-    buffer += text
+  /** Applies one line; returns the message an empty line dispatches. */
+  line(line: string): SseMessage | undefined {
+    if (line === '') return this.#dispatch()
+    if (line.startsWith(':')) return undefined
+    const colon = line.indexOf(':')
+    const name = colon === -1 ? line : line.slice(0, colon)
+    let value = colon === -1 ? '' : line.slice(colon + 1)
+    if (value.startsWith(' ')) value = value.slice(1)
+    switch (name) {
+      case 'event':
+        this.event = value
+        break
+      case 'data':
+        this.data.push(value)
+        break
+      case 'id':
+        if (!value.includes('\0')) this.lastId = value
+        break
+      case 'retry':
+        if (/^\d+$/.test(value)) this.retry = Number(value)
+        break
+      default:
+        // Unknown fields are ignored.
+        break
+    }
+    return undefined
+  }
+
+  /** The complete lines of `text` appended to the buffer; the rest stays buffered (discarded on `flush`). */
+  *lines(text: string, flush: boolean): Generator<string> {
+    this.buffer += text
+    const buffer = this.buffer
     let start = 0
     for (let i = 0; i < buffer.length; i++) {
       const ch = buffer.charCodeAt(i)
       if (ch === 10 /* \n */) {
-        if (pendingCr && i === start) {
-          pendingCr = false
+        if (this.pendingCr && i === start) {
+          this.pendingCr = false
           start = i + 1
           continue
         }
-        pendingCr = false
+        this.pendingCr = false
         yield buffer.slice(start, i)
         start = i + 1
       } else if (ch === 13 /* \r */) {
@@ -51,58 +73,40 @@ export async function* parseSse(stream: ReadableStream<Uint8Array>): AsyncGenera
             start = i + 1
           }
         } else {
-          pendingCr = true
+          this.pendingCr = true
         }
       } else {
-        pendingCr = false
+        this.pendingCr = false
       }
     }
-    buffer = buffer.slice(start)
-    if (flush && buffer !== '') {
-      // The spec discards an unterminated last line together with its unfinished message.
-      buffer = ''
-    }
+    // The spec discards an unterminated last line together with its unfinished message.
+    this.buffer = flush ? '' : buffer.slice(start)
   }
 
-  function field(line: string): SseMessage | undefined {
-    if (line === '') {
-      if (data.length === 0) {
-        event = ''
-        retry = undefined
-        return undefined
-      }
-      const message: SseMessage = { event: event || 'message', data: data.join('\n'), id: lastId }
-      if (retry !== undefined) message.retry = retry
-      event = ''
-      data = []
-      retry = undefined
-      return message
+  #dispatch(): SseMessage | undefined {
+    let message: SseMessage | undefined
+    if (this.data.length > 0) {
+      message = { event: this.event || 'message', data: this.data.join('\n'), id: this.lastId }
+      if (this.retry !== undefined) message.retry = this.retry
+      this.data = []
     }
-    if (line.startsWith(':')) return undefined
-    const colon = line.indexOf(':')
-    const name = colon === -1 ? line : line.slice(0, colon)
-    let value = colon === -1 ? '' : line.slice(colon + 1)
-    if (value.startsWith(' ')) value = value.slice(1)
-    switch (name) {
-      case 'event':
-        event = value
-        break
-      case 'data':
-        data.push(value)
-        break
-      case 'id':
-        if (!value.includes('\0')) lastId = value
-        break
-      case 'retry':
-        if (/^\d+$/.test(value)) retry = Number(value)
-        break
-      default:
-        // Unknown fields are ignored.
-        break
-    }
-    return undefined
+    this.event = ''
+    this.retry = undefined
+    return message
   }
+}
 
+/**
+ * Parses a `text/event-stream` body into messages, following the HTML spec: lines end with CRLF, LF or
+ * CR; `:` starts a comment; `data` lines accumulate; an empty line dispatches; a message without data
+ * is not dispatched; a leading BOM is dropped; an unfinished message at the end of the stream is
+ * discarded. Works on any `ReadableStream<Uint8Array>` (fetch's `response.body`), in Node and browsers.
+ */
+export async function* parseSse(stream: ReadableStream<Uint8Array>): AsyncGenerator<SseMessage, void, void> {
+  const reader = stream.getReader()
+  const decoder = new TextDecoder('utf-8')
+  const state = new SseState()
+  let first = true
   try {
     for (;;) {
       const { done, value } = await reader.read()
@@ -111,8 +115,8 @@ export async function* parseSse(stream: ReadableStream<Uint8Array>): AsyncGenera
         if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
         first = false
       }
-      for (const line of lines(text, done)) {
-        const message = field(line)
+      for (const line of state.lines(text, done)) {
+        const message = state.line(line)
         if (message) yield message
       }
       if (done) return

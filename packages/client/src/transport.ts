@@ -39,21 +39,21 @@ const retriedStatuses = new Set([429, 503])
 
 /**
  * One call: its cancellation (the caller's `signal` combined with the timeout) and the mapping of
- * low-level failures to the client's error classes.
+ * low-level failures to the client's error classes. The timeout starts at construction; the method and
+ * URL that error messages name are known once openapi-fetch has built the request ({@link describe}).
  */
 export class Call {
-  readonly method: string
-  readonly url: string
+  method = 'GET'
+  url = ''
   readonly timeoutMs: number
   readonly #controller = new AbortController()
   readonly #userSignal: AbortSignal | undefined
   #timer: ReturnType<typeof setTimeout> | undefined
   #timedOut = false
+  #described = false
   readonly #onUserAbort = () => this.#controller.abort(this.#userSignal?.reason)
 
-  constructor(method: string, url: string, timeoutMs: number, signal?: AbortSignal) {
-    this.method = method
-    this.url = withoutCredentials(url)
+  constructor(timeoutMs: number, signal?: AbortSignal) {
     this.timeoutMs = timeoutMs
     this.#userSignal = signal
     if (signal?.aborted) this.#controller.abort(signal.reason)
@@ -62,9 +62,16 @@ export class Call {
       this.deadline = Date.now() + timeoutMs
       this.#timer = setTimeout(() => {
         this.#timedOut = true
-        this.#controller.abort(new TimeoutError(method, this.url, timeoutMs))
+        this.#controller.abort(new TimeoutError(this.method, this.url, timeoutMs))
       }, timeoutMs)
     }
+  }
+
+  /** Names the request in error messages (its URL without credentials). */
+  describe(request: Request): void {
+    this.method = request.method.toUpperCase()
+    this.url = withoutCredentials(request.url)
+    this.#described = true
   }
 
   /** Aborts on the caller's signal or on the timeout. */
@@ -99,8 +106,10 @@ export class Call {
     if (this.#timedOut) return new TimeoutError(this.method, this.url, this.timeoutMs)
     if (this.#userSignal?.aborted) return new AbortError(this.method, this.url, this.#userSignal.reason)
     if (err instanceof ClientError) return err
-    // fetch() rejects with a TypeError for network failures, and a body read does when the connection breaks.
-    if (err instanceof TypeError) return new NetworkError(this.method, this.url, { cause: err })
+    // fetch() rejects with a TypeError for network failures, and a body read does when the connection
+    // breaks. Before the request exists (a token function, the body's serialization) a TypeError is a bug.
+    if (err instanceof TypeError && this.#described)
+      return new NetworkError(this.method, this.url, { cause: err })
     return err
   }
 }
@@ -144,7 +153,8 @@ export async function send(
   call: Call,
   policy: RetryPolicy,
 ): Promise<Response> {
-  const method = request.method.toUpperCase()
+  call.describe(request)
+  const method = call.method
   const body = method === 'GET' || method === 'HEAD' ? undefined : await request.arrayBuffer()
   const canRetryStatus = idempotent.has(method)
   const canRetryNetwork = retriedOnNetworkError.has(method)

@@ -235,6 +235,69 @@ t.test('bad options throw a TypeError naming the option', async (t) => {
   t.throws(() => createClient({ baseUrl: 'http://x', token: 'a', apiKey: 'b' }), /not both/)
   t.throws(() => createClient({ baseUrl: 'http://x', retries: -1 }), /`retries`/)
   t.throws(() => createClient({ baseUrl: 'http://x', timeoutMs: 1.5 }), /`timeoutMs`/)
-  t.throws(() => createClient({ baseUrl: 'http://x', retry: 2 } as never), /unknown option `retry`/)
+  t.throws(() => createClient({ baseUrl: 'http://x', retry: 2 } as never), /`retry` is not an option/)
   t.throws(() => createClient({ baseUrl: 'http://x', codec: {} as never }), /`codec`/)
 })
+
+t.test(
+  'durations are milliseconds or strings such as 100ms; the cause of a bad option is core error',
+  async (t) => {
+    const stub = await startStub(t)
+    const client = createClient({
+      baseUrl: stub.url,
+      timeoutMs: '100ms',
+      retryDelayMs: '5ms',
+      maxRetryDelayMs: '2s',
+    })
+    const err = await client.computations.get('slow').catch((e: unknown) => e)
+    t.ok(err instanceof TimeoutError, String(err))
+    t.equal((err as TimeoutError).timeoutMs, 100)
+    t.throws(() => createClient({ baseUrl: 'http://x', timeoutMs: '1 h' as never }), {
+      name: 'TypeError',
+      message: /^@comp-manager\/client createClient\(\): `timeoutMs` must be .* a duration such as '30s'/,
+      cause: {
+        code: 'CM_ERR_INVALID_ARGUMENT',
+        details: { option: 'timeoutMs', package: '@comp-manager/client' },
+      },
+    })
+    t.throws(() => createClient({ baseUrl: 'http://x', headers: { 'x-n': 1 } as never }), /`headers` must be/)
+    t.throws(() => createClient({ baseUrl: 'http://x', namespace: 'a b' }), /`namespace` must be/)
+    const watching = client.computations.watch('c1', { reconnects: -1 })
+    await t.rejects(watching.next(), {
+      name: 'TypeError',
+      message: /watch\(\): `reconnects` must be an integer ≥ 0/,
+    })
+  },
+)
+
+t.test(
+  'healthDetailed resolves with the report on 503, not retried; a 503 error body is an ApiError',
+  async (t) => {
+    const report = { status: 'fail', version: '0.0.0', uptimeSeconds: 1, checks: { store: { ok: false } } }
+    const error = {
+      statusCode: 503,
+      code: 'CM_ERR_SHUTTING_DOWN',
+      error: 'x',
+      message: 'bye',
+      requestId: 'r1',
+    }
+    let body: object = report
+    let calls = 0
+    const json = (status: number, value: object) =>
+      new Response(JSON.stringify(value), { status, headers: { 'content-type': 'application/json' } })
+    const client = createClient({
+      baseUrl: 'http://x.test',
+      ...fast,
+      fetch: async () => {
+        calls++
+        return json(503, body)
+      },
+    })
+    t.same(await client.healthDetailed(), report)
+    t.equal(calls, 1, 'no retry of the report')
+    body = error
+    const err = await client.healthDetailed().catch((e: unknown) => e)
+    t.ok(isApiError(err, 'CM_ERR_SHUTTING_DOWN'), String(err))
+    t.equal((err as ApiError).requestId, 'r1')
+  },
+)
