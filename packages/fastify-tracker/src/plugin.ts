@@ -1,3 +1,4 @@
+import { parseDuration } from '@comp-manager/core/options'
 import { type HealthCheckResult, registerHealthCheck } from '@comp-manager/fastify-store'
 import {
   claimDecorator,
@@ -40,7 +41,8 @@ export async function fastifyTrackerPlugin(
       const trackerOptions = { ...o.trackerOptions }
       if (!Object.hasOwn(trackerOptions, 'sweepIntervalMs'))
         trackerOptions.sweepIntervalMs = DEFAULT_SWEEP_INTERVAL_MS
-      sweepIntervalMs = trackerOptions.sweepIntervalMs
+      const sweep = trackerOptions.sweepIntervalMs
+      sweepIntervalMs = typeof sweep === 'string' ? parseDuration(sweep, 'sweepIntervalMs') : sweep
       return createTracker({
         logger: fastify.log,
         ...trackerOptions,
