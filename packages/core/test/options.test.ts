@@ -122,3 +122,24 @@ t.test('parseDuration', async (t) => {
   t.throws(() => parseDuration('1e3ms', 'ttl'), { code: 'CM_ERR_INVALID_ARGUMENT' })
   t.throws(() => parseDuration({}, 'ttl'), { message: /got Object/ })
 })
+
+t.test('instances keep their prototype: options are never cloned', async (t) => {
+  class Logger {
+    error() {}
+    warn() {}
+  }
+  const logger = new Logger()
+  const WithLogger = defineOptions(
+    Type.Object({
+      logger: InstanceSchema<Logger>(
+        (v) => (typeof (v as Logger)?.error === 'function' ? undefined : 'lacks error()'),
+        'a logger',
+      ),
+      ttl: Type.Optional(DurationSchema()),
+    }),
+    { package: 'p' },
+  )
+  const parsed = WithLogger.parse({ logger, ttl: '2s' })
+  t.equal(parsed.logger, logger, 'the same object')
+  t.equal(parsed.ttl, 2000)
+})

@@ -1,5 +1,5 @@
 import type { StaticDecode, TObject, TSchema } from 'typebox'
-import { Check, Decode, Errors } from 'typebox/value'
+import { Check, Errors } from 'typebox/value'
 import { cmError, describeType } from '../errors/index.js'
 
 /**
@@ -59,10 +59,34 @@ interface SchemaLike {
   minLength?: number
   maxLength?: number
   '~refine'?: unknown
+  '~codec'?: { decode(value: unknown): unknown }
 }
 
 const isObjectSchema = (s: SchemaLike): boolean =>
   s.type === 'object' && typeof s.properties === 'object' && s['~refine'] === undefined
+
+/**
+ * Applies the schema's decoders (durations → milliseconds) to a checked value. Not TypeBox's
+ * `Value.Decode`: that clones the value first, which would strip class instances (a store, a logger)
+ * of their prototypes; here every value without a decoder is kept as it is, by reference.
+ */
+function decodeValue(node: SchemaLike, value: unknown): unknown {
+  if (value === undefined) return value
+  if (isObjectSchema(node) && isPlainObject(value)) {
+    const out: Record<string, unknown> = { ...value }
+    for (const [key, property] of Object.entries(node.properties ?? {})) {
+      if (value[key] !== undefined) out[key] = decodeValue(property, value[key])
+    }
+    return out
+  }
+  const codec = node['~codec']
+  if (codec !== undefined) return codec.decode(value)
+  if (node.anyOf !== undefined) {
+    const branch = node.anyOf.find((b) => Check(b as TSchema, value))
+    return branch === undefined ? value : decodeValue(branch, value)
+  }
+  return value
+}
 
 /** The words for what a schema accepts, when it carries no `expected`. */
 function expectedOf(schema: SchemaLike): string {
@@ -178,7 +202,7 @@ export function defineOptions<S extends TObject>(schema: S, spec: OptionsSpec): 
     parse(input: unknown): StaticDecode<S> {
       const value = input === undefined && spec.optional === true ? {} : input
       checkObject(schema as SchemaLike, value, '')
-      return Decode(schema, value) as StaticDecode<S>
+      return decodeValue(schema as SchemaLike, value) as StaticDecode<S>
     },
   }
 }
