@@ -151,15 +151,11 @@ export class MongoComputationStore implements ComputationBackend {
           continue
         }
 
-        // insert: a first attempt, a rerun of a finished one, or the takeover of an expired lease
-        let previous = decision.previous
-        if (decision.expire) {
-          // First retire the expired run (so two live runs never coexist), then insert the next attempt.
-          previous = await this.writeIfUnchanged(latest!, markLost(decision.previous!, now), {
-            leaseUntil: { $lte: toDate(now) },
-          })
-          if (previous === null) continue
-        }
+        // insert: a first attempt, a rerun of a finished one, or the takeover of an expired lease.
+        // The next attempt is inserted first, under the unique {namespace, hash, attempt} index, so
+        // exactly one claimer wins and every reader from then on finds the winner's live run as the
+        // latest attempt; only then is the expired run retired. (Retiring it first would let a
+        // claimer that reads in between find a `lost` run as the latest and return it.)
         const record = buildClaimedComputation(input, { id: newId(now), now, attempt: decision.attempt })
         try {
           await this.collection.insertOne(toComputationDocument(record))
@@ -169,6 +165,17 @@ export class MongoComputationStore implements ComputationBackend {
           const winner = await this.latest(input.namespace, input.hash)
           if (winner !== null) return { won: false, record: winner.record }
           continue
+        }
+        let previous = decision.previous
+        if (decision.expire) {
+          const retired = await this.retire(latest!, now)
+          if (retired.status !== 'lost') {
+            // The expired run renewed its lease just in time (its process was slow, not dead): it
+            // keeps the hash, and the attempt inserted above never happened.
+            await this.collection.deleteOne({ _id: record.id, rev: 0 })
+            return { won: false, record: retired }
+          }
+          previous = retired
         }
         return { won: true, record: asStored(record), previous }
       }
@@ -296,6 +303,18 @@ export class MongoComputationStore implements ComputationBackend {
       .limit(1)
       .toArray()
     return doc === undefined ? null : readRecord(doc)
+  }
+
+  /**
+   * Marks the expired run `read` lost (unless its lease was renewed meanwhile); returns it as it is
+   * then: `lost` (by this write, or by a sweeper or a waiter meanwhile), or live again.
+   */
+  private async retire(read: ReadRecord, now: number): Promise<Computation> {
+    const lost = await this.writeIfUnchanged(read, markLost(read.record, now), {
+      leaseUntil: { $lte: toDate(now) },
+    })
+    if (lost !== null) return lost
+    return (await this.read(read.record.namespace, read.record.id))?.record ?? markLost(read.record, now)
   }
 
   /**

@@ -26,7 +26,7 @@ import type { Document, ObjectId } from 'mongodb'
  * the MongoDB layout (field names, Dates, JSON text), independently of the domain records'
  * `SCHEMA_VERSION`: a new layout adds a step to `computationUpgrades` / `cacheEntryUpgrades`.
  */
-export const DOCUMENT_VERSION = 1
+export const DOCUMENT_VERSION = 2
 
 /** A computation as stored. `rev` counts writes: compare-and-set filters on it. */
 export interface ComputationDocument {
@@ -55,6 +55,10 @@ export interface ComputationDocument {
   pausedAt: Date | null
   heartbeatAt: Date | null
   leaseUntil: Date | null
+  /** Milliseconds of the closed running segments. */
+  activeMs: number
+  activeSince: Date | null
+  pauseRequestedAt: Date | null
   rev: number
   schemaVersion: number
 }
@@ -220,6 +224,9 @@ export function computationFields(record: Computation): Omit<ComputationDocument
     pausedAt: toNullableDate(record.pausedAt),
     heartbeatAt: toNullableDate(record.heartbeatAt),
     leaseUntil: toNullableDate(record.leaseUntil),
+    activeMs: record.activeMs,
+    activeSince: toNullableDate(record.activeSince),
+    pauseRequestedAt: toNullableDate(record.pauseRequestedAt),
     schemaVersion: DOCUMENT_VERSION,
   }
 }
@@ -285,6 +292,9 @@ export function fromComputationDocument(doc: Document): Computation {
     pausedAt: toMs(doc.pausedAt),
     heartbeatAt: toMs(doc.heartbeatAt),
     leaseUntil: toMs(doc.leaseUntil),
+    activeMs: typeof doc.activeMs === 'number' ? doc.activeMs : 0,
+    activeSince: toMs(doc.activeSince),
+    pauseRequestedAt: toMs(doc.pauseRequestedAt),
     schemaVersion: SCHEMA_VERSION,
   }
 }
@@ -394,6 +404,30 @@ function computationV0toV1(doc: Document): Document {
   }
 }
 
+/**
+ * Version 1 → 2: running time accounted by segments (`activeMs`, `activeSince`) and pause requests.
+ * Version 1 derived the running time from start and finish; the upgrade keeps what it showed, paused
+ * time excluded where it is known (a paused run ran until it was paused; a lost one until its last
+ * heartbeat).
+ */
+function computationV1toV2(doc: Document): Document {
+  const started = toMs(doc.startedAt)
+  const span = (end: unknown) => {
+    const to = toMs(end)
+    return started === null || to === null ? 0 : Math.max(0, to - started)
+  }
+  let activeMs = 0
+  if (doc.status === 'paused') activeMs = span(doc.pausedAt)
+  else if (doc.status === 'lost') activeMs = span(doc.heartbeatAt ?? doc.finishedAt)
+  else if (doc.status === 'finished' || doc.status === 'failed') activeMs = span(doc.finishedAt)
+  return {
+    ...doc,
+    activeMs,
+    activeSince: doc.status === 'started' && started !== null ? new Date(started) : null,
+    pauseRequestedAt: null,
+  }
+}
+
 /** Version 0 of a cache entry: the value always inline, no `storage`, `algorithm` maybe missing. */
 function cacheEntryV0toV1(doc: Document): Document {
   const { args, ...rest } = doc
@@ -420,14 +454,15 @@ function cacheEntryV0toV1(doc: Document): Document {
 export const computationUpgrades: UpgradeRegistry = {
   collection: 'computations',
   current: DOCUMENT_VERSION,
-  steps: { 0: computationV0toV1 },
+  steps: { 0: computationV0toV1, 1: computationV1toV2 },
 }
 
 /** Upgrade steps of cache entry documents. */
 export const cacheEntryUpgrades: UpgradeRegistry = {
   collection: 'cache entries',
   current: DOCUMENT_VERSION,
-  steps: { 0: cacheEntryV0toV1 },
+  // Cache entries did not change in version 2.
+  steps: { 0: cacheEntryV0toV1, 1: (doc: Document) => doc },
 }
 
 /** The `schemaVersion` of a stored document (a missing one is version 0). */

@@ -48,6 +48,9 @@ const record: Computation = {
   pausedAt: null,
   heartbeatAt: T0 + 10,
   leaseUntil: T0 + 30_000,
+  activeMs: 0,
+  activeSince: T0 + 1,
+  pauseRequestedAt: null,
   schemaVersion: SCHEMA_VERSION,
 }
 
@@ -195,7 +198,7 @@ t.test('a version-0 computation is upgraded on read', async (t) => {
   const frozen = structuredClone(computationV0)
   const upgraded = upgradeDocument(computationV0, computationUpgrades)
   t.same(computationV0, frozen, 'the input is not modified')
-  t.equal(upgraded.schemaVersion, 1)
+  t.equal(upgraded.schemaVersion, DOCUMENT_VERSION)
   t.same(fromComputationDocument(upgraded), {
     id: computationV0._id,
     namespace: 'legacy',
@@ -222,6 +225,9 @@ t.test('a version-0 computation is upgraded on read', async (t) => {
     pausedAt: null,
     heartbeatAt: null,
     leaseUntil: null,
+    activeMs: 4,
+    activeSince: null,
+    pauseRequestedAt: null,
     schemaVersion: SCHEMA_VERSION,
   })
   t.ok(upgraded.createdAt instanceof Date, 'numbers become Dates')
@@ -265,9 +271,9 @@ t.test('a current document passes through unchanged', async (t) => {
 })
 
 t.test('newer, invalid or unknown versions are refused with CM_ERR_SCHEMA_VERSION', async (t) => {
-  t.throws(() => upgradeDocument({ schemaVersion: 2 }, computationUpgrades), {
+  t.throws(() => upgradeDocument({ schemaVersion: DOCUMENT_VERSION + 1 }, computationUpgrades), {
     code: 'CM_ERR_SCHEMA_VERSION',
-    message: /newer than this package's 1/,
+    message: new RegExp(`newer than this package's ${DOCUMENT_VERSION}`),
   })
   t.throws(() => upgradeDocument({ schemaVersion: -1 }, computationUpgrades), {
     code: 'CM_ERR_SCHEMA_VERSION',

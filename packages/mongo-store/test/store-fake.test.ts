@@ -5,7 +5,7 @@
 import { type ClaimInput, SCHEMA_VERSION } from '@comp-manager/core'
 import { MongoNetworkError, ObjectId } from 'mongodb'
 import t from 'tap'
-import { MongoStore, toComputationDocument } from '../src/index.js'
+import { DOCUMENT_VERSION, MongoStore, toComputationDocument } from '../src/index.js'
 import { FakeDb, type FakeHooks } from './fixtures/fake-mongo.js'
 
 const T0 = Date.UTC(2100, 0, 1)
@@ -160,7 +160,7 @@ t.test('a version-0 computation is upgraded on read and rewritten whole by its n
   t.equal(claimed.won, true, 'a claim takes the queued legacy record')
   t.equal(claimed.record.id, 'legacy-1')
   const doc = computations.docs[0]!
-  t.equal(doc.schemaVersion, 1)
+  t.equal(doc.schemaVersion, DOCUMENT_VERSION)
   t.equal(doc.argsJson, '{"n":3}')
   t.notOk('args' in doc, 'the old field is gone')
   t.ok(doc.createdAt instanceof Date)
@@ -207,6 +207,9 @@ t.test('claim: a duplicate key on insert is a lost race, answered with the winne
           pausedAt: null,
           heartbeatAt: T0,
           leaseUntil: T0 + 60_000,
+          activeMs: 0,
+          activeSince: T0,
+          pauseRequestedAt: null,
           schemaVersion: 1,
         })
         computations.docs.push(rival)
@@ -288,29 +291,63 @@ t.test('heartbeat: CM_ERR_NOT_FOUND when absent, CM_ERR_CONFLICT when over', asy
   })
 })
 
-t.test('a takeover marks the expired run lost before inserting the next attempt', async (t) => {
-  const { store, clock, computations } = setup()
-  const first = await store.computations.claim(claimInput())
-  clock.advance(1000)
-  const second = await store.computations.claim(claimInput({ owner: 'next' }))
-  t.equal(second.won, true)
-  if (!second.won) return
-  t.equal(second.previous?.id, first.record.id)
-  t.equal(second.previous?.status, 'lost')
-  t.equal(second.record.attempt, 2)
-  t.same(
-    computations.docs.map((d) => [d.attempt, d.status]),
-    [
-      [1, 'lost'],
-      [2, 'started'],
-    ],
-  )
-  t.same(
-    computations.calls.filter((c) => c !== 'find' && c !== 'findOne'),
-    ['createIndexes', 'insertOne', 'findOneAndUpdate', 'insertOne'],
-    'conditional update of the old run, then the insert',
-  )
-})
+t.test(
+  'a takeover inserts the next attempt, then marks the expired run lost (no reader sees a lost latest)',
+  async (t) => {
+    const { store, clock, computations } = setup()
+    const first = await store.computations.claim(claimInput())
+    clock.advance(1000)
+    const second = await store.computations.claim(claimInput({ owner: 'next' }))
+    t.equal(second.won, true)
+    if (!second.won) return
+    t.equal(second.previous?.id, first.record.id)
+    t.equal(second.previous?.status, 'lost')
+    t.equal(second.record.attempt, 2)
+    t.same(
+      computations.docs.map((d) => [d.attempt, d.status]),
+      [
+        [1, 'lost'],
+        [2, 'started'],
+      ],
+    )
+    t.same(
+      computations.calls.filter((c) => c !== 'find' && c !== 'findOne'),
+      ['createIndexes', 'insertOne', 'insertOne', 'findOneAndUpdate'],
+      'the insert of the next attempt (unique index: one winner), then the conditional update of the old run',
+    )
+  },
+)
+
+t.test(
+  'a takeover of a run that renews its lease just in time is undone: the live run keeps the hash',
+  async (t) => {
+    let renewed = false
+    const setupResult = setup({
+      hooks: {
+        before: async (collection, operation) => {
+          // After the next attempt is inserted, the old run's (slow, not dead) process heartbeats.
+          if (collection !== 'computations' || operation !== 'findOneAndUpdate' || renewed) return
+          renewed = true
+          const old = setupResult.computations.docs.find((d) => d.attempt === 1)!
+          old.leaseUntil = new Date(setupResult.clock() + 60_000)
+          old.rev = (old.rev as number) + 1
+        },
+      },
+    })
+    const store = setupResult.store
+    const first = await store.computations.claim(claimInput())
+    setupResult.clock.advance(1000)
+    const second = await store.computations.claim(claimInput({ owner: 'next' }))
+    t.equal(second.won, false, 'the claim is lost')
+    t.equal(second.record.id, first.record.id, 'the loser gets the renewed run')
+    t.equal(second.record.status, 'started')
+    t.same(
+      setupResult.computations.docs.map((d) => [d.attempt, d.status]),
+      [[1, 'started']],
+      'the inserted attempt was removed again',
+    )
+  },
+)
 
 t.test('driver failures surface as typed errors with the cause kept', async (t) => {
   const outage = new MongoNetworkError('connection 7 to 10.0.0.5:27017 closed')

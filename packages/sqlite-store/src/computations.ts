@@ -58,6 +58,9 @@ interface ComputationRow {
   schema_version: number
   args: string | null
   checkpoint: string | null
+  active_ms: number
+  active_since: number | null
+  pause_requested_at: number | null
 }
 
 const COLUMNS: readonly (keyof ComputationRow)[] = [
@@ -87,6 +90,9 @@ const COLUMNS: readonly (keyof ComputationRow)[] = [
   'schema_version',
   'args',
   'checkpoint',
+  'active_ms',
+  'active_since',
+  'pause_requested_at',
 ]
 
 function toRow(c: Computation): ComputationRow {
@@ -117,6 +123,9 @@ function toRow(c: Computation): ComputationRow {
     schema_version: c.schemaVersion,
     args: jsonColumn(c.args, 'args'),
     checkpoint: jsonColumn(c.checkpoint, 'checkpoint'),
+    active_ms: c.activeMs,
+    active_since: c.activeSince,
+    pause_requested_at: c.pauseRequestedAt,
   }
 }
 
@@ -147,6 +156,9 @@ function toRecord(r: ComputationRow): Computation {
     pausedAt: r.paused_at,
     heartbeatAt: r.heartbeat_at,
     leaseUntil: r.lease_until,
+    activeMs: r.active_ms,
+    activeSince: r.active_since,
+    pauseRequestedAt: r.pause_requested_at,
     schemaVersion: r.schema_version,
   }
 }

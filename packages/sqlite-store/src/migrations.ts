@@ -1,6 +1,6 @@
 import { cmError } from '@comp-manager/core'
 import type { Database } from 'better-sqlite3'
-import { SCHEMA_V1 } from './schema.js'
+import { SCHEMA_V1, SCHEMA_V2 } from './schema.js'
 
 /**
  * Versioned schema migrations. The database records each applied version in `schema_version`;
@@ -26,6 +26,11 @@ export const migrations: readonly Migration[] = [
     version: 1,
     description: 'computations, cache_entries and cache_tags with their indexes',
     up: (db) => db.exec(SCHEMA_V1),
+  },
+  {
+    version: 2,
+    description: 'computations: running time accounted by segments (active_ms, active_since), pause requests',
+    up: (db) => db.exec(SCHEMA_V2),
   },
 ]
 

@@ -97,6 +97,25 @@ CREATE TRIGGER cache_entries_drop_tags AFTER DELETE ON cache_entries BEGIN
 END;
 `
 
+/**
+ * Version 2: running time is accumulated by the lifecycle instead of derived from start and finish
+ * (which counted paused time, and for a lost run the time until its death was noticed), and a pause is
+ * first a request the runner honours. Existing rows get what version 1 would have shown, paused time
+ * excluded where it is known.
+ */
+export const SCHEMA_V2 = `
+ALTER TABLE computations ADD COLUMN active_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE computations ADD COLUMN active_since INTEGER;
+ALTER TABLE computations ADD COLUMN pause_requested_at INTEGER;
+UPDATE computations SET active_since = started_at WHERE status = 'started' AND started_at IS NOT NULL;
+UPDATE computations SET active_ms = max(0, paused_at - started_at)
+  WHERE status = 'paused' AND started_at IS NOT NULL AND paused_at IS NOT NULL;
+UPDATE computations SET active_ms = max(0, coalesce(heartbeat_at, finished_at) - started_at)
+  WHERE status = 'lost' AND started_at IS NOT NULL;
+UPDATE computations SET active_ms = max(0, finished_at - started_at)
+  WHERE status IN ('finished', 'failed') AND started_at IS NOT NULL AND finished_at IS NOT NULL;
+`
+
 /** JSON text of a field for a TEXT column; `null`/`undefined` → SQL NULL. */
 export function jsonColumn(value: unknown, field: string): string | null {
   if (value === null || value === undefined) return null

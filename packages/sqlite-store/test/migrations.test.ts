@@ -24,9 +24,13 @@ const columns = (db: Sqlite.Database, table: string) =>
     (r) => r.name,
   )
 
-/** A hypothetical next version: what shipping migration 2 would look like. */
+/** The version this package writes, and a hypothetical next one. */
+const L = LATEST_SCHEMA_VERSION
+const NEXT = L + 1
+
+/** A hypothetical next version: what shipping the next migration would look like. */
 const v2: Migration = {
-  version: 2,
+  version: NEXT,
   description: 'computations.priority',
   up: (db) => db.exec('ALTER TABLE computations ADD COLUMN priority INTEGER NOT NULL DEFAULT 0'),
 }
@@ -69,16 +73,16 @@ t.test('an older file is upgraded to the newest migration, data kept', async (t)
 
   const db = inspect(path)
   t.teardown(() => db.close())
-  t.equal(schemaVersionOf(db), 1)
-  t.same(migrate(db, [...migrations, v2], 99), { from: 1, to: 2 })
-  t.equal(schemaVersionOf(db), 2)
+  t.equal(schemaVersionOf(db), L)
+  t.same(migrate(db, [...migrations, v2], 99), { from: L, to: NEXT })
+  t.equal(schemaVersionOf(db), NEXT)
   t.ok(columns(db, 'computations').includes('priority'), 'migration 2 applied')
   t.same(
     db.prepare('SELECT id, priority FROM computations').all(),
     [{ id: created.id, priority: 0 }],
     'rows kept',
   )
-  t.same(migrate(db, [...migrations, v2]), { from: 2, to: 2 }, 'running it again is a no-op')
+  t.same(migrate(db, [...migrations, v2]), { from: NEXT, to: NEXT }, 'running it again is a no-op')
 })
 
 t.test('a failing migration rolls back entirely', async (t) => {
@@ -87,16 +91,20 @@ t.test('a failing migration rolls back entirely', async (t) => {
   t.teardown(() => db.close())
   migrate(db)
   const broken: Migration = {
-    version: 2,
+    version: NEXT,
     description: 'fails halfway',
     up: (d) => {
       d.exec('CREATE TABLE half_done (x INTEGER)')
       throw new Error('boom')
     },
   }
-  const v3: Migration = { version: 3, description: 'never reached', up: (d) => d.exec('CREATE TABLE v3 (x)') }
+  const v3: Migration = {
+    version: NEXT + 1,
+    description: 'never reached',
+    up: (d) => d.exec('CREATE TABLE v3 (x)'),
+  }
   t.throws(() => migrate(db, [...migrations, broken, v3]), { message: 'boom' })
-  t.equal(schemaVersionOf(db), 1, 'version unchanged')
+  t.equal(schemaVersionOf(db), L, 'version unchanged')
   t.notOk(tables(db).includes('half_done'), 'its DDL was rolled back')
   t.notOk(db.inTransaction)
 })
@@ -105,6 +113,7 @@ t.test('migrations must be numbered 1, 2, 3…', async (t) => {
   const db = new Sqlite(':memory:')
   t.teardown(() => db.close())
   t.throws(() => migrate(db, [migrations[0]!, { ...v2, version: 3 }]), /numbered/)
+  t.throws(() => migrate(db, [...migrations, { ...v2, version: NEXT + 1 }]), /numbered/)
   t.throws(() => migrate(db, []), /at least one/)
 })
 
@@ -122,14 +131,14 @@ t.test('a file stamped with a newer version is refused with CM_ERR_SCHEMA_VERSIO
     }
   })() as Error & { code: string; details: Record<string, unknown> }
   t.equal(err.code, 'CM_ERR_SCHEMA_VERSION')
-  t.match(err.message, /schema version 2, newer than version 1/)
+  t.match(err.message, new RegExp(`schema version ${NEXT}, newer than version ${L}`))
   t.match(err.message, /upgrade the package/)
-  t.same(err.details, { version: 2, supported: 1, file: path })
+  t.same(err.details, { version: NEXT, supported: L, file: path })
   t.notOk(existsSync(`${path}-wal`), 'the connection the store opened was closed again')
 
   const raw = inspect(path)
   t.teardown(() => raw.close())
-  t.equal(schemaVersionOf(raw), 2, 'the file was left alone')
+  t.equal(schemaVersionOf(raw), NEXT, 'the file was left alone')
   t.ok(columns(raw, 'computations').includes('priority'))
 
   t.test('also for a host-supplied database, which stays open', async (t) => {
@@ -151,11 +160,41 @@ t.test(
       b.close()
     })
     migrate(a)
-    t.same(migrate(a, [...migrations, v2]), { from: 1, to: 2 })
-    t.same(migrate(b, [...migrations, v2]), { from: 2, to: 2 })
-    t.same(b.prepare('SELECT version FROM schema_version ORDER BY version').all(), [
-      { version: 1 },
-      { version: 2 },
-    ])
+    t.same(migrate(a, [...migrations, v2]), { from: L, to: NEXT })
+    t.same(migrate(b, [...migrations, v2]), { from: NEXT, to: NEXT })
+    t.same(
+      b.prepare('SELECT version FROM schema_version ORDER BY version').all(),
+      [...migrations, v2].map((m) => ({ version: m.version })),
+    )
   },
 )
+
+t.test('version 1 → 2: running time by segments, backfilled from version 1 timestamps', async (t) => {
+  const path = join(t.testdir(), 'v1-rows.db')
+  const db = new Sqlite(path)
+  t.teardown(() => db.close())
+  migrate(db, [migrations[0]!])
+  const insert = db.prepare(
+    `INSERT INTO computations (id, namespace, name, function, function_full, hash, hash_algorithm, attempt, status,
+       created_at, updated_at, started_at, finished_at, paused_at, heartbeat_at, schema_version)
+     VALUES (?, 'ns', 'f', 'f', 'f', ?, 'sha256', 1, ?, 0, 0, ?, ?, ?, ?, 1)`,
+  )
+  insert.run('fin', 'h1', 'finished', 1000, 5000, null, 4900)
+  insert.run('pau', 'h2', 'paused', 1000, null, 3000, 2900)
+  insert.run('los', 'h3', 'lost', 1000, 90_000, null, 2000)
+  insert.run('run', 'h4', 'started', 1000, null, null, 1500)
+  insert.run('que', 'h5', 'queued', null, null, null, null)
+  t.same(migrate(db), { from: 1, to: L })
+  const rows = db
+    .prepare(
+      'SELECT id, active_ms AS activeMs, active_since AS activeSince, pause_requested_at AS req FROM computations ORDER BY id',
+    )
+    .all()
+  t.same(rows, [
+    { id: 'fin', activeMs: 4000, activeSince: null, req: null },
+    { id: 'los', activeMs: 1000, activeSince: null, req: null },
+    { id: 'pau', activeMs: 2000, activeSince: null, req: null },
+    { id: 'que', activeMs: 0, activeSince: null, req: null },
+    { id: 'run', activeMs: 0, activeSince: 1000, req: null },
+  ])
+})

@@ -294,6 +294,7 @@ export class Calls {
         throw outcome.error
       case 'paused':
         if (thisArg !== undefined) this.pausedThis.set(id, thisArg)
+        events.emit('paused', { record: outcome.record })
         throw cmError('CM_ERR_PAUSED', `run ${id} was paused; tracker.resume('${id}') runs it again`, {
           details: { id, hash: record.hash },
         })

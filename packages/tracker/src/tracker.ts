@@ -13,8 +13,8 @@ import {
   type DrainResult,
   Emitter,
   LocalRuns,
-  pauseRun,
   type RetryOptions,
+  requestPause,
   resumeRun,
   runnerIdentity,
 } from '@comp-manager/core/runs'
@@ -165,20 +165,35 @@ export class Tracker {
   }
 
   /**
-   * Pauses a `started` run (in any process): the record becomes `paused` and the run's `ctx.signal`
-   * fires with `CM_ERR_PAUSED` — at once in this process, at its next heartbeat in another. The
-   * function is expected to save `ctx.checkpoint(state)` and throw `ctx.signal.reason`. Pausing a
-   * paused run returns it; other statuses are `CM_ERR_INVALID_TRANSITION`.
+   * Pauses a `started` run (in any process). The run's `ctx.signal` fires with `CM_ERR_PAUSED` — at
+   * once in this process, at its next heartbeat in another — and the function is expected to save
+   * `ctx.checkpoint(state)` and throw `ctx.signal.reason`; the record is `paused` once it has. For a
+   * run of this process, `pause` waits (up to `heartbeatMs`) for the function to stop and returns the
+   * record as it then is: `paused`, or `finished` if it completed anyway. For a run of another process
+   * it returns at once with the run still `started` and `pauseRequestedAt` set: the pause is requested,
+   * not done. Pausing a paused run returns it; other statuses are `CM_ERR_INVALID_TRANSITION`.
    */
   async pause(id: string): Promise<Computation> {
     const before = await this.#require(id)
-    const paused = await pauseRun(this.#computations, this.namespace, id, { current: before })
-    if (before.status === 'paused') return paused
-    this.#runs
-      .get(id)
-      ?.controller.abort(cmError('CM_ERR_PAUSED', `run ${id} was paused`, { details: { id } }))
-    this.#events.emit('paused', { record: paused })
-    return paused
+    const requested = await requestPause(this.#computations, this.namespace, id, {
+      current: before,
+      clock: this.#o.clock,
+    })
+    if (before.status === 'paused') return requested
+    const local = this.#runs.get(id)
+    if (local === undefined) {
+      // Nobody held a lease on it: paused at once. Otherwise its runner honours the request.
+      if (requested.status === 'paused') this.#events.emit('paused', { record: requested })
+      return requested
+    }
+    local.controller.abort(cmError('CM_ERR_PAUSED', `run ${id} was paused`, { details: { id } }))
+    let timer: ReturnType<typeof setTimeout> | undefined
+    await Promise.race([
+      local.done,
+      new Promise((resolve) => (timer = setTimeout(resolve, this.#o.heartbeatMs))),
+    ])
+    clearTimeout(timer)
+    return this.#require(id)
   }
 
   /**

@@ -29,7 +29,7 @@ export interface TrackerEvents {
   started: { record: Computation; previous: Computation | null }
   /** A running call's stored progress or message changed (after the throttled write). */
   progress: { record: Computation; progress: Progress | null; message: string | null }
-  /** `pause(id)` paused a run (its function stops at its next check of `ctx.signal`). */
+  /** A run of this tracker stopped for a pause (its function honoured `ctx.signal`), or `pause(id)` paused a run nobody was running. */
   paused: { record: Computation }
   /** `resume(id)` restarted a paused run. */
   resumed: { record: Computation }

@@ -98,8 +98,10 @@ for (const kind of storeKinds) {
       const call = settle(fn(N))
       const id = await started
       await reached.wait
+      // The function is held at the gate and cannot stop yet: the pause is requested, not done.
       const pausedRecord = await tracker.pause(id)
-      t.equal(pausedRecord.status, 'paused')
+      t.equal(pausedRecord.status, 'started', 'still running: the function has not stopped')
+      t.type(pausedRecord.pauseRequestedAt, 'number', 'the pause is requested')
       proceed.open()
       const first = await call
       t.match(
@@ -110,6 +112,8 @@ for (const kind of storeKinds) {
 
       const record = (await tracker.get(id))!
       t.equal(record.status, 'paused')
+      t.equal(record.pauseRequestedAt, null, 'the request is honoured')
+      t.equal(paused.length, 1, "one 'paused' event, when the function stopped")
       t.equal(record.leaseUntil, null, 'a stopped paused run holds no lease')
       t.type(record.pausedAt, 'number')
       t.not(record.checkpoint, null, 'the checkpoint is stored')

@@ -88,6 +88,16 @@ export const ComputationSchema = Type.Object(
     pausedAt: NullableTimestamp,
     heartbeatAt: NullableTimestamp,
     leaseUntil: NullableTimestamp,
+    activeMs: Type.Integer({
+      minimum: 0,
+      description: 'Running time of the closed running segments (paused time excluded)',
+    }),
+    activeSince: Type.Union([TimestampSchema, Type.Null()], {
+      description: 'Start of the running segment in progress (status `started`), else null',
+    }),
+    pauseRequestedAt: Type.Union([TimestampSchema, Type.Null()], {
+      description: 'When a pause was requested and not yet honoured by the run (it is still `started`)',
+    }),
     schemaVersion: Type.Integer({ minimum: 1 }),
   },
   { additionalProperties: false },
@@ -98,7 +108,7 @@ export type Progress = Static<typeof ProgressSchema>
 export type ResultRef = Static<typeof ResultRefSchema>
 
 /** The schema version written into every computation and cache entry by this package. */
-export const SCHEMA_VERSION = 1
+export const SCHEMA_VERSION = 2
 
 export const CacheEntryMetaSchema = Type.Object(
   {
@@ -126,10 +136,17 @@ export interface CacheEntry extends CacheEntryMeta {
   value: string
 }
 
-/** Running time: finished runs measure start → finish, live ones start → now. */
-export function runningTimeMs(c: Pick<Computation, 'startedAt' | 'finishedAt'>, now: number): number | null {
+/**
+ * Running time, derived the same way everywhere (stores, HTTP, client, CLI): the closed running
+ * segments (`activeMs`, accumulated by the lifecycle) plus, for a run running now, the segment in
+ * progress. Paused time never counts; a lost run ends at its last heartbeat. `null` before it started.
+ */
+export function runningTimeMs(
+  c: Pick<Computation, 'startedAt' | 'activeMs' | 'activeSince'>,
+  now: number,
+): number | null {
   if (c.startedAt === null) return null
-  return Math.max(0, (c.finishedAt ?? now) - c.startedAt)
+  return c.activeMs + (c.activeSince === null ? 0 : Math.max(0, now - c.activeSince))
 }
 
 // Keeps the schema and the status list in step: a status added to one but not the other fails here.

@@ -5,7 +5,7 @@ import { CompManagerError, cmError, isCompManagerError } from '../errors/index.j
 import type { Clock, ComputationStore } from '../store/ports.js'
 import { toErrorInfo } from './error-info.js'
 import { RunLease } from './lease.js'
-import { endRun, patchLiveRun, type RunEnding, releasePausedRun } from './lifecycle.js'
+import { endRun, patchLiveRun, pauseRun, releasePausedRun, type RunEnding } from './lifecycle.js'
 import { type RetryOptions, withRetry } from './retry.js'
 
 /** What a running function sees: progress, messages, cancellation, checkpoints. */
@@ -191,11 +191,17 @@ export async function executeRun<T>(
       return { status: reason.code === 'CM_ERR_LOST' ? 'lost' : 'cancelled', error: reason, record }
     }
     const current = (await store.get(namespace, id).catch(() => null)) ?? lease.record
-    if (current.status === 'paused') {
-      // Stopped for a pause: keep the run paused and lease-free until someone resumes it.
+    const pausing =
+      current.status === 'started' &&
+      (current.pauseRequestedAt !== null || isCompManagerError(reason, 'CM_ERR_PAUSED'))
+    if (current.status === 'paused' || pausing) {
+      // Stopped for a pause: the run is paused and lease-free until someone resumes it.
       try {
         const record = await withRetry(
-          () => releasePausedRun(store, namespace, id, { current }),
+          () =>
+            current.status === 'paused'
+              ? releasePausedRun(store, namespace, id, { current })
+              : pauseRun(store, namespace, id, { current }),
           options.retry,
         )
         return { status: 'paused', record }

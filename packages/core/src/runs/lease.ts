@@ -146,7 +146,7 @@ export class RunLease {
       })
       this.#record = record
       this.#options.onRenew?.(record)
-      if (record.status === 'paused')
+      if (record.status === 'paused' || record.pauseRequestedAt !== null)
         this.abort(cmError('CM_ERR_PAUSED', `run ${id} was paused`, { details: { id } }))
     } catch (err) {
       if (isCompManagerError(err, 'CM_ERR_CONFLICT') || isCompManagerError(err, 'CM_ERR_NOT_FOUND')) {

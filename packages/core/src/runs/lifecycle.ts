@@ -81,7 +81,43 @@ export function createRun(store: ComputationStore, input: CreateRunInput): Promi
   })
 }
 
-/** `started → paused` (the runner is told at its next heartbeat). A paused run is returned as it is. */
+/**
+ * Asks a running run to pause. The run stays `started`, with `pauseRequestedAt` set, until its runner
+ * honours the request (its `ctx.signal` fires with `CM_ERR_PAUSED` at its next heartbeat, or at once in
+ * the process running it): only then is it `paused`. A run that nobody holds a lease on (recorded as
+ * `started` over REST without a runner) is paused at once; a paused run is returned as it is.
+ * Callers tell the two answers apart with {@link isPauseRequested}.
+ */
+export function requestPause(
+  store: ComputationStore,
+  namespace: string,
+  id: string,
+  known: Known & { clock?: Clock } = {},
+): Promise<Computation> {
+  const now = (known.clock ?? Date.now)()
+  return compareAndSet(
+    store,
+    namespace,
+    id,
+    (current) => {
+      if (current.status === 'paused') return null
+      assertTransition(current.status, 'paused')
+      if (current.leaseUntil === null) return { status: 'paused' }
+      return current.pauseRequestedAt === null ? { pauseRequestedAt: now } : null
+    },
+    known,
+  )
+}
+
+/** True when a pause was asked of the run and it is still running (not honoured yet). */
+export function isPauseRequested(record: Computation): boolean {
+  return record.status === 'started' && record.pauseRequestedAt !== null
+}
+
+/**
+ * `started → paused`, by the run's runner: its function stopped for a pause (it holds no lease until
+ * someone resumes it). A paused run is returned as it is.
+ */
 export function pauseRun(
   store: ComputationStore,
   namespace: string,
@@ -93,9 +129,9 @@ export function pauseRun(
     namespace,
     id,
     (current) => {
-      if (current.status === 'paused') return null
+      if (current.status === 'paused') return current.leaseUntil === null ? null : { leaseUntil: null }
       assertTransition(current.status, 'paused')
-      return { status: 'paused' }
+      return { status: 'paused', leaseUntil: null }
     },
     known,
   )

@@ -108,6 +108,8 @@ export interface ComputationPatch {
   checkpoint?: unknown
   leaseUntil?: number | null
   heartbeatAt?: number | null
+  /** A pause asked of a running run (it stays `started` until its runner honours it). */
+  pauseRequestedAt?: number | null
   owner?: string | null
   pid?: number | null
   host?: string | null

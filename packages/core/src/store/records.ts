@@ -104,6 +104,9 @@ export function buildComputation(input: NewComputation, ctx: RecordContext): Com
     pausedAt: null,
     heartbeatAt: status === 'started' ? ctx.now : null,
     leaseUntil: input.leaseUntil ?? null,
+    activeMs: 0,
+    activeSince: status === 'started' ? ctx.now : null,
+    pauseRequestedAt: null,
     schemaVersion: SCHEMA_VERSION,
   }
 }
@@ -175,18 +178,34 @@ export function takeQueued(record: Computation, input: ClaimInput, now: number):
     startedAt: now,
     heartbeatAt: now,
     leaseUntil: now + input.leaseMs,
+    activeSince: now,
+    pauseRequestedAt: null,
     updatedAt: now,
   }
 }
 
-/** The record marked lost by a sweeper or a claim that took it over. */
+/**
+ * Closes the running segment in progress at `end`: its time is added to `activeMs`. (A run that is
+ * not running has no segment open and keeps its `activeMs`.)
+ */
+export function closeActiveSegment(record: Computation, end: number): Pick<Computation, 'activeMs' | 'activeSince'> {
+  if (record.activeSince === null) return { activeMs: record.activeMs, activeSince: null }
+  return { activeMs: record.activeMs + Math.max(0, Math.round(end - record.activeSince)), activeSince: null }
+}
+
+/**
+ * The record marked lost by a sweeper or a claim that took it over. Its running time ends at its
+ * last heartbeat: the process died some time after it, not when the death was noticed.
+ */
 export function markLost(record: Computation, now: number): Computation {
   assertTransition(record.status, 'lost')
   return {
     ...record,
+    ...closeActiveSegment(record, Math.min(now, record.heartbeatAt ?? record.activeSince ?? now)),
     status: 'lost',
     finishedAt: now,
     leaseUntil: null,
+    pauseRequestedAt: null,
     updatedAt: now,
     message: record.message ?? 'lease expired: the process running it stopped renewing it',
   }
@@ -222,7 +241,9 @@ export function applyHeartbeat(record: Computation, input: HeartbeatInput, now: 
 
 /**
  * Applies a compare-and-set patch: `CM_ERR_CONFLICT` unless the record is still in `expectedStatus`;
- * a status change must be an edge of the state machine and stamps its timestamps.
+ * a status change must be an edge of the state machine and stamps its timestamps, and the running
+ * time is accounted (a running segment opens on `started`, closes on any other status). A record
+ * that is over (`finished`, `failed`, `lost`) is immutable: any patch is `CM_ERR_INVALID_TRANSITION`.
  */
 export function applyPatch(
   record: Computation,
@@ -237,6 +258,13 @@ export function applyPatch(
       { details: { id: record.id, expected: expectedStatus, actual: record.status } },
     )
   }
+  if (isTerminalStatus(record.status)) {
+    throw cmError(
+      'CM_ERR_INVALID_TRANSITION',
+      `computation ${record.id} is '${record.status}': a run that is over cannot be changed`,
+      { details: { id: record.id, from: record.status, to: patch.status ?? record.status, allowed: [] } },
+    )
+  }
   const next: Computation = { ...record, updatedAt: now }
   for (const [field, value] of Object.entries(patch)) {
     if (value !== undefined && field !== 'status') (next as unknown as Record<string, unknown>)[field] = value
@@ -245,7 +273,14 @@ export function applyPatch(
   if (to !== undefined && to !== record.status) {
     assertTransition(record.status, to)
     next.status = to
-    if (to === 'started' && record.startedAt === null) next.startedAt = now
+    // Any status change settles a pending pause request: honoured (paused) or overtaken (ended).
+    next.pauseRequestedAt = null
+    if (to === 'started') {
+      if (record.startedAt === null) next.startedAt = now
+      next.activeSince = now
+    } else {
+      Object.assign(next, closeActiveSegment(record, now))
+    }
     if (to === 'paused') next.pausedAt = now
     if (isTerminalStatus(to)) {
       next.finishedAt = now

@@ -115,6 +115,7 @@ const PatchCheck = Compile(
       checkpoint: Type.Optional(Type.Unknown()),
       leaseUntil: Type.Optional(nullable(Time)),
       heartbeatAt: Type.Optional(nullable(Time)),
+      pauseRequestedAt: Type.Optional(nullable(Time)),
       owner: Type.Optional(nullable(ShortText)),
       pid: Type.Optional(nullable(Type.Integer())),
       host: Type.Optional(nullable(ShortText)),
