@@ -241,19 +241,20 @@ export class Cache {
 
   // ── events, lifecycle ─────────────────────────────────────────────────────────────────────────
 
-  on<E extends CacheEventName>(event: E, listener: Listener<E>): this {
-    this.#ctx.events.on(event, listener)
-    return this
+  /** Listens to an event; returns a function that removes the listener (as `tracker.on` does). */
+  on<E extends CacheEventName>(event: E, listener: Listener<E>): () => void {
+    return this.#ctx.events.on(event, assertListener(listener))
   }
 
+  /** Removes a listener added with `on` (the function `on` returned does the same). */
   off<E extends CacheEventName>(event: E, listener: Listener<E>): this {
     this.#ctx.events.off(event, listener)
     return this
   }
 
-  once<E extends CacheEventName>(event: E, listener: Listener<E>): this {
-    this.#ctx.events.once(event, listener)
-    return this
+  /** Listens to the next event only; returns a function that removes the listener before it fires. */
+  once<E extends CacheEventName>(event: E, listener: Listener<E>): () => void {
+    return this.#ctx.events.once(event, assertListener(listener))
   }
 
   /**
@@ -273,6 +274,12 @@ export class Cache {
     if (this.#ctx.closed) throw closedError()
     return this.#ctx
   }
+}
+
+function assertListener<L>(listener: L): L {
+  if (typeof listener !== 'function')
+    invalidArgument('on()', 'listener', `must be a function (got ${describeType(listener)})`)
+  return listener
 }
 
 /**
