@@ -1,4 +1,5 @@
 import { type CacheEntryMeta, canonicalCall, describeType, hashKey, type Store } from '@comp-manager/core'
+import type { DrainResult } from '@comp-manager/core/runs'
 import { callCached, closedError, keyOf } from './call.js'
 import { CacheContext } from './context.js'
 import { type CachedMethodDecorator, methodDecorator } from './decorator.js'
@@ -8,6 +9,7 @@ import {
   assertName,
   invalidArgument,
   resolveCacheOptions,
+  resolveDrainOptions,
   resolveInvalidateCriteria,
   resolveSetOptions,
 } from './options.js'
@@ -19,6 +21,7 @@ import type {
   CacheOptions,
   CacheStatsResult,
   DecoratorOptions,
+  DrainOptions,
   Explanation,
   InvalidateOptions,
   SetOptions,
@@ -258,8 +261,23 @@ export class Cache {
   }
 
   /**
+   * Waits up to `timeoutMs` (default 0) for the fills this process is running (known without asking
+   * the store), then gives up the others: their runs are marked `lost` (waiters in other processes
+   * claim again at once) and their callers here reject with `CM_ERR_LOST`. For a shutdown, before
+   * `close()`; the cache stays usable.
+   */
+  drain(options?: DrainOptions): Promise<DrainResult> {
+    try {
+      return this.#ctx.runs.drain({ timeoutMs: resolveDrainOptions(options) })
+    } catch (err) {
+      return Promise.reject(err)
+    }
+  }
+
+  /**
    * Stops the purge timer, waits for background refreshes and empties the L1. Later calls reject
-   * with `CM_ERR_STORE_UNAVAILABLE`. The store is left open: close it yourself, after this.
+   * with `CM_ERR_STORE_UNAVAILABLE`. The store is left open: close it yourself, after this. Running
+   * fills are not drained: call `drain()` first for that.
    */
   async close(): Promise<void> {
     const ctx = this.#ctx

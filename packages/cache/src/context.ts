@@ -1,4 +1,5 @@
 import type { CacheEntryMeta } from '@comp-manager/core'
+import { LocalRuns } from '@comp-manager/core/runs'
 import { CacheEmitter } from './events.js'
 import type { FillResult } from './fill.js'
 import { L1 } from './l1.js'
@@ -7,7 +8,7 @@ import type { ErrorPhase, WarningReason } from './types.js'
 
 /**
  * What the parts of one cache share: its resolved options, its L1, its events and counters, and
- * what runs in this process (the single flights, the background refreshes). Internal: the
+ * what runs in this process (the single flights, the background refreshes, the fills). Internal: the
  * `Cache` class is the API over it; the call and fill paths take it as their explicit context.
  */
 export class CacheContext {
@@ -19,12 +20,15 @@ export class CacheContext {
   readonly inflight = new Map<string, Promise<FillResult>>()
   /** Stale-while-revalidate refreshes nobody awaits (waited for by `close`). */
   readonly background = new Set<Promise<unknown>>()
+  /** The fill runs this process is executing (what `drain` waits for). */
+  readonly runs: LocalRuns
   closed = false
 
   constructor(options: ResolvedCacheOptions) {
     this.o = options
     this.l1 = options.l1 === null ? null : new L1(options.l1)
     this.events = new CacheEmitter((err, event) => this.error('listener', err, { event }))
+    this.runs = new LocalRuns(options.store.computations)
   }
 
   hit(key: string, name: string | undefined, source: 'l1' | 'store'): void {

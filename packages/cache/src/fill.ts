@@ -13,9 +13,10 @@ import type { ErrorPhase } from './types.js'
 
 /**
  * The cross-process part of a miss: claim the key's fill run in the store. The winner computes
- * through core's `executeRun`, which stores the value before the run is `finished`; a loser waits for
- * the winner's run, then reads the entry (finished), rethrows its error (failed), or claims again
- * (lost: the winner's process died and its lease ran out).
+ * through core's `executeRun` (registered in the cache's `LocalRuns`, so `drain` knows it), which
+ * stores the value before the run is `finished`; a loser waits for the winner's run, then reads the
+ * entry (finished), rethrows its error (failed), or claims again (lost: the winner's process died and
+ * its lease ran out, or it shut down).
  */
 
 /** How a fill ended for the caller that started it. */
@@ -131,9 +132,9 @@ async function runFill(
     return adopt(ctx, call, record, existing)
   }
   let thrown: { error: unknown } | undefined
-  const compute = async () => {
+  const compute = async (stop: AbortSignal) => {
     try {
-      return await call.fn.apply(call.self, call.args)
+      return await untilStopped(call.fn.apply(call.self, call.args), stop)
     } catch (error) {
       thrown = { error }
       throw error
@@ -174,24 +175,44 @@ async function adopt(
   return { value: existing.value, source: 'adopted' }
 }
 
-/** `executeRun` of a fill, with the cache's lease settings. */
-function execute(
+/**
+ * `executeRun` of a fill, registered in this process's runs for as long as it executes; `stop` is
+ * the run's own switch, which only `drain` pulls (when it gives the run up).
+ */
+async function execute(
   ctx: CacheContext,
   call: Call,
   record: Computation,
-  compute: () => unknown,
+  compute: (stop: AbortSignal) => unknown,
   storeResult: (value: unknown) => Promise<ResultRef | null>,
 ): Promise<RunOutcome<unknown>> {
   const { o } = ctx
-  return executeRun(compute, {
-    store: o.store.computations,
-    record,
-    leaseMs: o.leaseMs,
-    heartbeatMs: o.heartbeatMs,
-    clock: o.clock,
-    codec: o.codec,
-    onError: (err: unknown, during: ErrorPhase) =>
-      ctx.error(during, err, { key: call.key, name: call.spec.name }),
-    storeResult,
+  const { run, end } = ctx.runs.start(record.namespace, record.id)
+  try {
+    return await executeRun(() => compute(run.controller.signal), {
+      store: o.store.computations,
+      record,
+      leaseMs: o.leaseMs,
+      heartbeatMs: o.heartbeatMs,
+      clock: o.clock,
+      codec: o.codec,
+      onError: (err: unknown, during: ErrorPhase) =>
+        ctx.error(during, err, { key: call.key, name: call.spec.name }),
+      storeResult,
+      signal: run.controller.signal,
+    })
+  } finally {
+    end()
+  }
+}
+
+/** The function's result, or the reason of `stop` once it fires first (a fill given up by `drain`). */
+function untilStopped<T>(result: T | PromiseLike<T>, stop: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onStop = () => reject(stop.reason)
+    stop.addEventListener('abort', onStop, { once: true })
+    Promise.resolve(result)
+      .then(resolve, reject)
+      .finally(() => stop.removeEventListener('abort', onStop))
   })
 }

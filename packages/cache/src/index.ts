@@ -3,6 +3,7 @@
  * versions, an in-process L1, stale-while-revalidate, and single flight across processes.
  */
 export { type Duration, type DurationUnit, MAX_DURATION_MS, parseDuration } from '@comp-manager/core/options'
+export type { DrainResult } from '@comp-manager/core/runs'
 export { Cache, cached, createCache } from './cache.js'
 export type { AsyncMethod, CachedMethodDecorator } from './decorator.js'
 export { FILL_HASH_PREFIX } from './fill.js'
@@ -23,6 +24,7 @@ export type {
   CacheOptions,
   CacheStatsResult,
   DecoratorOptions,
+  DrainOptions,
   ErrorPhase,
   Explanation,
   InvalidateOptions,

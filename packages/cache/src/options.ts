@@ -16,7 +16,7 @@ import type { CacheLogger, CacheOptions } from './types.js'
 
 /**
  * The options of the cache, one TypeBox schema per options object (`createCache`, `set`,
- * `invalidate`; `wrap` and the decorator in `wrap-options.ts`), checked by core's
+ * `invalidate`, `drain`; `wrap` and the decorator in `wrap-options.ts`), checked by core's
  * `defineOptions`: every failure is a `CM_ERR_INVALID_ARGUMENT` naming the package, the option and
  * what it must be. Durations (ms or `'1h'`) are decoded to milliseconds. Checks across options follow
  * each `parse`, through the parser's `fail`.
@@ -161,6 +161,11 @@ const InvalidateParser = defineOptions(
   { package: PACKAGE, what: 'invalidate()' },
 )
 
+const DrainOptionsParser = defineOptions(
+  Type.Object({ timeoutMs: Type.Optional(DurationSchema({ min: 0 })) }, { additionalProperties: false }),
+  { package: PACKAGE, what: 'drain()', optional: true },
+)
+
 // ── createCache ─────────────────────────────────────────────────────────────────────────────────
 
 export interface ResolvedL1 {
@@ -241,7 +246,7 @@ export function resolveCacheOptions(options: CacheOptions): ResolvedCacheOptions
   }
 }
 
-// ── set, invalidate ───────────────────────────────────────────────────────────────────────────
+// ── set, invalidate, drain ──────────────────────────────────────────────────────────────────────
 
 export interface ResolvedSet {
   function: string
@@ -282,6 +287,11 @@ export function resolveInvalidateCriteria(criteria: unknown): ResolvedCriteria {
     ...(c.version === undefined ? {} : { version: c.version === null ? null : String(c.version) }),
     ...(c.all === undefined ? {} : { all: c.all }),
   }
+}
+
+/** Checks `drain()` options: the timeout in ms. */
+export function resolveDrainOptions(options: unknown): number {
+  return DrainOptionsParser.parse(options).timeoutMs ?? 0
 }
 
 // ── arguments ───────────────────────────────────────────────────────────────────────────────────

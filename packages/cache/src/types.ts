@@ -120,6 +120,12 @@ export interface InvalidateOptions {
   all?: boolean
 }
 
+/** Options of `cache.drain()`. */
+export interface DrainOptions {
+  /** How long the fills running here may take to end before they are given up (`lost`). Default 0. */
+  timeoutMs?: Duration
+}
+
 /** `cache.stats()`. */
 export interface CacheStatsResult {
   /** Calls served a fresh value (from L1 or the store). */
