@@ -180,7 +180,7 @@ export class Cache {
   }
 
   /**
-   * Deletes the entries matching every criterion given (`fn`, `tag`, `version`), or all of them
+   * Deletes the entries matching every criterion given (`function`, `tag`, `version`), or all of them
    * (`{ all: true }`), in the store and in this process's L1. Returns how many the store deleted.
    */
   async invalidate(criteria: InvalidateOptions): Promise<number> {

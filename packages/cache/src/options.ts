@@ -139,6 +139,8 @@ const SetOptionsParser = defineOptions(
     {
       ttl: Type.Optional(Ttl),
       tags: Type.Optional(TagsSchema),
+      function: Type.Optional(Name),
+      /** Deprecated alias of `function`. */
       fn: Type.Optional(Name),
       functionFull: Type.Optional(Name),
       version: Type.Optional(Version),
@@ -151,6 +153,8 @@ const SetOptionsParser = defineOptions(
 const InvalidateParser = defineOptions(
   Type.Object(
     {
+      function: Type.Optional(Name),
+      /** Deprecated alias of `function`. */
       fn: Type.Optional(Name),
       tag: Type.Optional(Tag),
       version: Type.Optional(Type.Union([Version, Type.Null()])),
@@ -248,6 +252,16 @@ export function resolveCacheOptions(options: CacheOptions): ResolvedCacheOptions
 
 // ── set, invalidate, drain ──────────────────────────────────────────────────────────────────────
 
+/** `function`, or its deprecated alias `fn`; both given must agree. */
+function functionOf(
+  given: { function?: string | undefined; fn?: string | undefined },
+  fail: (path: string, problem: string) => never,
+): string | undefined {
+  if (given.function !== undefined && given.fn !== undefined && given.function !== given.fn)
+    fail('fn', 'is the deprecated name of `function`: give one of them, not both with different values')
+  return given.function ?? given.fn
+}
+
 export interface ResolvedSet {
   function: string
   functionFull: string
@@ -259,7 +273,7 @@ export interface ResolvedSet {
 /** Checks `set()` options. */
 export function resolveSetOptions(options: unknown, defaultTtlMs: number | null): ResolvedSet {
   const o = SetOptionsParser.parse(options)
-  const fn = o.fn ?? 'cache.set'
+  const fn = functionOf(o, SetOptionsParser.fail) ?? 'cache.set'
   return {
     function: fn,
     functionFull: o.functionFull ?? fn,
@@ -280,7 +294,7 @@ export interface ResolvedCriteria {
 /** Checks `invalidate()` criteria (that some are given is the store's rule). */
 export function resolveInvalidateCriteria(criteria: unknown): ResolvedCriteria {
   const c = InvalidateParser.parse(criteria)
-  const fn = c.fn
+  const fn = functionOf(c, InvalidateParser.fail)
   return {
     ...(fn === undefined ? {} : { function: fn }),
     ...(c.tag === undefined ? {} : { tag: c.tag }),

@@ -104,16 +104,20 @@ export interface SetOptions {
   /** Default: the cache's `ttl`. */
   ttl?: Duration | null
   tags?: readonly string[]
-  /** Recorded `function`. Default `'cache.set'`. */
+  /** Recorded `function` (the name `invalidate({ function })` matches). Default `'cache.set'`. */
+  function?: string
+  /** @deprecated The former name of `function`; still accepted (both given must agree). */
   fn?: string
-  /** Recorded `functionFull`. Default: `fn`. */
+  /** Recorded `functionFull`. Default: `function`. */
   functionFull?: string
   version?: string | number
 }
 
 /** What `cache.invalidate` removes: criteria are ANDed; `all` alone clears the namespace. */
 export interface InvalidateOptions {
-  /** Matches the function's name or its `functionFull`. */
+  /** Matches the function's name or its `functionFull` (`function` in REST and the CLI too). */
+  function?: string
+  /** @deprecated The former name of `function`; still accepted (both given must agree). */
   fn?: string
   tag?: string
   version?: string | number | null
