@@ -3,8 +3,9 @@ import type { CacheEventName, CacheEvents } from './types.js'
 type Listener<E extends CacheEventName> = (payload: CacheEvents[E]) => void
 
 /**
- * A small typed emitter. Unlike `node:events`, an `error` event without a listener does not throw
- * (a cache must not crash its host over a failed background write), and a listener that throws is
+ * A small typed emitter, the same shape as the tracker's: `on` and `once` return a function that
+ * removes the listener. Unlike `node:events`, an `error` event without a listener does not throw (a
+ * cache must not crash its host over a failed background write), and a listener that throws is
  * reported to `onListenerError` instead of breaking the call that emitted.
  */
 export class CacheEmitter {
@@ -15,21 +16,20 @@ export class CacheEmitter {
     this.#onListenerError = onListenerError
   }
 
-  on<E extends CacheEventName>(event: E, listener: Listener<E>): this {
+  on<E extends CacheEventName>(event: E, listener: Listener<E>): () => void {
     let set = this.#listeners.get(event)
     if (set === undefined) this.#listeners.set(event, (set = new Set()))
     set.add(listener as Listener<never>)
-    return this
+    return () => this.off(event, listener)
   }
 
-  off<E extends CacheEventName>(event: E, listener: Listener<E>): this {
+  off<E extends CacheEventName>(event: E, listener: Listener<E>): void {
     const set = this.#listeners.get(event)
     set?.delete(listener as Listener<never>)
     if (set?.size === 0) this.#listeners.delete(event)
-    return this
   }
 
-  once<E extends CacheEventName>(event: E, listener: Listener<E>): this {
+  once<E extends CacheEventName>(event: E, listener: Listener<E>): () => void {
     const wrapper: Listener<E> = (payload) => {
       this.off(event, wrapper)
       listener(payload)

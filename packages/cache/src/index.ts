@@ -2,17 +2,11 @@
  * `@comp-manager/cache`: persistent memoization over a comp-manager Store, with TTL, tags,
  * versions, an in-process L1, stale-while-revalidate, and single flight across processes.
  */
-export {
-  type AnyFunction,
-  type AsyncMethod,
-  Cache,
-  type CachedFunction,
-  type CachedMethodDecorator,
-  cached,
-  createCache,
-  FILL_HASH_PREFIX,
-} from './cache.js'
-export { type Duration, type DurationUnit, MAX_DURATION_MS, parseDuration } from './duration.js'
+export { type Duration, type DurationUnit, MAX_DURATION_MS, parseDuration } from '@comp-manager/core/options'
+export type { DrainResult } from '@comp-manager/core/runs'
+export { Cache, cached, createCache } from './cache.js'
+export type { AsyncMethod, CachedMethodDecorator } from './decorator.js'
+export { FILL_HASH_PREFIX } from './fill.js'
 export {
   DEFAULT_L1_MAX,
   DEFAULT_L1_MAX_BYTES,
@@ -22,12 +16,15 @@ export {
   MAX_CUSTOM_KEY_LENGTH,
 } from './options.js'
 export type {
+  AnyFunction,
+  CachedFunction,
   CacheEventName,
   CacheEvents,
   CacheLogger,
   CacheOptions,
   CacheStatsResult,
   DecoratorOptions,
+  DrainOptions,
   ErrorPhase,
   Explanation,
   InvalidateOptions,

@@ -1,21 +1,33 @@
+import { type Clock, type Codec, cmError, defaultCodec, type Store, systemClock } from '@comp-manager/core'
 import {
-  type Clock,
-  type Codec,
-  cmError,
-  defaultCodec,
-  describeType,
-  type Store,
-  systemClock,
-} from '@comp-manager/core'
-import { assertNamespace } from '@comp-manager/core/store-kit'
-import { parseDuration } from './duration.js'
-import type { CacheLogger, CacheOptions, WrapOptions } from './types.js'
+  CallbackSchema,
+  DurationSchema,
+  defineOptions,
+  describeValue,
+  InstanceSchema,
+  isPlainObject,
+  MAX_DURATION_MS,
+  NameSchema,
+  NamespaceOptionSchema,
+} from '@comp-manager/core/options'
+import { type TSchemaOptions, Type } from 'typebox'
+import { Value } from 'typebox/value'
+import type { CacheLogger, CacheOptions } from './types.js'
+
+/**
+ * The options of the cache, one TypeBox schema per options object (`createCache`, `set`,
+ * `invalidate`, `drain`; `wrap` and the decorator in `wrap-options.ts`), checked by core's
+ * `defineOptions`: every failure is a `CM_ERR_INVALID_ARGUMENT` naming the package, the option and
+ * what it must be. Durations (ms or `'1h'`) are decoded to milliseconds. Checks across options follow
+ * each `parse`, through the parser's `fail`.
+ */
+
+export const PACKAGE = '@comp-manager/cache'
 
 /** Longest custom key: the fill run's hash is `cache:` + key, and hashes hold 256 characters. */
 export const MAX_CUSTOM_KEY_LENGTH = 250
-/** The store's limit on function names. */
-const MAX_NAME_LENGTH = 512
-const MAX_TIMER_MS = 2 ** 31 - 1
+/** Longest explicit key of `get`, `set`, `has`, `delete` (the store's limit). */
+export const MAX_KEY_LENGTH = 256
 
 export const DEFAULT_LEASE_MS = 30_000
 export const DEFAULT_MAX_ARGS_BYTES = 16 * 1024
@@ -23,76 +35,142 @@ export const DEFAULT_L1_MAX = 1000
 export const DEFAULT_L1_MAX_BYTES = 64 * 1024 * 1024
 export const DEFAULT_L1_TTL_MS = 60_000
 
-export function invalid(option: string, message: string, details: Record<string, unknown> = {}): never {
-  throw cmError('CM_ERR_INVALID_ARGUMENT', `cache: \`${option}\` ${message}`, {
-    details: { option, ...details },
-  })
-}
+export const expected = (words: string) => ({ expected: words }) as TSchemaOptions
 
-function checkKnown(options: object, known: ReadonlySet<string>, what: string): void {
-  for (const name of Object.keys(options)) {
-    if (!known.has(name)) invalid(name, `is not ${what} option (expected one of ${[...known].join(', ')})`)
-  }
-}
+// ── schemas ─────────────────────────────────────────────────────────────────────────────────────
 
-function positiveInteger(
-  value: unknown,
-  option: string,
-  fallback: number,
-  max = Number.MAX_SAFE_INTEGER,
-): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
-    invalid(option, `must be an integer from 1 to ${max} (got ${describeType(value)} ${String(value)})`)
-  }
-  return value
-}
+/** How long an entry lives: up to 100 years, fractions of a millisecond allowed. */
+export const Lifetime = DurationSchema({ max: MAX_DURATION_MS, integer: false })
+/** A timer (leases, heartbeats, polling, timeouts): up to 2^31 - 1 ms. */
+export const Delay = DurationSchema({ integer: false })
+export const Ttl = Type.Union([Lifetime, Type.Null()])
+export const Name = NameSchema(512)
+const Tag = Type.String({ minLength: 1, maxLength: 256 })
+export const TAGS_EXPECTED = 'a list of at most 256 non-empty strings of at most 256 characters'
+export const TagsSchema = Type.Array(Tag, { maxItems: 256, ...expected(TAGS_EXPECTED) })
+export const Version = Type.Union(
+  [Type.String({ maxLength: 256 }), Type.Number()],
+  expected('a string of at most 256 characters or a finite number'),
+)
 
-function positiveNumber(value: unknown, option: string, max = MAX_TIMER_MS): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > max) {
-    invalid(
-      option,
-      `must be a number of milliseconds greater than 0 and at most ${max} (got ${String(value)})`,
-    )
-  }
-  return value
-}
+const storeParts = {
+  cache: ['get', 'set', 'delete', 'invalidate', 'stats', 'purgeExpired'],
+  computations: ['claim', 'get', 'update', 'heartbeat', 'expire'],
+} as const
 
-/** `undefined` → fallback, `null` → no expiry, else a positive duration. */
-export function ttlOf(value: unknown, option: string, fallback: number | null): number | null {
-  if (value === undefined) return fallback
-  if (value === null) return null
-  return parseDuration(value, option)
-}
-
-export function assertName(value: unknown, option: string): asserts value is string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_NAME_LENGTH) {
-    invalid(
-      option,
-      `must be a non-empty string of at most ${MAX_NAME_LENGTH} characters (got ${describeType(value)})`,
-    )
-  }
-}
-
-export function assertTags(value: unknown, option: string): asserts value is readonly string[] {
-  if (!Array.isArray(value)) invalid(option, `must be an array of strings (got ${describeType(value)})`)
-  if (value.length > 256) invalid(option, 'may hold at most 256 tags')
-  for (const tag of value) {
-    if (typeof tag !== 'string' || tag.length === 0 || tag.length > 256) {
-      invalid(option, `must hold non-empty strings of at most 256 characters (got ${describeType(tag)})`)
+function storeProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null)
+    return `must be a comp-manager Store such as SqliteStore (got ${describeValue(value)})`
+  for (const [part, methods] of Object.entries(storeParts)) {
+    const half = (value as Record<string, unknown>)[part] as Record<string, unknown> | null | undefined
+    for (const method of methods) {
+      if (typeof half !== 'object' || half === null || typeof half[method] !== 'function')
+        return `must implement the Store ports: \`${part}.${method}\` is missing`
     }
   }
+  return undefined
 }
 
-export function versionOf(value: unknown, option: string): string | number | undefined {
-  if (value === undefined) return undefined
-  if (typeof value === 'number' && Number.isFinite(value)) return value
-  if (typeof value === 'string' && value.length <= 256) return value
-  return invalid(
-    option,
-    `must be a string (at most 256 characters) or a finite number (got ${describeType(value)})`,
-  )
-}
+const hasMethods = (value: unknown, methods: readonly string[]): boolean =>
+  typeof value === 'object' &&
+  value !== null &&
+  methods.every((m) => typeof (value as Record<string, unknown>)[m] === 'function')
+
+const codecProblem = (value: unknown) =>
+  hasMethods(value, ['stringify', 'parse', 'encode', 'canonical'])
+    ? undefined
+    : `must be a Codec from @comp-manager/core (got ${describeValue(value)})`
+
+const loggerProblem = (value: unknown) =>
+  value === null || hasMethods(value, ['warn', 'error'])
+    ? undefined
+    : `must have warn() and error() methods (got ${describeValue(value)})`
+
+/**
+ * The options holding objects the cache uses as they are. `parse` decodes a copy of its input, and
+ * the copy of a plain object loses what it inherits (the methods of a pino logger such as Fastify's
+ * `app.log`): these are checked as given, by `checkObjectOptions`, and kept out of the copy. The
+ * schema still declares them, for the list of known options.
+ */
+const objectOptions = { store: storeProblem, codec: codecProblem, logger: loggerProblem } as const
+
+const CacheOptionsParser = defineOptions(
+  Type.Object(
+    {
+      store: Type.Optional(InstanceSchema<Store>(storeProblem, 'a comp-manager Store')),
+      namespace: NamespaceOptionSchema,
+      // An object is checked by `L1Parser` below, so that its errors name `l1.max`, `l1.ttl`…
+      l1: Type.Optional(
+        Type.Union([Type.Boolean(), Type.Object({})], expected('true, false or { max, maxBytes, ttl }')),
+      ),
+      ttl: Type.Optional(Ttl),
+      codec: Type.Optional(InstanceSchema<Codec>(codecProblem, 'a Codec')),
+      leaseMs: Type.Optional(Delay),
+      heartbeatMs: Type.Optional(Delay),
+      clock: Type.Optional(CallbackSchema('a function returning epoch milliseconds')),
+      logger: Type.Optional(InstanceSchema<CacheLogger | null>(loggerProblem, 'a logger')),
+      purgeIntervalMs: Type.Optional(Delay),
+      owner: Type.Optional(Type.Union([Type.String({ maxLength: 256 }), Type.Null()])),
+      maxArgsBytes: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
+      pollMs: Type.Optional(Delay),
+      maxPollMs: Type.Optional(Delay),
+    },
+    { additionalProperties: false },
+  ),
+  { package: PACKAGE, what: 'createCache' },
+)
+
+const L1Parser = defineOptions(
+  Type.Object({
+    l1: Type.Object(
+      {
+        max: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000_000 })),
+        maxBytes: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
+        ttl: Type.Optional(Ttl),
+      },
+      { additionalProperties: false },
+    ),
+  }),
+  { package: PACKAGE, what: 'createCache' },
+)
+
+const SetOptionsParser = defineOptions(
+  Type.Object(
+    {
+      ttl: Type.Optional(Ttl),
+      tags: Type.Optional(TagsSchema),
+      function: Type.Optional(Name),
+      /** Deprecated alias of `function`. */
+      fn: Type.Optional(Name),
+      functionFull: Type.Optional(Name),
+      version: Type.Optional(Version),
+    },
+    { additionalProperties: false },
+  ),
+  { package: PACKAGE, what: 'set()', optional: true },
+)
+
+const InvalidateParser = defineOptions(
+  Type.Object(
+    {
+      function: Type.Optional(Name),
+      /** Deprecated alias of `function`. */
+      fn: Type.Optional(Name),
+      tag: Type.Optional(Tag),
+      version: Type.Optional(Type.Union([Version, Type.Null()])),
+      all: Type.Optional(Type.Boolean()),
+    },
+    { additionalProperties: false },
+  ),
+  { package: PACKAGE, what: 'invalidate()' },
+)
+
+const DrainOptionsParser = defineOptions(
+  Type.Object({ timeoutMs: Type.Optional(DurationSchema({ min: 0 })) }, { additionalProperties: false }),
+  { package: PACKAGE, what: 'drain()', optional: true },
+)
+
+// ── createCache ─────────────────────────────────────────────────────────────────────────────────
 
 export interface ResolvedL1 {
   max: number
@@ -117,237 +195,144 @@ export interface ResolvedCacheOptions {
   maxPollMs: number
 }
 
-const cacheOptionNames: ReadonlySet<string> = new Set([
-  'store',
-  'namespace',
-  'l1',
-  'ttl',
-  'codec',
-  'leaseMs',
-  'heartbeatMs',
-  'clock',
-  'logger',
-  'purgeIntervalMs',
-  'owner',
-  'maxArgsBytes',
-  'pollMs',
-  'maxPollMs',
-])
-
-const storeMethods = {
-  cache: ['get', 'set', 'delete', 'invalidate', 'stats', 'purgeExpired'],
-  computations: ['claim', 'get', 'update', 'heartbeat', 'expire'],
-} as const
-
-function assertStore(store: unknown): asserts store is Store {
-  if (typeof store !== 'object' || store === null) {
-    invalid('store', `is required: a comp-manager Store such as SqliteStore (got ${describeType(store)})`)
-  }
-  for (const [part, methods] of Object.entries(storeMethods)) {
-    const half = (store as Record<string, unknown>)[part]
-    for (const method of methods) {
-      if (
-        typeof half !== 'object' ||
-        half === null ||
-        typeof (half as Record<string, unknown>)[method] !== 'function'
-      ) {
-        invalid('store', `must implement the Store ports: \`${part}.${method}\` is missing`)
-      }
-    }
-  }
-}
-
-function resolveL1(value: unknown): ResolvedL1 | null {
+function resolveL1(value: boolean | object | undefined): ResolvedL1 | null {
   if (value === undefined || value === false) return null
-  if (value === true) return { max: DEFAULT_L1_MAX, maxBytes: DEFAULT_L1_MAX_BYTES, ttlMs: DEFAULT_L1_TTL_MS }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    invalid('l1', `must be true, false or { max, maxBytes, ttl } (got ${describeType(value)})`)
-  }
-  const l1 = value as Record<string, unknown>
-  for (const name of Object.keys(l1)) {
-    if (name !== 'max' && name !== 'maxBytes' && name !== 'ttl')
-      invalid(`l1.${name}`, 'is not an L1 option (max, maxBytes, ttl)')
-  }
+  const given = value === true ? {} : L1Parser.parse({ l1: value }).l1
   return {
-    max: positiveInteger(l1.max, 'l1.max', DEFAULT_L1_MAX, 100_000_000),
-    maxBytes: positiveInteger(l1.maxBytes, 'l1.maxBytes', DEFAULT_L1_MAX_BYTES),
-    ttlMs: ttlOf(l1.ttl, 'l1.ttl', DEFAULT_L1_TTL_MS),
+    max: given.max ?? DEFAULT_L1_MAX,
+    maxBytes: given.maxBytes ?? DEFAULT_L1_MAX_BYTES,
+    ttlMs: given.ttl === undefined ? DEFAULT_L1_TTL_MS : given.ttl,
   }
 }
 
-function resolveCodec(value: unknown): Codec {
-  if (value === undefined) return defaultCodec
-  const codec = value as Partial<Record<string, unknown>> | null
-  const ok =
-    typeof codec === 'object' &&
-    codec !== null &&
-    ['stringify', 'parse', 'encode', 'canonical'].every((m) => typeof codec[m] === 'function')
-  if (!ok) invalid('codec', `must be a Codec from @comp-manager/core (got ${describeType(value)})`)
-  return value as Codec
-}
-
-function resolveLogger(value: unknown): CacheLogger | null {
-  if (value === undefined || value === null) return null
-  const logger = value as Partial<Record<string, unknown>>
-  if (typeof logger !== 'object' || typeof logger.warn !== 'function' || typeof logger.error !== 'function') {
-    invalid('logger', `must have warn() and error() methods (got ${describeType(value)})`)
+/** Checks the options of {@link objectOptions} as given; returns the others, for `parse`. */
+function checkObjectOptions(options: unknown): unknown {
+  if (!isPlainObject(options)) return options // `parse` says what is wrong with it
+  for (const [name, problem] of Object.entries(objectOptions)) {
+    const value = options[name]
+    if (value === undefined) {
+      if (name === 'store') CacheOptionsParser.fail('store', 'is required: a comp-manager Store')
+      continue
+    }
+    const why = problem(value)
+    if (why !== undefined) CacheOptionsParser.fail(name, why)
   }
-  return value as CacheLogger
+  const { store: _store, codec: _codec, logger: _logger, ...others } = options
+  return others
 }
 
-/** Validates `createCache` options (each error names the option) and fills in the defaults. */
+/** Checks `createCache` options (each error names the option) and fills in the defaults. */
 export function resolveCacheOptions(options: CacheOptions): ResolvedCacheOptions {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw cmError(
-      'CM_ERR_INVALID_ARGUMENT',
-      `createCache needs an options object, got ${describeType(options)}`,
-    )
-  }
-  checkKnown(options, cacheOptionNames, 'a createCache')
-  assertStore(options.store)
-  try {
-    assertNamespace(options.namespace)
-  } catch (err) {
-    invalid(
-      'namespace',
-      `must be 1-128 letters, digits, '.', '_', ':' or '-', starting with a letter or digit`,
-      {
-        cause: (err as Error).message,
-      },
-    )
-  }
-  const leaseMs =
-    options.leaseMs === undefined ? DEFAULT_LEASE_MS : positiveNumber(options.leaseMs, 'leaseMs')
-  const heartbeatMs =
-    options.heartbeatMs === undefined
-      ? Math.max(1, Math.floor(leaseMs / 3))
-      : positiveNumber(options.heartbeatMs, 'heartbeatMs')
-  if (heartbeatMs >= leaseMs) invalid('heartbeatMs', `must be shorter than leaseMs (${leaseMs} ms)`)
-  if (options.clock !== undefined && typeof options.clock !== 'function') {
-    invalid('clock', `must be a function returning epoch milliseconds (got ${describeType(options.clock)})`)
-  }
-  if (options.owner !== undefined && options.owner !== null) {
-    if (typeof options.owner !== 'string' || options.owner.length > 256)
-      invalid('owner', 'must be a string of at most 256 characters')
-  }
-  const pollMs = options.pollMs === undefined ? 20 : positiveNumber(options.pollMs, 'pollMs')
-  const maxPollMs =
-    options.maxPollMs === undefined ? Math.max(pollMs, 250) : positiveNumber(options.maxPollMs, 'maxPollMs')
-  if (maxPollMs < pollMs) invalid('maxPollMs', `must be at least pollMs (${pollMs} ms)`)
+  const o = CacheOptionsParser.parse(checkObjectOptions(options))
+  const leaseMs = o.leaseMs ?? DEFAULT_LEASE_MS
+  const heartbeatMs = o.heartbeatMs ?? Math.max(1, Math.floor(leaseMs / 3))
+  if (heartbeatMs >= leaseMs)
+    CacheOptionsParser.fail('heartbeatMs', `must be shorter than leaseMs (${leaseMs} ms)`)
+  const pollMs = o.pollMs ?? 20
+  const maxPollMs = o.maxPollMs ?? Math.max(pollMs, 250)
+  if (maxPollMs < pollMs) CacheOptionsParser.fail('maxPollMs', `must be at least pollMs (${pollMs} ms)`)
   return {
+    // Taken as given: decoding copies plain objects, and strips the keys of `l1` (a union member).
     store: options.store,
-    namespace: options.namespace,
+    namespace: o.namespace,
     l1: resolveL1(options.l1),
-    ttlMs: ttlOf(options.ttl, 'ttl', null),
-    codec: resolveCodec(options.codec),
+    ttlMs: o.ttl ?? null,
+    codec: options.codec ?? defaultCodec,
     leaseMs,
     heartbeatMs,
     clock: options.clock ?? systemClock,
-    logger: resolveLogger(options.logger),
-    purgeIntervalMs:
-      options.purgeIntervalMs === undefined
-        ? null
-        : positiveNumber(options.purgeIntervalMs, 'purgeIntervalMs'),
-    owner: options.owner ?? null,
-    maxArgsBytes:
-      options.maxArgsBytes === 0
-        ? 0
-        : positiveInteger(options.maxArgsBytes, 'maxArgsBytes', DEFAULT_MAX_ARGS_BYTES),
+    logger: options.logger ?? null,
+    purgeIntervalMs: o.purgeIntervalMs ?? null,
+    owner: o.owner ?? null,
+    maxArgsBytes: o.maxArgsBytes ?? DEFAULT_MAX_ARGS_BYTES,
     pollMs,
     maxPollMs,
   }
 }
 
-/** A wrapped function's settings, resolved once at wrap time. */
-export interface WrapSpec<A extends readonly unknown[], R> {
-  /** The options as given (for `explain` overrides). */
-  options: WrapOptions<A, R>
-  name: string
-  functionFull: string
-  version: string | number | undefined
-  /** How the version is recorded on entries (`String(version)`, or `null`). */
-  versionText: string | null
-  ttlMs: number | null
-  /** 0 = off. */
-  swrMs: number
-  tags: readonly string[] | ((args: A, result: R) => readonly string[])
-  key: ((...args: A) => string) | undefined
-  ignoreArgs: boolean
-  shouldCache: (result: R) => boolean
-  timeoutMs: number | undefined
-  storeArgs: boolean
+// ── set, invalidate, drain ──────────────────────────────────────────────────────────────────────
+
+/** `function`, or its deprecated alias `fn`; both given must agree. */
+function functionOf(
+  given: { function?: string | undefined; fn?: string | undefined },
+  fail: (path: string, problem: string) => never,
+): string | undefined {
+  if (given.function !== undefined && given.fn !== undefined && given.function !== given.fn)
+    fail('fn', 'is the deprecated name of `function`: give one of them, not both with different values')
+  return given.function ?? given.fn
 }
 
-const wrapOptionNames: ReadonlySet<string> = new Set([
-  'functionFull',
-  'ttl',
-  'version',
-  'tags',
-  'key',
-  'ignoreArgs',
-  'staleWhileRevalidate',
-  'shouldCache',
-  'timeoutMs',
-  'storeArgs',
-])
+export interface ResolvedSet {
+  function: string
+  functionFull: string
+  tags: readonly string[]
+  version: string | null
+  ttlMs: number | null
+}
 
-const cacheDefined = (result: unknown): boolean => result !== undefined
-
-/** Validates wrap options (each error names the option); `extra` lists other accepted names. */
-export function resolveWrapOptions<A extends readonly unknown[], R>(
-  name: string,
-  options: WrapOptions<A, R> | undefined,
-  defaultTtlMs: number | null,
-  extra: readonly string[] = [],
-): WrapSpec<A, R> {
-  const opts = options ?? {}
-  if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) {
-    throw cmError(
-      'CM_ERR_INVALID_ARGUMENT',
-      `cache.wrap options must be an object, got ${describeType(opts)}`,
-    )
-  }
-  checkKnown(opts, extra.length === 0 ? wrapOptionNames : new Set([...wrapOptionNames, ...extra]), 'a wrap')
-  const functionFull = opts.functionFull ?? name
-  assertName(functionFull, 'functionFull')
-  const version = versionOf(opts.version, 'version')
-  const ttlMs = ttlOf(opts.ttl, 'ttl', defaultTtlMs)
-  let swrMs = 0
-  if (opts.staleWhileRevalidate !== undefined) {
-    swrMs = parseDuration(opts.staleWhileRevalidate, 'staleWhileRevalidate')
-    if (ttlMs === null)
-      invalid('staleWhileRevalidate', 'needs a `ttl`: a value that never expires is never stale')
-  }
-  const tags = opts.tags ?? []
-  if (typeof tags !== 'function') assertTags(tags, 'tags')
-  if (opts.key !== undefined && typeof opts.key !== 'function') {
-    invalid('key', `must be a function of the arguments returning a string (got ${describeType(opts.key)})`)
-  }
-  if (opts.ignoreArgs !== undefined && typeof opts.ignoreArgs !== 'boolean')
-    invalid('ignoreArgs', 'must be a boolean')
-  if (opts.key !== undefined && opts.ignoreArgs === true)
-    invalid('ignoreArgs', 'cannot be combined with `key`')
-  if (opts.shouldCache !== undefined && typeof opts.shouldCache !== 'function') {
-    invalid(
-      'shouldCache',
-      `must be a function of the result returning a boolean (got ${describeType(opts.shouldCache)})`,
-    )
-  }
-  if (opts.storeArgs !== undefined && typeof opts.storeArgs !== 'boolean')
-    invalid('storeArgs', 'must be a boolean')
+/** Checks `set()` options. */
+export function resolveSetOptions(options: unknown, defaultTtlMs: number | null): ResolvedSet {
+  const o = SetOptionsParser.parse(options)
+  const fn = functionOf(o, SetOptionsParser.fail) ?? 'cache.set'
   return {
-    options: opts,
-    name,
-    functionFull,
-    version,
-    versionText: version === undefined ? null : String(version),
-    ttlMs,
-    swrMs,
-    tags,
-    key: opts.key,
-    ignoreArgs: opts.ignoreArgs === true,
-    shouldCache: opts.shouldCache ?? cacheDefined,
-    timeoutMs: opts.timeoutMs === undefined ? undefined : positiveNumber(opts.timeoutMs, 'timeoutMs'),
-    storeArgs: opts.storeArgs === true,
+    function: fn,
+    functionFull: o.functionFull ?? fn,
+    tags: o.tags ?? [],
+    version: o.version === undefined ? null : String(o.version),
+    ttlMs: o.ttl === undefined ? defaultTtlMs : o.ttl,
   }
+}
+
+/** The criteria of `invalidate()`, as the store takes them. */
+export interface ResolvedCriteria {
+  function?: string
+  tag?: string
+  version?: string | null
+  all?: boolean
+}
+
+/** Checks `invalidate()` criteria (that some are given is the store's rule). */
+export function resolveInvalidateCriteria(criteria: unknown): ResolvedCriteria {
+  const c = InvalidateParser.parse(criteria)
+  const fn = functionOf(c, InvalidateParser.fail)
+  return {
+    ...(fn === undefined ? {} : { function: fn }),
+    ...(c.tag === undefined ? {} : { tag: c.tag }),
+    ...(c.version === undefined ? {} : { version: c.version === null ? null : String(c.version) }),
+    ...(c.all === undefined ? {} : { all: c.all }),
+  }
+}
+
+/** Checks `drain()` options: the timeout in ms. */
+export function resolveDrainOptions(options: unknown): number {
+  return DrainOptionsParser.parse(options).timeoutMs ?? 0
+}
+
+// ── arguments ───────────────────────────────────────────────────────────────────────────────────
+
+/** Throws the `CM_ERR_INVALID_ARGUMENT` of a bad argument, in the options' format. */
+export function invalidArgument(what: string, argument: string, problem: string): never {
+  throw cmError('CM_ERR_INVALID_ARGUMENT', `${PACKAGE} ${what}: \`${argument}\` ${problem}`, {
+    details: { option: argument, package: PACKAGE },
+  })
+}
+
+/** A function name argument (`wrap(name, …)`, `explain(name, …)`). */
+export function assertName(what: string, value: unknown): asserts value is string {
+  if (!Value.Check(Name, value))
+    invalidArgument(
+      what,
+      'name',
+      `must be a non-empty string of at most 512 characters (got ${describeValue(value)})`,
+    )
+}
+
+/** An explicit key (`get`, `set`, `has`, `delete`). */
+export function assertKey(what: string, key: unknown): asserts key is string {
+  if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH)
+    invalidArgument(
+      what,
+      'key',
+      `must be a non-empty string of at most ${MAX_KEY_LENGTH} characters (got ${describeValue(key)})`,
+    )
 }

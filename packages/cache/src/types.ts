@@ -1,5 +1,13 @@
 import type { Clock, Codec, Store } from '@comp-manager/core'
-import type { Duration } from './duration.js'
+import type { Duration } from '@comp-manager/core/options'
+
+// biome-ignore lint/suspicious/noExplicitAny: any function may be wrapped, whatever its `this` and arguments
+export type AnyFunction = (this: any, ...args: any[]) => any
+
+/** What `wrap` returns: the same parameters and `this`, always async. */
+export type CachedFunction<F extends AnyFunction> = F extends (this: infer T, ...args: infer A) => infer R
+  ? (this: T, ...args: A) => Promise<Awaited<R>>
+  : never
 
 /** A logger in the pino / Fastify shape (`logger.warn(obj, msg)`); `console` works too. */
 export interface CacheLogger {
@@ -34,23 +42,23 @@ export interface CacheOptions {
   /** Codec of values and arguments (register your classes on it). Default: core's `defaultCodec`. */
   codec?: Codec
   /** Lease of a fill run: if its process stops renewing it this long, a waiter takes over. Default 30 s. */
-  leaseMs?: number
+  leaseMs?: Duration
   /** How often the computing process renews its lease. Default `leaseMs / 3`. */
-  heartbeatMs?: number
+  heartbeatMs?: Duration
   /** Source of "now" in epoch ms; give the store the same one. Default `Date.now`. */
   clock?: Clock
   /** Receives the `warning` and `error` events (they are emitted either way). */
   logger?: CacheLogger
   /** Deletes expired entries (of every namespace of the store) this often; unref'd. Default: off. */
-  purgeIntervalMs?: number
+  purgeIntervalMs?: Duration
   /** Recorded as `owner` on the fill runs. Default `null`. */
   owner?: string | null
   /** Largest encoded arguments recorded on fill runs and (with `storeArgs`) on entries. Default 16 KiB. */
   maxArgsBytes?: number
   /** First polling interval of a waiter; grows ×1.5 up to `maxPollMs`. Default 20 ms. */
-  pollMs?: number
+  pollMs?: Duration
   /** Longest polling interval of a waiter. Default 250 ms. */
-  maxPollMs?: number
+  maxPollMs?: Duration
 }
 
 /** Options of `cache.wrap(name, fn, options)` and of the decorator. */
@@ -79,7 +87,7 @@ export interface WrapOptions<A extends readonly unknown[] = unknown[], R = unkno
   /** Which results are stored. Default: everything but `undefined`. */
   shouldCache?: (result: R) => boolean
   /** Longest wait for a computation running elsewhere (`CM_ERR_TIMEOUT` after). Default: no limit. */
-  timeoutMs?: number
+  timeoutMs?: Duration
   /** Keep the encoded arguments on the entry, for inspection (up to the cache's `maxArgsBytes`). */
   storeArgs?: boolean
 }
@@ -96,20 +104,30 @@ export interface SetOptions {
   /** Default: the cache's `ttl`. */
   ttl?: Duration | null
   tags?: readonly string[]
-  /** Recorded `function`. Default `'cache.set'`. */
+  /** Recorded `function` (the name `invalidate({ function })` matches). Default `'cache.set'`. */
+  function?: string
+  /** @deprecated The former name of `function`; still accepted (both given must agree). */
   fn?: string
-  /** Recorded `functionFull`. Default: `fn`. */
+  /** Recorded `functionFull`. Default: `function`. */
   functionFull?: string
   version?: string | number
 }
 
 /** What `cache.invalidate` removes: criteria are ANDed; `all` alone clears the namespace. */
 export interface InvalidateOptions {
-  /** Matches the function's name or its `functionFull`. */
+  /** Matches the function's name or its `functionFull` (`function` in REST and the CLI too). */
+  function?: string
+  /** @deprecated The former name of `function`; still accepted (both given must agree). */
   fn?: string
   tag?: string
   version?: string | number | null
   all?: boolean
+}
+
+/** Options of `cache.drain()`. */
+export interface DrainOptions {
+  /** How long the fills running here may take to end before they are given up (`lost`). Default 0. */
+  timeoutMs?: Duration
 }
 
 /** `cache.stats()`. */

@@ -91,6 +91,34 @@ for (const kind of storeKinds) {
     )
   })
 
+  t.test(`${kind}: invalidate({ function }), and \`fn\` as its deprecated alias`, async (t) => {
+    const { cache } = setup(t, kind)
+    const f = cache.wrap('f', async (x: number) => x, { functionFull: 'mod/f' })
+    const fill = async () => {
+      for (const x of [1, 2]) await f(x)
+      await cache.set('k', 1, { function: 'f' })
+    }
+    await fill()
+    t.equal(await cache.invalidate({ function: 'f' }), 3, '`function` matches the name')
+    await fill()
+    t.equal(await cache.invalidate({ function: 'mod/f' }), 2, '… or the functionFull')
+    t.equal(await cache.invalidate({ fn: 'f' }), 1, 'the deprecated `fn` still works')
+    await fill()
+    t.equal(await cache.invalidate({ function: 'f', fn: 'f' }), 3, 'both, with the same value')
+    const both = await errorOf(cache.invalidate({ function: 'f', fn: 'g' }))
+    t.equal(both.code, 'CM_ERR_INVALID_ARGUMENT', 'both, with different values')
+    t.equal(both.details?.option, 'fn')
+    t.match(both.message, /@comp-manager\/cache invalidate\(\): `fn` is the deprecated name of `function`/)
+
+    t.match(await cache.set('a', 1, { function: 'loader' }), { function: 'loader', functionFull: 'loader' })
+    t.match(await cache.set('b', 1, { fn: 'loader' }), { function: 'loader', functionFull: 'loader' })
+    t.match(await cache.set('c', 1), { function: 'cache.set' })
+    const setBoth = await errorOf(cache.set('d', 1, { function: 'loader', fn: 'other' }))
+    t.equal(setBoth.code, 'CM_ERR_INVALID_ARGUMENT')
+    t.equal(setBoth.details?.option, 'fn')
+    t.equal(await cache.invalidate({ function: 'loader' }), 2)
+  })
+
   t.test(`${kind}: 8 concurrent callers in one process → one execution`, async (t) => {
     const { cache, store } = setup(t, kind)
     const gate = deferred()

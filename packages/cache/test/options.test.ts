@@ -130,6 +130,61 @@ t.test('wrap', async (t) => {
   await cache.close()
 })
 
+t.test('every duration option takes milliseconds or a duration string', async (t) => {
+  const cache = createCache(
+    options({
+      ttl: '1h',
+      leaseMs: '30s',
+      heartbeatMs: '5s',
+      purgeIntervalMs: '1h',
+      pollMs: '10ms',
+      maxPollMs: '1s',
+      l1: { ttl: '1m' },
+    }),
+  )
+  t.type(
+    cache.wrap('f', async () => 1, { ttl: '2d', staleWhileRevalidate: '1h', timeoutMs: '5s' }),
+    'function',
+  )
+  await cache.close()
+  const cases: [Record<string, unknown>, string][] = [
+    [{ leaseMs: '1s', heartbeatMs: '1s' }, 'heartbeatMs'],
+    [{ leaseMs: '1 s' }, 'leaseMs'],
+    [{ heartbeatMs: '-1s' }, 'heartbeatMs'],
+    [{ pollMs: '1s', maxPollMs: '500ms' }, 'maxPollMs'],
+    [{ purgeIntervalMs: '30d' }, 'purgeIntervalMs'],
+    [{ l1: { ttl: 'soon' } }, 'l1.ttl'],
+  ]
+  for (const [over, option] of cases) {
+    const err = await errorOf(() => createCache(options(over)))
+    t.equal(err.code, 'CM_ERR_INVALID_ARGUMENT', JSON.stringify(over))
+    t.equal(err.details?.option, option)
+    t.match(err.message, `@comp-manager/cache createCache: \`${option}\``, 'names the package and the option')
+  }
+  const wrapErr = await errorOf(() =>
+    createCache(options()).wrap('f', async () => 1, { timeoutMs: '1x' as never }),
+  )
+  t.match(wrapErr, { code: 'CM_ERR_INVALID_ARGUMENT', details: { option: 'timeoutMs' } })
+})
+
+t.test(
+  'objects are used as given: a logger whose methods are inherited (pino, Fastify app.log)',
+  async (t) => {
+    const logged: string[] = []
+    const logger = Object.create({
+      warn: (_details: object, message: string) => logged.push(`warn: ${message}`),
+      error: (_details: object, message: string) => logged.push(`error: ${message}`),
+    })
+    const cache = createCache(options({ logger }))
+    await cache.wrap('undef', async () => undefined)()
+    t.match(logged, [/^warn: cache "undef": shouldCache rejected/])
+    t.equal(cache.store, store, 'the store itself, not a copy')
+    const err = await errorOf(() => createCache(options({ logger: Object.create({ warn() {} }) })))
+    t.match(err, { code: 'CM_ERR_INVALID_ARGUMENT', details: { option: 'logger' } })
+    await cache.close()
+  },
+)
+
 t.test('a logger receives warnings and errors', async (t) => {
   const logged: string[] = []
   const logger = {

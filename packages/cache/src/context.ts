@@ -1,0 +1,85 @@
+import type { CacheEntryMeta } from '@comp-manager/core'
+import { LocalRuns } from '@comp-manager/core/runs'
+import { CacheEmitter } from './events.js'
+import type { FillResult } from './fill.js'
+import { L1 } from './l1.js'
+import type { ResolvedCacheOptions } from './options.js'
+import type { ErrorPhase, WarningReason } from './types.js'
+
+/**
+ * What the parts of one cache share: its resolved options, its L1, its events and counters, and
+ * what runs in this process (the single flights, the background refreshes, the fills). Internal: the
+ * `Cache` class is the API over it; the call and fill paths take it as their explicit context.
+ */
+export class CacheContext {
+  readonly o: ResolvedCacheOptions
+  readonly l1: L1 | null
+  readonly events: CacheEmitter
+  readonly counters = { hits: 0, misses: 0, staleHits: 0, dedupes: 0 }
+  /** In-process single flight: one fill per key at a time; every caller of the key shares it. */
+  readonly inflight = new Map<string, Promise<FillResult>>()
+  /** Stale-while-revalidate refreshes nobody awaits (waited for by `close`). */
+  readonly background = new Set<Promise<unknown>>()
+  /** The fill runs this process is executing (what `drain` waits for). */
+  readonly runs: LocalRuns
+  closed = false
+
+  constructor(options: ResolvedCacheOptions) {
+    this.o = options
+    this.l1 = options.l1 === null ? null : new L1(options.l1)
+    this.events = new CacheEmitter((err, event) => this.error('listener', err, { event }))
+    this.runs = new LocalRuns(options.store.computations)
+  }
+
+  hit(key: string, name: string | undefined, source: 'l1' | 'store'): void {
+    this.counters.hits++
+    if (this.events.has('hit')) this.events.emit('hit', { key, name, source })
+  }
+
+  miss(key: string, name: string | undefined): void {
+    this.counters.misses++
+    if (this.events.has('miss')) this.events.emit('miss', { key, name })
+  }
+
+  warn(reason: WarningReason, message: string, key: string, name: string, error?: unknown): void {
+    this.events.emit('warning', { key, name, reason, message, ...(error === undefined ? {} : { error }) })
+    this.o.logger?.warn({ key, name, reason, err: error }, message)
+  }
+
+  error(
+    during: ErrorPhase,
+    error: unknown,
+    where: { key?: string; name?: string; event?: string } = {},
+  ): void {
+    if (during !== 'listener') {
+      this.events.emit('error', {
+        during,
+        error,
+        ...(where.key === undefined ? {} : { key: where.key }),
+        ...(where.name === undefined ? {} : { name: where.name }),
+      })
+    }
+    this.o.logger?.error(
+      { ...where, during, err: error },
+      `cache: ${during} failed: ${String((error as Error)?.message ?? error)}`,
+    )
+  }
+
+  /** Keeps a decoded value in the L1 (when there is one). */
+  remember(meta: CacheEntryMeta, value: unknown): void {
+    this.l1?.set(
+      meta.key,
+      {
+        value,
+        function: meta.function,
+        functionFull: meta.functionFull,
+        version: meta.version,
+        tags: meta.tags,
+        createdAt: meta.createdAt,
+        expiresAt: meta.expiresAt,
+        size: meta.size,
+      },
+      this.o.clock(),
+    )
+  }
+}
