@@ -1,10 +1,9 @@
 import type { CacheEntryMeta } from '@comp-manager/core'
-import { LocalRuns } from '@comp-manager/core/runs'
-import { CacheEmitter } from './events.js'
+import { Emitter, LocalRuns } from '@comp-manager/core/runs'
 import type { FillResult } from './fill.js'
 import { L1 } from './l1.js'
 import type { ResolvedCacheOptions } from './options.js'
-import type { ErrorPhase, WarningReason } from './types.js'
+import type { CacheEvents, ErrorPhase, WarningReason } from './types.js'
 
 /**
  * What the parts of one cache share: its resolved options, its L1, its events and counters, and
@@ -14,7 +13,7 @@ import type { ErrorPhase, WarningReason } from './types.js'
 export class CacheContext {
   readonly o: ResolvedCacheOptions
   readonly l1: L1 | null
-  readonly events: CacheEmitter
+  readonly events: Emitter<CacheEvents>
   readonly counters = { hits: 0, misses: 0, staleHits: 0, dedupes: 0 }
   /** In-process single flight: one fill per key at a time; every caller of the key shares it. */
   readonly inflight = new Map<string, Promise<FillResult>>()
@@ -27,7 +26,7 @@ export class CacheContext {
   constructor(options: ResolvedCacheOptions) {
     this.o = options
     this.l1 = options.l1 === null ? null : new L1(options.l1)
-    this.events = new CacheEmitter((err, event) => this.error('listener', err, { event }))
+    this.events = new Emitter<CacheEvents>((err, event) => this.error('listener', err, { event }))
     this.runs = new LocalRuns(options.store.computations)
   }
 

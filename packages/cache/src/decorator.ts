@@ -1,4 +1,5 @@
 import { cmError } from '@comp-manager/core'
+import { declaringClassName } from '@comp-manager/core/runs'
 import type { AnyFunction, DecoratorOptions } from './types.js'
 import { checkDecoratorOptions, resolveWrapOptions, type WrapSpec } from './wrap-options.js'
 
@@ -52,27 +53,4 @@ export function methodDecorator(
     })
     return replacement
   }
-}
-
-/** The class that declares the decorated method (not a subclass that inherits it). */
-export function declaringClassName(
-  self: unknown,
-  context: { name: string | symbol; static: boolean; private: boolean },
-  method: unknown,
-): string {
-  const nameOf = (ctor: unknown): string | undefined => {
-    const name = (ctor as { name?: unknown } | null | undefined)?.name
-    return typeof name === 'string' && name !== '' ? name : undefined
-  }
-  const ctorOf = (o: unknown) => (o as { constructor?: unknown } | null | undefined)?.constructor
-  if (!context.private) {
-    let o: unknown = context.static ? self : Object.getPrototypeOf(self)
-    while (o !== null && o !== undefined) {
-      if (Object.getOwnPropertyDescriptor(o, context.name)?.value === method) {
-        return (context.static ? nameOf(o) : nameOf(ctorOf(o))) ?? 'anonymous'
-      }
-      o = Object.getPrototypeOf(o)
-    }
-  }
-  return (context.static ? nameOf(self) : nameOf(ctorOf(self))) ?? 'anonymous'
 }

@@ -86,18 +86,10 @@ const loggerProblem = (value: unknown) =>
     ? undefined
     : `must have warn() and error() methods (got ${describeValue(value)})`
 
-/**
- * The options holding objects the cache uses as they are. `parse` decodes a copy of its input, and
- * the copy of a plain object loses what it inherits (the methods of a pino logger such as Fastify's
- * `app.log`): these are checked as given, by `checkObjectOptions`, and kept out of the copy. The
- * schema still declares them, for the list of known options.
- */
-const objectOptions = { store: storeProblem, codec: codecProblem, logger: loggerProblem } as const
-
 const CacheOptionsParser = defineOptions(
   Type.Object(
     {
-      store: Type.Optional(InstanceSchema<Store>(storeProblem, 'a comp-manager Store')),
+      store: InstanceSchema<Store>(storeProblem, 'a comp-manager Store'),
       namespace: NamespaceOptionSchema,
       // An object is checked by `L1Parser` below, so that its errors name `l1.max`, `l1.ttl`…
       l1: Type.Optional(
@@ -205,25 +197,9 @@ function resolveL1(value: boolean | object | undefined): ResolvedL1 | null {
   }
 }
 
-/** Checks the options of {@link objectOptions} as given; returns the others, for `parse`. */
-function checkObjectOptions(options: unknown): unknown {
-  if (!isPlainObject(options)) return options // `parse` says what is wrong with it
-  for (const [name, problem] of Object.entries(objectOptions)) {
-    const value = options[name]
-    if (value === undefined) {
-      if (name === 'store') CacheOptionsParser.fail('store', 'is required: a comp-manager Store')
-      continue
-    }
-    const why = problem(value)
-    if (why !== undefined) CacheOptionsParser.fail(name, why)
-  }
-  const { store: _store, codec: _codec, logger: _logger, ...others } = options
-  return others
-}
-
 /** Checks `createCache` options (each error names the option) and fills in the defaults. */
 export function resolveCacheOptions(options: CacheOptions): ResolvedCacheOptions {
-  const o = CacheOptionsParser.parse(checkObjectOptions(options))
+  const o = CacheOptionsParser.parse(options)
   const leaseMs = o.leaseMs ?? DEFAULT_LEASE_MS
   const heartbeatMs = o.heartbeatMs ?? Math.max(1, Math.floor(leaseMs / 3))
   if (heartbeatMs >= leaseMs)
@@ -232,16 +208,15 @@ export function resolveCacheOptions(options: CacheOptions): ResolvedCacheOptions
   const maxPollMs = o.maxPollMs ?? Math.max(pollMs, 250)
   if (maxPollMs < pollMs) CacheOptionsParser.fail('maxPollMs', `must be at least pollMs (${pollMs} ms)`)
   return {
-    // Taken as given: decoding copies plain objects, and strips the keys of `l1` (a union member).
-    store: options.store,
+    store: o.store,
     namespace: o.namespace,
     l1: resolveL1(options.l1),
     ttlMs: o.ttl ?? null,
-    codec: options.codec ?? defaultCodec,
+    codec: o.codec ?? defaultCodec,
     leaseMs,
     heartbeatMs,
-    clock: options.clock ?? systemClock,
-    logger: options.logger ?? null,
+    clock: (o.clock as Clock | undefined) ?? systemClock,
+    logger: o.logger ?? null,
     purgeIntervalMs: o.purgeIntervalMs ?? null,
     owner: o.owner ?? null,
     maxArgsBytes: o.maxArgsBytes ?? DEFAULT_MAX_ARGS_BYTES,
