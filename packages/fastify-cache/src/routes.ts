@@ -12,7 +12,7 @@ import {
   useRouteKit,
   withDetails,
   writeNamespace,
-} from '@comp-manager/fastify-store/kit'
+} from '@comp-manager/fastify-kit'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'

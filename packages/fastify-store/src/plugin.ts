@@ -1,7 +1,7 @@
 import { cmError, isCompManagerError, type Store } from '@comp-manager/core'
+import { HEALTH_CHECKS_DECORATOR, registerHealthCheck } from '@comp-manager/fastify-kit'
 import { SqliteStore } from '@comp-manager/sqlite-store'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
-import { HEALTH_CHECKS_DECORATOR, registerHealthCheck } from './health.js'
 import {
   type FastifyCompStoreOptions,
   invalid,
@@ -12,7 +12,6 @@ import {
   type ResolvedMongoOptions,
   resolveOptions,
 } from './options.js'
-import './types.js'
 
 /** A `MongoStore` as this plugin uses it (typed by shape: `@comp-manager/mongo-store` is optional). */
 export interface MongoStoreLike extends Store {

@@ -1,9 +1,10 @@
 // Bad options fail `ready()` with CM_ERR_INVALID_ARGUMENT, and the message (and `details.option`) name
 // the option. Nothing is opened before the options are valid.
 import { MemoryStore } from '@comp-manager/core'
+import { registerHealthCheck } from '@comp-manager/fastify-kit'
 import type { FastifyPluginAsync } from 'fastify'
 import t from 'tap'
-import fastifyCompStore, { registerHealthCheck, storeProblems } from '../src/index.js'
+import fastifyCompStore, { storeProblems } from '../src/index.js'
 import { newApp, ready } from './fixtures/helpers.js'
 
 const plugin = fastifyCompStore as unknown as FastifyPluginAsync<Record<string, unknown>>

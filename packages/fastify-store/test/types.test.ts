@@ -1,6 +1,13 @@
 // Type tests: `tsc -p tsconfig.json` (the package's `typecheck`) checks this file, so a wrong
 // augmentation or option type fails the typecheck; tap runs it too, so the assertions also execute.
 import { MemoryStore, type Store } from '@comp-manager/core'
+import {
+  type HealthCheck,
+  type HealthCheckResult,
+  type HealthReport,
+  registerHealthCheck,
+  runHealthChecks,
+} from '@comp-manager/fastify-kit'
 import type { MongoStoreOptions } from '@comp-manager/mongo-store'
 import type { SqliteStoreOptions } from '@comp-manager/sqlite-store'
 import Fastify, { type FastifyInstance } from 'fastify'
@@ -8,14 +15,9 @@ import { type Db, MongoClient } from 'mongodb'
 import t from 'tap'
 import fastifyCompStore, {
   type FastifyCompStoreOptions,
-  type HealthCheck,
-  type HealthCheckResult,
-  type HealthReport,
   type MongoClientLike,
   type MongoDbLike,
   type MongoStoreSettings,
-  registerHealthCheck,
-  runHealthChecks,
 } from '../src/index.js'
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false

@@ -1,11 +1,12 @@
-import { type HealthCheckResult, registerHealthCheck } from '@comp-manager/fastify-store'
 import {
   claimDecorator,
   givenOrCreated,
+  type HealthCheckResult,
   healthCheckName,
   pingError,
   refuseLateAuth,
-} from '@comp-manager/fastify-store/kit'
+  registerHealthCheck,
+} from '@comp-manager/fastify-kit'
 import { createTracker } from '@comp-manager/tracker'
 import type { FastifyInstance } from 'fastify'
 import {
