@@ -2,7 +2,7 @@ import { cmError, describeType, type Store } from '@comp-manager/core'
 import { defineOptions, InstanceSchema, isPlainObject } from '@comp-manager/core/options'
 import { HealthCheckNameSchema } from '@comp-manager/fastify-kit'
 import { type StaticDecode, type TSchemaOptions, Type } from 'typebox'
-import { storeProblems } from './store-port.js'
+import { isObject, storeProblems } from './store-port.js'
 
 export const PLUGIN_NAME = '@comp-manager/fastify-store'
 
@@ -174,10 +174,6 @@ function looksLikeDb(value: unknown): value is MongoDbLike {
 
 function looksLikeClient(value: unknown): value is MongoClientLike {
   return isObject(value) && typeof value.db === 'function' && typeof value.close === 'function'
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 /** Anything: Fastify's own registration options (`prefix`, `logLevel`…) arrive with ours. */

@@ -1,7 +1,8 @@
 /** The Store port of `@comp-manager/core`, checked member by member (the `store` option). */
 import { type CacheStore, type ComputationStore, describeType, type Store } from '@comp-manager/core'
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
+/** An object that is not an array (a plain object or a class instance). */
+export const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
 
 type Exhaustive<All, Listed> = [Exclude<All, Listed>] extends [never] ? true : Exclude<All, Listed>
