@@ -1,5 +1,6 @@
 // Checks each published package as it would be packed: README present, every `exports`/`main`/`types`
-// target built and included in the tarball, engines declared. (cacheable's test-build idea.)
+// target built and included in the tarball, engines declared. (cacheable's test-build idea.) And that
+// no package pulls in a database store the host did not choose (see STORE_DEPENDENCIES below).
 import { execFileSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -7,6 +8,11 @@ import { join } from 'node:path'
 const root = join(import.meta.dirname, '..')
 const problems = []
 let checked = 0
+
+// The store packages (and their drivers) are chosen by the host: a package may take one as an
+// optional peer dependency, never as a dependency. The composed server keeps SQLite, its embedded default.
+const STORE_PACKAGES = ['@comp-manager/sqlite-store', '@comp-manager/mongo-store']
+const STORE_DEPENDENCIES_ALLOWED = { '@comp-manager/server': ['@comp-manager/sqlite-store'] }
 
 function targets(exportsField) {
   if (typeof exportsField === 'string') return [exportsField]
@@ -19,9 +25,16 @@ for (const dir of readdirSync(join(root, 'packages'))) {
   const manifestPath = join(pkgDir, 'package.json')
   if (!existsSync(manifestPath)) continue
   const pkg = JSON.parse(readFileSync(manifestPath, 'utf8'))
+  const where = `${pkg.name} (packages/${dir})`
+  for (const store of STORE_PACKAGES) {
+    if (pkg.dependencies?.[store] === undefined) continue
+    if (STORE_DEPENDENCIES_ALLOWED[pkg.name]?.includes(store)) continue
+    problems.push(
+      `${where}: ${store} is in "dependencies": a store is the host's choice. Make it an optional peer dependency (peerDependencies + peerDependenciesMeta: { "${store}": { "optional": true } }, and a devDependency for the package's own tests) and load it with import() when it is used`,
+    )
+  }
   if (pkg.private) continue
   checked++
-  const where = `${pkg.name} (packages/${dir})`
   if (!existsSync(join(pkgDir, 'README.md'))) problems.push(`${where}: README.md missing`)
   if (!pkg.engines?.node) problems.push(`${where}: engines.node missing`)
   if (pkg.type !== 'module') problems.push(`${where}: not "type": "module"`)

@@ -7,7 +7,8 @@
 import { timingSafeEqual } from 'node:crypto'
 import { join } from 'node:path'
 import fastifyCache from '@comp-manager/fastify-cache'
-import fastifyCompStore, { runHealthChecks } from '@comp-manager/fastify-store'
+import { runHealthChecks } from '@comp-manager/fastify-kit'
+import fastifyCompStore from '@comp-manager/fastify-store'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 
 export interface HostAppOptions {

@@ -10,7 +10,7 @@
  */
 import { registerMathTypes } from '@comp-manager/codec-math'
 import type { RunContext } from '@comp-manager/core'
-import { protect, useRouteKit } from '@comp-manager/fastify-store/kit'
+import { protect, useRouteKit } from '@comp-manager/fastify-kit'
 import type { FastifyInstance } from 'fastify'
 import { all, create, type Fraction, type Matrix } from 'mathjs'
 import { Type } from 'typebox'

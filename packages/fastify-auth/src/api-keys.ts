@@ -1,4 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { isPlainObject } from '@comp-manager/core/options'
+import { isNamespaceOrWildcard, isRole } from './identity.js'
+import { type ApiKeyEntry, roles } from './types.js'
 
 /** The prefix of every comp-manager API key: `cmk_<id>_<secret>`. */
 export const API_KEY_PREFIX = 'cmk_'
@@ -58,4 +61,60 @@ export function verifyApiKey(key: string, hash: string | undefined): boolean {
   const expected = isApiKeyHash(hash) ? Buffer.from(hash, 'hex') : DUMMY_DIGEST
   const equal = timingSafeEqual(presented, expected)
   return equal && expected !== DUMMY_DIGEST
+}
+
+/** Why an API key entry is invalid: the field (`''` for the whole entry) and what is wrong. */
+export interface ApiKeyEntryProblem {
+  field: string
+  message: string
+}
+
+/**
+ * Checks one API key entry (configured, or returned by a lookup); returns it normalized (a copy, hash
+ * lower-cased), or the problem. Problems never contain the hash.
+ */
+export function checkApiKeyEntry(entry: unknown): ApiKeyEntry | ApiKeyEntryProblem {
+  const problem = (field: string, message: string): ApiKeyEntryProblem => ({ field, message })
+  if (!isPlainObject(entry)) return problem('', 'must be an object `{ id, hash, role, namespaces }`')
+  if (Object.hasOwn(entry, 'key') || Object.hasOwn(entry, 'secret')) {
+    return problem('', 'must not hold the plaintext key: store `hash: hashApiKey(key)` instead')
+  }
+  if (typeof entry.id !== 'string' || !API_KEY_ID_PATTERN.test(entry.id)) {
+    return problem('.id', 'must be 1 to 64 letters, digits or `-`')
+  }
+  if (!isApiKeyHash(entry.hash)) {
+    return problem(
+      '.hash',
+      typeof entry.hash === 'string' && entry.hash.startsWith(API_KEY_PREFIX)
+        ? 'looks like a plaintext key: store `hashApiKey(key)` instead'
+        : 'must be the SHA-256 hex digest of the key (64 hex characters, see `hashApiKey`)',
+    )
+  }
+  if (!isRole(entry.role)) {
+    return problem(
+      '.role',
+      `must be one of ${roles.join(', ')} (got ${JSON.stringify(String(entry.role)).slice(0, 40)})`,
+    )
+  }
+  if (!Array.isArray(entry.namespaces) || !entry.namespaces.every(isNamespaceOrWildcard)) {
+    return problem(
+      '.namespaces',
+      "must be an array of namespaces (letters, digits, `.`, `_`, `:`, `-`) or '*'",
+    )
+  }
+  if (entry.subject !== undefined && (typeof entry.subject !== 'string' || entry.subject === '')) {
+    return problem('.subject', 'must be a non-empty string')
+  }
+  const normalized: ApiKeyEntry = {
+    id: entry.id,
+    hash: entry.hash.toLowerCase(),
+    role: entry.role,
+    namespaces: [...(entry.namespaces as string[])],
+  }
+  if (entry.subject !== undefined) normalized.subject = entry.subject as string
+  return normalized
+}
+
+export function isApiKeyEntryProblem(value: ApiKeyEntry | ApiKeyEntryProblem): value is ApiKeyEntryProblem {
+  return 'message' in value
 }

@@ -1,6 +1,7 @@
-import type { ClaimNames } from './options.js'
-import { isNamespaceOrWildcard, isRole } from './options.js'
-import type { AuthIdentity, Role } from './types.js'
+/** The role and namespace rules, and the identity built from verified credentials. */
+import { NamespaceSchema } from '@comp-manager/core'
+import { Compile } from 'typebox/compile'
+import { type AuthIdentity, type Role, roles } from './types.js'
 
 /** Rank of each role: a route needing `role` admits every identity whose rank is at least its rank. */
 export const roleRank: Readonly<Record<Role, number>> = Object.freeze({ viewer: 0, operator: 1, admin: 2 })
@@ -14,6 +15,24 @@ export function roleAtLeast(role: Role, required: Role): boolean {
 export function canAccessNamespace(identity: AuthIdentity | null | undefined, namespace: string): boolean {
   if (identity === null || identity === undefined) return false
   return identity.role === 'admin' || identity.allNamespaces || identity.namespaces.includes(namespace)
+}
+
+export function isRole(value: unknown): value is Role {
+  return typeof value === 'string' && (roles as readonly string[]).includes(value)
+}
+
+const namespaceCheck = Compile(NamespaceSchema)
+
+/** A namespace as core's `NamespaceSchema` defines it, or `'*'` (all namespaces). */
+export function isNamespaceOrWildcard(value: unknown): value is string {
+  return value === '*' || namespaceCheck.Check(value)
+}
+
+/** The names of the claims carrying the identity, resolved. */
+export interface ClaimNamesResolved {
+  subject: string
+  role: string
+  namespaces: string
 }
 
 const MAX_SUBJECT_LENGTH = 256
@@ -48,7 +67,7 @@ export function buildIdentity(
  */
 export function identityFromClaims(
   payload: unknown,
-  claims: Required<ClaimNames>,
+  claims: ClaimNamesResolved,
   via: 'jwt' | 'cookie',
 ): AuthIdentity | null {
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return null

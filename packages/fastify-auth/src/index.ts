@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin'
-import { fastifyAuth as fastifyAuthPlugin, PLUGIN_NAME } from './plugin.js'
+import { PLUGIN_NAME } from './options.js'
+import { fastifyAuth as fastifyAuthPlugin } from './plugin.js'
 
 export type { GeneratedApiKey } from './api-keys.js'
 export { API_KEY_PREFIX, generateApiKey, hashApiKey, parseApiKey, verifyApiKey } from './api-keys.js'
@@ -10,12 +11,10 @@ export type {
   ClaimNames,
   CookieOptions,
   FastifyAuthOptions,
-  JwtAlgorithm,
-  KeyPair,
   RouteRateLimit,
 } from './options.js'
-export { jwtAlgorithms, MIN_SECRET_LENGTH } from './options.js'
 export { SessionResponseSchema, securitySchemes, TokenResponseSchema } from './routes.js'
+export { type JwtAlgorithm, jwtAlgorithms, type KeyPair, MIN_SECRET_LENGTH } from './secret.js'
 export type {
   ApiKeyEntry,
   ApiKeyLookup,

@@ -1,31 +1,19 @@
-import { createPrivateKey, createPublicKey } from 'node:crypto'
-import { type CompManagerError, cmError } from '@comp-manager/core'
-import { API_KEY_ID_PATTERN, API_KEY_PREFIX, isApiKeyHash } from './api-keys.js'
-import { type ApiKeyEntry, type ApiKeyLookup, type Role, roles } from './types.js'
-
-/** The JWT algorithms the allow-list may name. `none` is never accepted. */
-export const jwtAlgorithms = [
-  'HS256',
-  'HS384',
-  'HS512',
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-] as const
-export type JwtAlgorithm = (typeof jwtAlgorithms)[number]
-
-/** A PEM key pair for the asymmetric algorithms. Without `private`, the plugin only verifies tokens. */
-export interface KeyPair {
-  public: string | Buffer
-  private?: string | Buffer
-}
+import {
+  type Duration,
+  DurationSchema,
+  defineOptions,
+  describeValue,
+  InstanceSchema,
+  isPlainObject,
+  NameSchema,
+  OneOfSchema,
+} from '@comp-manager/core/options'
+import { type StaticDecode, type TSchemaOptions, Type } from 'typebox'
+import { checkApiKeyEntry, isApiKeyEntryProblem } from './api-keys.js'
+import type { ClaimNamesResolved } from './identity.js'
+import { MAX_SECONDS, SecondsSchema, secondsOf } from './seconds.js'
+import { type JwtAlgorithm, jwtAlgorithms, type KeyPair, resolveSecret } from './secret.js'
+import type { ApiKeyEntry, ApiKeyLookup } from './types.js'
 
 export interface CookieOptions {
   /** Cookie name. Default `'cm_token'`. */
@@ -53,7 +41,8 @@ export interface ClaimNames {
 /** Per-route rate limit, read by `@fastify/rate-limit` when the server registers it. */
 export interface RouteRateLimit {
   max: number
-  timeWindow: string | number
+  /** Milliseconds, or a duration such as `'1m'` (passed on as milliseconds). */
+  timeWindow: Duration | string
 }
 
 export interface AuthRoutesOptions {
@@ -76,10 +65,10 @@ export interface FastifyAuthOptions {
   issuer?: string
   /** When set: issued tokens carry it as `aud`, and tokens for no listed audience are refused. */
   audience?: string | string[]
-  /** Lifetime of issued tokens: seconds, or `'15m'`, `'2h'`, `'1d'`… Default `'15m'`. */
+  /** Lifetime of issued tokens: seconds, or a duration such as `'15m'`, `'2h'`, `'1d'`. Default `'15m'`. */
   expiresIn?: string | number
-  /** Allowed clock skew when checking `exp`/`nbf`, in seconds (0..300). Default `5`. */
-  clockTolerance?: number
+  /** Allowed clock skew when checking `exp`/`nbf`: seconds, or a duration such as `'5s'` (0..300 s). Default `5`. */
+  clockTolerance?: number | string
   /** Claim names. Default `{ subject: 'sub', role: 'role', namespaces: 'ns' }`. */
   claims?: ClaimNames
   /** Also read the token from an HTTP-only cookie when no `Authorization` header is sent. Default off. */
@@ -113,401 +102,242 @@ export interface ResolvedOptions {
   audience: string | string[] | undefined
   expiresIn: number
   clockToleranceMs: number
-  claims: Required<ClaimNames>
+  claims: ClaimNamesResolved
   cookie: ResolvedCookie | null
   apiKeys: ApiKeyLookup | null
   routes: ResolvedRoutes | null
 }
 
-export const MIN_SECRET_LENGTH = 32
 export const DEFAULT_EXPIRES_IN = '15m'
 export const DEFAULT_RATE_LIMIT: RouteRateLimit = { max: 10, timeWindow: '1 minute' }
 
-const NAMESPACE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/
+export const PLUGIN_NAME = '@comp-manager/fastify-auth'
+
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
 const RESERVED_CLAIMS = new Set(['exp', 'nbf', 'iat', 'iss', 'aud', 'jti'])
-const COOKIE_NAME_PATTERN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
-const KNOWN_OPTIONS = new Set([
-  'secret',
-  'algorithms',
-  'issuer',
-  'audience',
-  'expiresIn',
-  'clockTolerance',
-  'claims',
-  'cookie',
-  'apiKeys',
-  'routes',
-])
+const DEFAULT_CLAIMS: ClaimNamesResolved = { subject: 'sub', role: 'role', namespaces: 'ns' }
 
-const UNIT_SECONDS: Record<string, number> = {
-  s: 1,
-  sec: 1,
-  secs: 1,
-  second: 1,
-  seconds: 1,
-  m: 60,
-  min: 60,
-  mins: 60,
-  minute: 60,
-  minutes: 60,
-  h: 3600,
-  hr: 3600,
-  hrs: 3600,
-  hour: 3600,
-  hours: 3600,
-  d: 86400,
-  day: 86400,
-  days: 86400,
-}
+const NonEmpty = NameSchema(4096)
 
-function optionError(option: string, message: string): CompManagerError {
-  return cmError('CM_ERR_INVALID_ARGUMENT', `@comp-manager/fastify-auth: option \`${option}\` ${message}`, {
-    details: { option },
-  })
-}
+const ClaimName = Type.Refine(
+  Type.String({ minLength: 1, expected: 'a non-empty claim name' } as TSchemaOptions),
+  (name) => !FORBIDDEN_KEYS.has(name) && !RESERVED_CLAIMS.has(name),
+  () => 'must be a claim name other than a registered JWT claim (exp, nbf, iat, iss, aud, jti)',
+)
 
-export function isRole(value: unknown): value is Role {
-  return typeof value === 'string' && (roles as readonly string[]).includes(value)
-}
+const CookieSchema = Type.Object(
+  {
+    name: Type.Optional(
+      Type.String({
+        pattern: "^[!#$%&'*+\\-.^_`|~0-9A-Za-z]+$",
+        expected: 'a valid cookie name',
+      } as TSchemaOptions),
+    ),
+    secure: Type.Optional(Type.Boolean()),
+    sameSite: Type.Optional(OneOfSchema(['lax', 'strict', 'none'])),
+    path: Type.Optional(
+      Type.String({ pattern: '^/', expected: "a path starting with '/'" } as TSchemaOptions),
+    ),
+    domain: Type.Optional(NonEmpty),
+  },
+  { additionalProperties: false },
+)
 
-/** A namespace as core's `NamespaceSchema` defines it, or `'*'` (all namespaces). */
-export function isNamespaceOrWildcard(value: unknown): value is string {
-  return (
-    typeof value === 'string' && (value === '*' || (value.length <= 128 && NAMESPACE_PATTERN.test(value)))
-  )
-}
+const RateLimitSchema = Type.Union(
+  [
+    Type.Literal(false),
+    Type.Object(
+      { max: Type.Integer({ minimum: 1 }), timeWindow: DurationSchema({ max: 86_400_000 * 366 }) },
+      { additionalProperties: false },
+    ),
+  ],
+  {
+    expected: "false or { max: positive integer, timeWindow: milliseconds or a duration such as '1m' }",
+  } as TSchemaOptions,
+)
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false
-  const proto = Object.getPrototypeOf(value)
-  return proto === Object.prototype || proto === null
-}
+const RoutesSchema = Type.Object(
+  {
+    prefix: Type.Optional(
+      Type.String({
+        pattern: '^(?:/.*[^/])?$',
+        expected: "'' or a path starting with '/' and not ending with '/'",
+      } as TSchemaOptions),
+    ),
+    token: Type.Optional(Type.Boolean()),
+    session: Type.Optional(Type.Boolean()),
+    rateLimit: Type.Optional(RateLimitSchema),
+  },
+  { additionalProperties: false },
+)
 
-/** Seconds from a number of seconds or a string such as `'15m'`; `undefined` when invalid. */
-export function parseDuration(value: unknown): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) && value > 0 ? value : undefined
-  if (typeof value !== 'string') return undefined
-  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]+)\s*$/i.exec(value)
-  const unit = match ? UNIT_SECONDS[match[2]!.toLowerCase()] : undefined
-  if (!match || unit === undefined) return undefined
-  const seconds = Number(match[1]) * unit
-  return seconds > 0 ? seconds : undefined
-}
-
-function algorithmFamily(algorithm: JwtAlgorithm): 'hmac' | 'rsa' | 'ec' | 'ed' {
-  if (algorithm.startsWith('HS')) return 'hmac'
-  if (algorithm.startsWith('RS') || algorithm.startsWith('PS')) return 'rsa'
-  if (algorithm.startsWith('ES')) return 'ec'
-  return 'ed'
-}
-
-function resolveSecret(secret: unknown, family: ReturnType<typeof algorithmFamily>): boolean {
-  if (secret === undefined || secret === null || secret === '') {
-    throw optionError('secret', `is required (at least ${MIN_SECRET_LENGTH} characters)`)
-  }
-  if (family === 'hmac') {
-    if (typeof secret === 'string') {
-      if (secret.length < MIN_SECRET_LENGTH) {
-        throw optionError('secret', `must be at least ${MIN_SECRET_LENGTH} characters (got ${secret.length})`)
-      }
-      return true
-    }
-    if (Buffer.isBuffer(secret)) {
-      if (secret.length < MIN_SECRET_LENGTH) {
-        throw optionError('secret', `must be at least ${MIN_SECRET_LENGTH} bytes (got ${secret.length})`)
-      }
-      return true
-    }
-    throw optionError('secret', 'must be a string or a Buffer for the HS* algorithms')
-  }
-  if (!isPlainObject(secret) || secret.public === undefined) {
-    throw optionError(
-      'secret',
-      'must be a key pair `{ public, private? }` (PEM) for the RS/PS/ES/EdDSA algorithms',
-    )
-  }
-  try {
-    createPublicKey(secret.public as string | Buffer)
-  } catch {
-    throw optionError('secret', '`public` is not a valid PEM public key')
-  }
-  if (secret.private === undefined) return false
-  try {
-    createPrivateKey(secret.private as string | Buffer)
-  } catch {
-    throw optionError('secret', '`private` is not a valid PEM private key')
-  }
-  return true
-}
-
-function resolveClaims(value: unknown): Required<ClaimNames> {
-  if (value === undefined) return { subject: 'sub', role: 'role', namespaces: 'ns' }
-  if (!isPlainObject(value))
-    throw optionError('claims', 'must be an object `{ subject?, role?, namespaces? }`')
-  const claims = { subject: 'sub', role: 'role', namespaces: 'ns' }
-  for (const key of Object.keys(value)) {
-    if (!(key in claims))
-      throw optionError(`claims.${key}`, 'is not a known option (subject, role, namespaces)')
-    const name = value[key]
-    if (typeof name !== 'string' || name === '' || FORBIDDEN_KEYS.has(name) || RESERVED_CLAIMS.has(name)) {
-      throw optionError(`claims.${key}`, 'must be a non-empty claim name other than a registered JWT claim')
-    }
-    claims[key as keyof typeof claims] = name
-  }
-  if (new Set(Object.values(claims)).size !== 3)
-    throw optionError('claims', 'must name three different claims')
-  return claims
-}
-
-function resolveCookie(value: unknown): ResolvedCookie | null {
-  if (value === undefined || value === false) return null
-  const cookie: ResolvedCookie = {
-    name: 'cm_token',
-    secure: true,
-    sameSite: 'lax',
-    path: '/',
-    domain: undefined,
-  }
-  if (value === true) return cookie
-  if (!isPlainObject(value))
-    throw optionError('cookie', 'must be `true` or `{ name?, secure?, sameSite?, path?, domain? }`')
-  for (const key of Object.keys(value)) {
-    if (!(key in cookie))
-      throw optionError(`cookie.${key}`, 'is not a known option (name, secure, sameSite, path, domain)')
-  }
-  if (value.name !== undefined) {
-    if (typeof value.name !== 'string' || !COOKIE_NAME_PATTERN.test(value.name)) {
-      throw optionError('cookie.name', 'must be a valid cookie name')
-    }
-    cookie.name = value.name
-  }
-  if (value.secure !== undefined) {
-    if (typeof value.secure !== 'boolean') throw optionError('cookie.secure', 'must be a boolean')
-    cookie.secure = value.secure
-  }
-  if (value.sameSite !== undefined) {
-    if (value.sameSite !== 'lax' && value.sameSite !== 'strict' && value.sameSite !== 'none') {
-      throw optionError('cookie.sameSite', "must be 'lax', 'strict' or 'none'")
-    }
-    cookie.sameSite = value.sameSite
-  }
-  if (cookie.sameSite === 'none' && !cookie.secure) {
-    throw optionError(
-      'cookie.sameSite',
-      "'none' requires `secure: true` (browsers drop the cookie otherwise)",
-    )
-  }
-  if (value.path !== undefined) {
-    if (typeof value.path !== 'string' || !value.path.startsWith('/')) {
-      throw optionError('cookie.path', "must be a path starting with '/'")
-    }
-    cookie.path = value.path
-  }
-  if (value.domain !== undefined) {
-    if (typeof value.domain !== 'string' || value.domain === '') {
-      throw optionError('cookie.domain', 'must be a non-empty string')
-    }
-    cookie.domain = value.domain
-  }
-  return cookie
-}
-
-/** Why an API key entry is invalid: the field (`''` for the whole entry) and what is wrong. */
-export interface ApiKeyEntryProblem {
-  field: string
-  message: string
-}
+/** Anything: Fastify's own registration options (`prefix`, `logLevel`…) arrive with ours. */
+const FastifyOwn = Type.Optional(Type.Unknown())
 
 /**
- * Checks one API key entry; returns it normalized (a copy, hash lower-cased), or the problem.
- * Problems never contain the hash.
+ * The options' one schema. `secret` and `apiKeys` are checked in code after it (their rules depend on
+ * `algorithms`, and a failure must never echo a secret or a key, as schema messages echo values).
  */
-export function checkApiKeyEntry(entry: unknown): ApiKeyEntry | ApiKeyEntryProblem {
-  const problem = (field: string, message: string): ApiKeyEntryProblem => ({ field, message })
-  if (!isPlainObject(entry)) return problem('', 'must be an object `{ id, hash, role, namespaces }`')
-  if (Object.hasOwn(entry, 'key') || Object.hasOwn(entry, 'secret')) {
-    return problem('', 'must not hold the plaintext key: store `hash: hashApiKey(key)` instead')
-  }
-  if (typeof entry.id !== 'string' || !API_KEY_ID_PATTERN.test(entry.id)) {
-    return problem('.id', 'must be 1 to 64 letters, digits or `-`')
-  }
-  if (!isApiKeyHash(entry.hash)) {
-    return problem(
-      '.hash',
-      typeof entry.hash === 'string' && entry.hash.startsWith(API_KEY_PREFIX)
-        ? 'looks like a plaintext key: store `hashApiKey(key)` instead'
-        : 'must be the SHA-256 hex digest of the key (64 hex characters, see `hashApiKey`)',
+const AuthOptions = defineOptions(
+  Type.Object(
+    {
+      secret: Type.Unknown(),
+      algorithms: Type.Optional(
+        Type.Refine(
+          Type.Array(Type.String(), {
+            minItems: 1,
+            expected: "a non-empty array of algorithm names, e.g. ['HS256']",
+          } as TSchemaOptions),
+          (list) => list.every((name) => (jwtAlgorithms as readonly string[]).includes(name)),
+          (list) =>
+            `lists an unknown or refused algorithm ${JSON.stringify(String((list as unknown[]).find((a) => !(jwtAlgorithms as readonly unknown[]).includes(a)))).slice(0, 20)} (allowed: ${jwtAlgorithms.join(', ')})`,
+        ),
+      ),
+      issuer: Type.Optional(NonEmpty),
+      audience: Type.Optional(
+        Type.Union([NonEmpty, Type.Array(NonEmpty, { minItems: 1 })], {
+          expected: 'a non-empty string or a non-empty array of them',
+        } as TSchemaOptions),
+      ),
+      expiresIn: Type.Optional(
+        SecondsSchema(1, MAX_SECONDS, "a number of seconds (≥ 1) or a duration such as '15m', '2h', '1d'"),
+      ),
+      clockTolerance: Type.Optional(
+        SecondsSchema(0, 300, "a number of seconds from 0 to 300 or a duration such as '5s'"),
+      ),
+      claims: Type.Optional(
+        Type.Object(
+          {
+            subject: Type.Optional(ClaimName),
+            role: Type.Optional(ClaimName),
+            namespaces: Type.Optional(ClaimName),
+          },
+          { additionalProperties: false },
+        ),
+      ),
+      cookie: Type.Optional(CookieSchema),
+      apiKeys: Type.Optional(
+        InstanceSchema<ApiKeyEntry[] | ApiKeyLookup>(
+          (value) =>
+            Array.isArray(value) || typeof value === 'function'
+              ? undefined
+              : 'takes an array of `{ id, hash, role, namespaces }` or a function `(id) => entry | null`',
+          'an array of API key entries or a lookup function',
+        ),
+      ),
+      routes: Type.Optional(RoutesSchema),
+      prefix: FastifyOwn,
+      logLevel: FastifyOwn,
+      logSerializers: FastifyOwn,
+    },
+    { additionalProperties: false },
+  ),
+  { package: PLUGIN_NAME, optional: true },
+)
+
+type Parsed = StaticDecode<typeof AuthOptions.schema>
+
+/** Throws the `CM_ERR_INVALID_ARGUMENT` of option `path` (`details: { option, package }`). */
+export const optionError: (path: string, problem: string) => never = AuthOptions.fail
+
+/**
+ * `cookie: true | false` and `routes: false` are shorthands of the object forms the schema checks
+ * (so that a bad `cookie.name` is named `cookie.name`).
+ */
+function expandShorthands(input: unknown): unknown {
+  if (!isPlainObject(input)) return input
+  const { cookie, routes } = input
+  if (cookie !== undefined && typeof cookie !== 'boolean' && !isPlainObject(cookie)) {
+    optionError(
+      'cookie',
+      `must be true, false or { name?, secure?, sameSite?, path?, domain? } (got ${describeValue(cookie)})`,
     )
   }
-  if (!isRole(entry.role)) {
-    return problem(
-      '.role',
-      `must be one of ${roles.join(', ')} (got ${JSON.stringify(String(entry.role)).slice(0, 40)})`,
+  if (routes !== undefined && routes !== false && !isPlainObject(routes)) {
+    optionError(
+      'routes',
+      `must be false or { prefix?, token?, session?, rateLimit? } (got ${describeValue(routes)})`,
     )
   }
-  if (!Array.isArray(entry.namespaces) || !entry.namespaces.every(isNamespaceOrWildcard)) {
-    return problem(
-      '.namespaces',
-      "must be an array of namespaces (letters, digits, `.`, `_`, `:`, `-`) or '*'",
-    )
+  return {
+    ...input,
+    cookie: cookie === true ? {} : cookie === false ? undefined : cookie,
+    routes: routes === false ? undefined : routes,
   }
-  if (entry.subject !== undefined && (typeof entry.subject !== 'string' || entry.subject === '')) {
-    return problem('.subject', 'must be a non-empty string')
-  }
-  const normalized: ApiKeyEntry = {
-    id: entry.id,
-    hash: entry.hash.toLowerCase(),
-    role: entry.role,
-    namespaces: [...(entry.namespaces as string[])],
-  }
-  if (entry.subject !== undefined) normalized.subject = entry.subject as string
-  return normalized
 }
 
-export function isApiKeyEntryProblem(value: ApiKeyEntry | ApiKeyEntryProblem): value is ApiKeyEntryProblem {
-  return 'message' in value
+function resolveClaims(claims: Parsed['claims']): ClaimNamesResolved {
+  const resolved = { ...DEFAULT_CLAIMS, ...claims }
+  if (new Set(Object.values(resolved)).size !== 3) optionError('claims', 'must name three different claims')
+  return resolved
 }
 
-function resolveApiKeys(value: unknown): ApiKeyLookup | null {
-  if (value === undefined) return null
-  if (typeof value === 'function') return value as ApiKeyLookup
-  if (!Array.isArray(value)) {
-    throw optionError(
-      'apiKeys',
-      'must be an array of `{ id, hash, role, namespaces }` or a function `(id) => entry | null`',
-    )
+function resolveCookie(cookie: Parsed['cookie']): ResolvedCookie | null {
+  if (cookie === undefined) return null
+  const resolved: ResolvedCookie = {
+    name: cookie.name ?? 'cm_token',
+    secure: cookie.secure ?? true,
+    sameSite: (cookie.sameSite as ResolvedCookie['sameSite'] | undefined) ?? 'lax',
+    path: cookie.path ?? '/',
+    domain: cookie.domain,
   }
+  if (resolved.sameSite === 'none' && !resolved.secure) {
+    optionError('cookie.sameSite', "'none' requires `secure: true` (browsers drop the cookie otherwise)")
+  }
+  return resolved
+}
+
+function resolveApiKeys(apiKeys: unknown): ApiKeyLookup | null {
+  if (apiKeys === undefined) return null
+  if (typeof apiKeys === 'function') return apiKeys as ApiKeyLookup
   const byId = new Map<string, ApiKeyEntry>()
-  value.forEach((raw, index) => {
+  ;(apiKeys as unknown[]).forEach((raw, index) => {
     const entry = checkApiKeyEntry(raw)
-    if (isApiKeyEntryProblem(entry)) throw optionError(`apiKeys[${index}]${entry.field}`, entry.message)
-    if (byId.has(entry.id)) throw optionError(`apiKeys[${index}].id`, `"${entry.id}" is listed twice`)
+    if (isApiKeyEntryProblem(entry)) optionError(`apiKeys[${index}]${entry.field}`, entry.message)
+    if (byId.has(entry.id)) optionError(`apiKeys[${index}].id`, `"${entry.id}" is listed twice`)
     byId.set(entry.id, entry)
   })
   return (id) => byId.get(id) ?? null
 }
 
-function resolveRateLimit(value: unknown): RouteRateLimit | false {
-  if (value === undefined) return DEFAULT_RATE_LIMIT
-  if (value === false) return false
-  if (
-    !isPlainObject(value) ||
-    typeof value.max !== 'number' ||
-    !Number.isInteger(value.max) ||
-    value.max < 1 ||
-    (typeof value.timeWindow !== 'number' && typeof value.timeWindow !== 'string')
-  ) {
-    throw optionError('routes.rateLimit', 'must be `false` or `{ max: positive integer, timeWindow }`')
+function resolveRoutes(
+  routes: Parsed['routes'] | false,
+  hasApiKeys: boolean,
+  hasCookie: boolean,
+): ResolvedRoutes | null {
+  if (routes === false) return null
+  const token = routes?.token ?? hasApiKeys
+  const session = routes?.session ?? hasCookie
+  if (token && !hasApiKeys) optionError('routes.token', 'needs `apiKeys`: the route exchanges an API key')
+  if (session && !hasCookie) optionError('routes.session', 'needs `cookie`: the route sets the cookie')
+  return {
+    prefix: routes?.prefix ?? '/auth',
+    token,
+    session,
+    rateLimit: routes?.rateLimit ?? DEFAULT_RATE_LIMIT,
   }
-  return { max: value.max, timeWindow: value.timeWindow }
-}
-
-function resolveRoutes(value: unknown, hasApiKeys: boolean, hasCookie: boolean): ResolvedRoutes | null {
-  if (value === false) return null
-  if (value !== undefined && !isPlainObject(value)) {
-    throw optionError('routes', 'must be `false` or `{ prefix?, token?, session?, rateLimit? }`')
-  }
-  const routes = value ?? {}
-  for (const key of Object.keys(routes)) {
-    if (!['prefix', 'token', 'session', 'rateLimit'].includes(key)) {
-      throw optionError(`routes.${key}`, 'is not a known option (prefix, token, session, rateLimit)')
-    }
-  }
-  const prefix = routes.prefix ?? '/auth'
-  if (typeof prefix !== 'string' || (prefix !== '' && (!prefix.startsWith('/') || prefix.endsWith('/')))) {
-    throw optionError('routes.prefix', "must be '' or a path starting with '/' and not ending with '/'")
-  }
-  for (const key of ['token', 'session'] as const) {
-    if (routes[key] !== undefined && typeof routes[key] !== 'boolean') {
-      throw optionError(`routes.${key}`, 'must be a boolean')
-    }
-  }
-  const token = (routes.token as boolean | undefined) ?? hasApiKeys
-  const session = (routes.session as boolean | undefined) ?? hasCookie
-  if (token && !hasApiKeys)
-    throw optionError('routes.token', 'needs `apiKeys`: the route exchanges an API key')
-  if (session && !hasCookie) throw optionError('routes.session', 'needs `cookie`: the route sets the cookie')
-  return { prefix, token, session, rateLimit: resolveRateLimit(routes.rateLimit) }
 }
 
 /** Validates the options given to `register()`; throws a `CM_ERR_INVALID_ARGUMENT` naming the option. */
 export function resolveOptions(input: unknown): ResolvedOptions {
-  if (!isPlainObject(input)) throw optionError('secret', 'is required: register the plugin with `{ secret }`')
-  for (const key of Object.keys(input)) {
-    // Fastify's own registration options (prefix, logLevel…) arrive here too: ignore only those.
-    if (!KNOWN_OPTIONS.has(key) && !['prefix', 'logLevel', 'logSerializers'].includes(key)) {
-      throw optionError(key, `is not a known option (${[...KNOWN_OPTIONS].join(', ')})`)
-    }
-  }
-
-  const algorithms = input.algorithms ?? ['HS256']
-  if (!Array.isArray(algorithms) || algorithms.length === 0) {
-    throw optionError('algorithms', "must be a non-empty array, e.g. `['HS256']`")
-  }
-  for (const algorithm of algorithms) {
-    if (!(jwtAlgorithms as readonly unknown[]).includes(algorithm)) {
-      throw optionError(
-        'algorithms',
-        `lists an unknown or refused algorithm ${JSON.stringify(String(algorithm)).slice(0, 20)} (allowed: ${jwtAlgorithms.join(', ')})`,
-      )
-    }
-  }
-  const families = new Set((algorithms as JwtAlgorithm[]).map(algorithmFamily))
-  if (families.size > 1) {
-    throw optionError(
-      'algorithms',
-      'must not mix key families (HMAC, RSA, EC, EdDSA): one key verifies them all',
-    )
-  }
-  const canSign = resolveSecret(input.secret, algorithmFamily(algorithms[0] as JwtAlgorithm))
-
-  if (input.issuer !== undefined && (typeof input.issuer !== 'string' || input.issuer === '')) {
-    throw optionError('issuer', 'must be a non-empty string')
-  }
-  const audience = input.audience
-  if (
-    audience !== undefined &&
-    !(typeof audience === 'string' && audience !== '') &&
-    !(
-      Array.isArray(audience) &&
-      audience.length > 0 &&
-      audience.every((a) => typeof a === 'string' && a !== '')
-    )
-  ) {
-    throw optionError('audience', 'must be a non-empty string or a non-empty array of them')
-  }
-
-  const expiresIn = parseDuration(input.expiresIn ?? DEFAULT_EXPIRES_IN)
-  if (expiresIn === undefined || expiresIn < 1) {
-    throw optionError(
-      'expiresIn',
-      "must be a number of seconds (≥ 1) or a duration such as '15m', '2h', '1d'",
-    )
-  }
-  const clockTolerance = input.clockTolerance ?? 5
-  if (
-    typeof clockTolerance !== 'number' ||
-    !Number.isFinite(clockTolerance) ||
-    clockTolerance < 0 ||
-    clockTolerance > 300
-  ) {
-    throw optionError('clockTolerance', 'must be a number of seconds between 0 and 300')
-  }
-
-  const cookie = resolveCookie(input.cookie)
-  const apiKeys = resolveApiKeys(input.apiKeys)
+  const o = AuthOptions.parse(expandShorthands(input))
+  // Checked: a plain object. The secret and the API keys are read as given (never copied).
+  const given = (input ?? {}) as Record<string, unknown>
+  const algorithms = (o.algorithms ?? ['HS256']) as JwtAlgorithm[]
+  const { canSign, secret } = resolveSecret(given.secret, algorithms, optionError)
+  const cookie = resolveCookie(o.cookie)
+  const apiKeys = resolveApiKeys(given.apiKeys)
   return {
-    secret: input.secret as string | Buffer | KeyPair,
+    secret,
     canSign,
-    algorithms: [...(algorithms as JwtAlgorithm[])],
-    issuer: input.issuer as string | undefined,
-    audience: audience as string | string[] | undefined,
-    expiresIn,
-    clockToleranceMs: clockTolerance * 1000,
-    claims: resolveClaims(input.claims),
+    algorithms: [...algorithms],
+    issuer: o.issuer,
+    audience: o.audience,
+    expiresIn: o.expiresIn ?? secondsOf(DEFAULT_EXPIRES_IN, 1)!,
+    clockToleranceMs: (o.clockTolerance ?? 5) * 1000,
+    claims: resolveClaims(o.claims),
     cookie,
     apiKeys,
-    routes: resolveRoutes(input.routes, apiKeys !== null, cookie !== null),
+    routes: resolveRoutes(given.routes === false ? false : o.routes, apiKeys !== null, cookie !== null),
   }
 }

@@ -1,9 +1,10 @@
-import type { FastifyContextConfig, FastifyInstance, FastifySchema, RouteOptions } from 'fastify'
+import type { FastifyContextConfig, FastifyInstance, FastifyRequest, FastifySchema } from 'fastify'
 import { Type } from 'typebox'
+import type { VerifiedToken } from './credentials.js'
 import { UnauthorizedError } from './errors.js'
+import type { CookieCodec } from './internals.js'
 import type { ResolvedCookie, ResolvedRoutes } from './options.js'
-import type { AuthService } from './plugin.js'
-import { roles } from './types.js'
+import { type AuthIdentity, roles, type TokenClaims } from './types.js'
 
 /** `POST /auth/token`'s 200 body. */
 export const TokenResponseSchema = Type.Object(
@@ -32,10 +33,126 @@ export const securitySchemes = {
   apiKeyAuth: { type: 'apiKey', in: 'header', name: 'x-api-key' },
 } as const
 
+/** The plugin's internals its routes use. */
+export interface AuthService {
+  cookieCodec: CookieCodec | undefined
+  issue(claims: TokenClaims): { token: string; exp: number }
+  /** The bearer token of the request, verified again (for `POST /auth/session`). */
+  bearerToken(request: FastifyRequest): VerifiedToken | null
+  /** The lifetime of issued tokens, in seconds. */
+  expiresIn: number
+}
+
 interface AuthRoutesPluginOptions {
   routes: ResolvedRoutes
   cookie: ResolvedCookie | null
   service: AuthService
+}
+
+/** A token for an API key's identity (`'*'` kept for a non-admin that may touch every namespace). */
+function issueFor(service: AuthService, identity: AuthIdentity): { token: string; exp: number } {
+  const namespaces = identity.allNamespaces && identity.role !== 'admin' ? ['*'] : identity.namespaces
+  return service.issue({ sub: identity.subject, role: identity.role, namespaces })
+}
+
+/** `POST /token`: an API key for a short-lived JWT. */
+function tokenRoute(fastify: FastifyInstance, config: FastifyContextConfig, service: AuthService): void {
+  fastify.route({
+    method: 'POST',
+    url: '/token',
+    config,
+    schema: {
+      tags: ['auth'],
+      summary: 'Exchange an API key for a short-lived JWT',
+      description:
+        'Send the key as `x-api-key: cmk_…` (or `Authorization: ApiKey cmk_…`); no body. ' +
+        'Answers 401 `CM_ERR_UNAUTHORIZED` for anything but a valid API key.',
+      security: [{ apiKeyAuth: [] }],
+      response: { 200: TokenResponseSchema },
+    } as FastifySchema,
+    preHandler: fastify.authenticate,
+    async handler(request, reply) {
+      const identity = request.auth!
+      if (identity.via !== 'api-key') {
+        reply.header('www-authenticate', 'Bearer')
+        throw new UnauthorizedError('This route takes an API key (x-api-key), not a token')
+      }
+      const { token, exp } = issueFor(service, identity)
+      reply.header('cache-control', 'no-store')
+      return {
+        token,
+        tokenType: 'Bearer',
+        expiresIn: Math.floor(service.expiresIn),
+        expiresAt: new Date(exp * 1000).toISOString(),
+      }
+    },
+  })
+}
+
+/** `POST /session` (set the cookie) and `DELETE /session` (clear it). */
+function sessionRoutes(
+  fastify: FastifyInstance,
+  config: FastifyContextConfig,
+  cookie: ResolvedCookie,
+  codec: CookieCodec,
+  service: AuthService,
+): void {
+  const cookieOptions = {
+    httpOnly: true,
+    secure: cookie.secure,
+    sameSite: cookie.sameSite,
+    path: cookie.path,
+    ...(cookie.domain === undefined ? {} : { domain: cookie.domain }),
+  } as const
+
+  fastify.route({
+    method: 'POST',
+    url: '/session',
+    config,
+    schema: {
+      tags: ['auth'],
+      summary: 'Store a token in the HTTP-only session cookie',
+      description:
+        'With `Authorization: Bearer <token>`, the cookie holds that token until it expires; with an API key, ' +
+        'a new token is issued for the key. No body. The cookie itself is not accepted here.',
+      security: [{ bearerAuth: [] }, { apiKeyAuth: [] }],
+      response: { 200: SessionResponseSchema },
+    } as FastifySchema,
+    preHandler: fastify.authenticate,
+    async handler(request, reply) {
+      const identity = request.auth!
+      let issued: { token: string; exp: number } | null
+      if (identity.via === 'api-key') issued = issueFor(service, identity)
+      else issued = identity.via === 'jwt' ? service.bearerToken(request) : null
+      if (issued === null) {
+        reply.header('www-authenticate', 'Bearer')
+        throw new UnauthorizedError('This route takes a bearer token or an API key, not the cookie')
+      }
+      const { token, exp } = issued
+      const maxAge = Math.max(0, exp - Math.floor(Date.now() / 1000))
+      reply.header('set-cookie', codec.serialize(cookie.name, token, { ...cookieOptions, maxAge }))
+      reply.header('cache-control', 'no-store')
+      return { subject: identity.subject, role: identity.role, expiresAt: new Date(exp * 1000).toISOString() }
+    },
+  })
+
+  fastify.route({
+    method: 'DELETE',
+    url: '/session',
+    config,
+    schema: {
+      tags: ['auth'],
+      summary: 'Clear the session cookie',
+      response: { 204: Type.Null({ description: 'Cleared' }) },
+    } as FastifySchema,
+    async handler(_request, reply) {
+      reply.header(
+        'set-cookie',
+        codec.serialize(cookie.name, '', { ...cookieOptions, maxAge: 0, expires: new Date(0) }),
+      )
+      reply.code(204).send()
+    },
+  })
 }
 
 /** The plugin's own routes, registered in an encapsulated child under `routes.prefix`. */
@@ -43,108 +160,9 @@ export async function authRoutes(fastify: FastifyInstance, opts: AuthRoutesPlugi
   const { routes, cookie, service } = opts
   // Read by @fastify/rate-limit when the server registers it (before this plugin); inert otherwise.
   const config = (routes.rateLimit === false ? {} : { rateLimit: routes.rateLimit }) as FastifyContextConfig
-
-  if (routes.token) {
-    const tokenRoute: RouteOptions = {
-      method: 'POST',
-      url: '/token',
-      config,
-      schema: {
-        tags: ['auth'],
-        summary: 'Exchange an API key for a short-lived JWT',
-        description:
-          'Send the key as `x-api-key: cmk_…` (or `Authorization: ApiKey cmk_…`); no body. ' +
-          'Answers 401 `CM_ERR_UNAUTHORIZED` for anything but a valid API key.',
-        security: [{ apiKeyAuth: [] }],
-        response: { 200: TokenResponseSchema },
-      } as FastifySchema,
-      preHandler: fastify.authenticate,
-      async handler(request, reply) {
-        const identity = request.auth!
-        if (identity.via !== 'api-key') {
-          reply.header('www-authenticate', 'Bearer')
-          throw new UnauthorizedError('This route takes an API key (x-api-key), not a token')
-        }
-        const namespaces = identity.allNamespaces && identity.role !== 'admin' ? ['*'] : identity.namespaces
-        const { token, exp } = service.issue({ sub: identity.subject, role: identity.role, namespaces })
-        reply.header('cache-control', 'no-store')
-        return {
-          token,
-          tokenType: 'Bearer',
-          expiresIn: Math.floor(service.expiresIn),
-          expiresAt: new Date(exp * 1000).toISOString(),
-        }
-      },
-    }
-    fastify.route(tokenRoute)
-  }
-
+  if (routes.token) tokenRoute(fastify, config, service)
   const codec = service.cookieCodec
   if (routes.session && cookie !== null && codec !== undefined) {
-    const cookieOptions = {
-      httpOnly: true,
-      secure: cookie.secure,
-      sameSite: cookie.sameSite,
-      path: cookie.path,
-      ...(cookie.domain === undefined ? {} : { domain: cookie.domain }),
-    } as const
-
-    fastify.route({
-      method: 'POST',
-      url: '/session',
-      config,
-      schema: {
-        tags: ['auth'],
-        summary: 'Store a token in the HTTP-only session cookie',
-        description:
-          'With `Authorization: Bearer <token>`, the cookie holds that token until it expires; with an API key, ' +
-          'a new token is issued for the key. No body. The cookie itself is not accepted here.',
-        security: [{ bearerAuth: [] }, { apiKeyAuth: [] }],
-        response: { 200: SessionResponseSchema },
-      } as FastifySchema,
-      preHandler: fastify.authenticate,
-      async handler(request, reply) {
-        const identity = request.auth!
-        let token: string
-        let exp: number
-        if (identity.via === 'api-key') {
-          const namespaces = identity.allNamespaces && identity.role !== 'admin' ? ['*'] : identity.namespaces
-          ;({ token, exp } = service.issue({ sub: identity.subject, role: identity.role, namespaces }))
-        } else {
-          const bearer = identity.via === 'jwt' ? service.bearerToken(request) : null
-          if (bearer === null) {
-            reply.header('www-authenticate', 'Bearer')
-            throw new UnauthorizedError('This route takes a bearer token or an API key, not the cookie')
-          }
-          ;({ token, exp } = bearer)
-        }
-        const maxAge = Math.max(0, exp - Math.floor(Date.now() / 1000))
-        reply.header('set-cookie', codec.serialize(cookie.name, token, { ...cookieOptions, maxAge }))
-        reply.header('cache-control', 'no-store')
-        return {
-          subject: identity.subject,
-          role: identity.role,
-          expiresAt: new Date(exp * 1000).toISOString(),
-        }
-      },
-    })
-
-    fastify.route({
-      method: 'DELETE',
-      url: '/session',
-      config,
-      schema: {
-        tags: ['auth'],
-        summary: 'Clear the session cookie',
-        response: { 204: Type.Null({ description: 'Cleared' }) },
-      } as FastifySchema,
-      async handler(_request, reply) {
-        reply.header(
-          'set-cookie',
-          codec.serialize(cookie.name, '', { ...cookieOptions, maxAge: 0, expires: new Date(0) }),
-        )
-        reply.code(204).send()
-      },
-    })
+    sessionRoutes(fastify, config, cookie, codec, service)
   }
 }

@@ -72,6 +72,22 @@ t.test('issuer, audience, expiresIn, clockTolerance', async (t) => {
   await rejects(t, { secret: SECRET, expiresIn: -5 }, 'expiresIn')
   await rejects(t, { secret: SECRET, clockTolerance: 1000 }, 'clockTolerance')
   await rejects(t, { secret: SECRET, clockTolerance: -1 }, 'clockTolerance')
+  // One duration format: numbers (seconds, the JWT unit) or '15m'-style strings, nothing longer.
+  await rejects(t, { secret: SECRET, expiresIn: '15 minutes' }, 'expiresIn', /duration such as '15m'/)
+  await rejects(t, { secret: SECRET, clockTolerance: '6m' }, 'clockTolerance', /0 to 300/)
+  await rejects(
+    t,
+    { secret: SECRET, apiKeys: [entry], routes: { rateLimit: { max: 5, timeWindow: '1 minute' } } },
+    'routes.rateLimit',
+  )
+})
+
+t.test('a key passed where the keys or the secret go is never echoed', async (t) => {
+  const key = generateApiKey('leak').key
+  const err = await rejects(t, { secret: SECRET, apiKeys: key }, 'apiKeys')
+  t.notMatch(err?.message, key.slice(4), 'the key is not in the message')
+  const secretErr = await rejects(t, { secret: { public: key } }, 'secret')
+  t.notMatch(secretErr?.message, key.slice(4))
 })
 
 t.test('claims', async (t) => {
@@ -95,7 +111,7 @@ t.test('cookie', async (t) => {
   await rejects(t, { secret: SECRET, cookie: { sameSite: 'loose' } }, 'cookie.sameSite')
   await rejects(t, { secret: SECRET, cookie: { path: 'api' } }, 'cookie.path')
   await rejects(t, { secret: SECRET, cookie: { secure: 'yes' } }, 'cookie.secure')
-  await rejects(t, { secret: SECRET, cookie: { httpOnly: false } }, 'cookie.httpOnly', /not a known option/)
+  await rejects(t, { secret: SECRET, cookie: { httpOnly: false } }, 'cookie.httpOnly', /is not an option/)
 })
 
 t.test('apiKeys: bad entries are named, plaintext keys refused and not echoed', async (t) => {
@@ -146,7 +162,7 @@ t.test('routes and unknown options', async (t) => {
   )
   await rejects(t, { secret: SECRET, routes: { path: '/x' } }, 'routes.path')
   await rejects(t, { secret: SECRET, routes: true }, 'routes')
-  await rejects(t, { secret: SECRET, apikeys: [] }, 'apikeys', /not a known option/)
+  await rejects(t, { secret: SECRET, apikeys: [] }, 'apikeys', /is not an option/)
 })
 
 t.test('valid option sets register', async (t) => {
@@ -162,6 +178,8 @@ t.test('valid option sets register', async (t) => {
     { secret: SECRET, cookie: { name: 'sid', sameSite: 'none', secure: true, domain: 'example.com' } },
     { secret: SECRET, apiKeys: [entry], routes: { prefix: '' } },
     { secret: SECRET, apiKeys: async () => null, routes: false },
+    { secret: SECRET, expiresIn: '2h', clockTolerance: '10s' },
+    { secret: SECRET, apiKeys: [entry], routes: { rateLimit: { max: 5, timeWindow: '1m' } } },
   ]
   for (const options of sets) {
     const app = Fastify()

@@ -1,5 +1,5 @@
 import type { Cache, CacheOptions } from '@comp-manager/cache'
-import { optionError, resolvePluginOptions } from '@comp-manager/fastify-store/kit'
+import { definePluginOptions } from '@comp-manager/fastify-kit'
 
 export const PLUGIN_NAME = '@comp-manager/fastify-cache'
 
@@ -37,11 +37,6 @@ export interface ResolvedOptions {
 export const DEFAULT_NAMESPACE = 'default'
 export const DEFAULT_PREFIX = '/cache'
 
-/** Throws the `CM_ERR_INVALID_ARGUMENT` of a bad option, naming it (`details.option`). */
-export function invalid(option: string, problem: string, cause?: unknown): never {
-  optionError(PLUGIN_NAME, option, problem, cause)
-}
-
 /** A cache by shape (a second copy of `@comp-manager/cache` would fail `instanceof`). */
 function isCache(value: unknown): value is Cache {
   if (typeof value !== 'object' || value === null) return false
@@ -56,26 +51,25 @@ function isCache(value: unknown): value is Cache {
   )
 }
 
-/** Checks every option at `register()`; unknown options are refused (a typo must not switch a default on). */
+/** The plugin's options, one schema (unknown options are refused: a typo must not switch a default on). */
+export const CachePluginOptions = definePluginOptions({
+  plugin: PLUGIN_NAME,
+  defaultNamespace: DEFAULT_NAMESPACE,
+  defaultPrefix: DEFAULT_PREFIX,
+  instance: {
+    option: 'cache',
+    createOption: 'cacheOptions',
+    noun: 'cache',
+    expected: 'a Cache from createCache()',
+    storeVerb: 'lives in',
+    is: isCache,
+  },
+  properties: {},
+})
+
+/** Checks every option at `register()` and applies the defaults. */
 export function resolveOptions(options: unknown): ResolvedOptions {
-  const o = resolvePluginOptions(
-    options,
-    {
-      plugin: PLUGIN_NAME,
-      keys: ['namespace', 'prefix', 'cache', 'cacheOptions', 'development'],
-      defaultNamespace: DEFAULT_NAMESPACE,
-      defaultPrefix: DEFAULT_PREFIX,
-      instance: {
-        option: 'cache',
-        createOption: 'cacheOptions',
-        noun: 'cache',
-        expected: 'a Cache from createCache()',
-        storeVerb: 'lives in',
-        is: isCache,
-      },
-    },
-    () => ({}),
-  )
+  const o = CachePluginOptions.parse(options)
   return {
     namespace: o.namespace,
     prefix: o.prefix,

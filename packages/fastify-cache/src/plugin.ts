@@ -1,15 +1,16 @@
 import { createCache } from '@comp-manager/cache'
 import { isCompManagerError } from '@comp-manager/core'
-import { type HealthCheckResult, registerHealthCheck } from '@comp-manager/fastify-store'
 import {
   claimDecorator,
   givenOrCreated,
+  type HealthCheckResult,
   healthCheckName,
   pingError,
   refuseLateAuth,
-} from '@comp-manager/fastify-store/kit'
+  registerHealthCheck,
+} from '@comp-manager/fastify-kit'
 import type { FastifyInstance } from 'fastify'
-import { type FastifyCacheOptions, invalid, PLUGIN_NAME, resolveOptions } from './options.js'
+import { CachePluginOptions, type FastifyCacheOptions, PLUGIN_NAME, resolveOptions } from './options.js'
 import { cacheRoutes } from './routes.js'
 import './types.js'
 
@@ -37,7 +38,7 @@ export async function fastifyCachePlugin(
       } catch (err) {
         // createCache names the option (`details.option`): report it as `cacheOptions.<name>`.
         if (isCompManagerError(err, 'CM_ERR_INVALID_ARGUMENT') && typeof err.details?.option === 'string') {
-          invalid(`cacheOptions.${err.details.option}`, `is invalid: ${err.message}`, err)
+          CachePluginOptions.fail(`cacheOptions.${err.details.option}`, `is invalid: ${err.message}`, err)
         }
         throw err
       }

@@ -1,23 +1,29 @@
 import type { Cache } from '@comp-manager/cache'
-import type { CacheEntry, CacheStore, InvalidateCriteria } from '@comp-manager/core'
+import type { InvalidateCriteria } from '@comp-manager/core'
 import {
   emptyPage,
   errorResponses,
-  firstFound,
   pageOf,
   protect,
+  type RouteDocs,
   resolveNamespaces,
   routeDocs,
   toPageBody,
   useRouteKit,
   withDetails,
-  writeNamespace,
-} from '@comp-manager/fastify-store/kit'
+} from '@comp-manager/fastify-kit'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify'
 import { Type } from 'typebox'
 import { toDto, toDtoWithValue } from './dto.js'
-import { CacheEntryNotFoundError, CacheValidationError } from './errors.js'
+import { CacheValidationError } from './errors.js'
+import { type CacheContext, deleteIn, find, namespaceForWrite, namespacesOf, notFound } from './lookup.js'
 import {
   CacheEntryPageSchema,
   CacheEntryWithValueDtoSchema,
@@ -35,59 +41,25 @@ export interface RoutesOptions {
   development: boolean
 }
 
-/** The `/cache` routes, in the plugin's encapsulated child context (under its `prefix`). */
-export async function cacheRoutes(instance: FastifyInstance, opts: RoutesOptions): Promise<void> {
-  const { cache } = opts
-  const defaultNamespace = cache.namespace
-  const entries: CacheStore = cache.store.cache
-  useRouteKit(instance, { development: opts.development })
-  const app = instance.withTypeProvider<TypeBoxTypeProvider>()
-  const { tagged, authErrors } = routeDocs(instance, 'cache')
+/** The routes' context, typed by the TypeBox type provider. */
+type App = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>
 
-  // ── helpers ──────────────────────────────────────────────────────────────────────────────────
+/** What every route declaration needs. */
+interface Routes extends Pick<RouteDocs, 'tagged' | 'authErrors'> {
+  app: App
+  /** The encapsulated context (for `protect`). */
+  instance: FastifyInstance
+  ctx: CacheContext
+}
 
-  const notFound = (key: string) =>
-    withDetails(new CacheEntryNotFoundError(`cache entry ${key} not found`), { key })
-
-  const namespaceNotFound = (namespace: string) =>
-    withDetails(new CacheEntryNotFoundError(`namespace ${namespace} not found`), { namespace })
-
-  /** The namespaces the request covers (the one it asked for, if any), or a 404 for one it may not see. */
-  function namespacesOf(request: FastifyRequest, requested: string | undefined): string[] {
-    const namespaces = resolveNamespaces(request, { defaultNamespace, requested })
-    if (namespaces === null) throw namespaceNotFound(requested ?? defaultNamespace)
-    return namespaces
-  }
-
-  /** The live entry `key` in the namespaces the request may see (the first that has it), or a 404. */
-  async function find(
-    request: FastifyRequest,
-    key: string,
-    requested: string | undefined,
-  ): Promise<CacheEntry> {
-    const namespaces = resolveNamespaces(request, { defaultNamespace, requested })
-    if (namespaces === null || namespaces.length === 0) throw notFound(key)
-    // Reading over HTTP is inspection: it does not count as a hit of the entry.
-    const entry = await firstFound(namespaces, (ns) => entries.get(ns, key, { touch: false }))
-    if (entry === null) throw notFound(key)
-    return entry
-  }
-
-  /** Where a write goes: the requested namespace, else the plugin's, else the caller's only one. */
-  const namespaceForWrite = (request: FastifyRequest, requested: string | undefined): string =>
-    writeNamespace(request, {
-      defaultNamespace,
-      requested,
-      notFound: CacheEntryNotFoundError,
-      invalid: CacheValidationError,
-    })
-
-  /** Deletes `key` in `namespace`: through the cache for its own namespace (so its L1 forgets it too). */
-  const deleteIn = (namespace: string, key: string): Promise<boolean> =>
-    namespace === cache.namespace ? cache.delete(key) : entries.delete(namespace, key)
-
-  // ── routes (the static ones first: `/stats` and `/invalidate` are never taken for a key) ─────
-
+/** `GET /`: a page of entries (metadata only). */
+function listRoute({ app, instance, tagged, authErrors, ctx }: Routes): void {
   app.get(
     '/',
     {
@@ -105,10 +77,10 @@ export async function cacheRoutes(instance: FastifyInstance, opts: RoutesOptions
     },
     async (request) => {
       const query = request.query
-      const namespaces = namespacesOf(request, query.namespace)
+      const namespaces = namespacesOf(ctx, request, query.namespace)
       const { page, perPage } = pageOf(query)
       if (namespaces.length === 0) return toPageBody(emptyPage(page, perPage), toDto)
-      const result = await entries.list({
+      const result = await ctx.entries.list({
         namespace: namespaces.length === 1 ? namespaces[0]! : namespaces,
         ...(query.function === undefined ? {} : { function: query.function }),
         ...(query.tag === undefined ? {} : { tag: query.tag }),
@@ -120,7 +92,10 @@ export async function cacheRoutes(instance: FastifyInstance, opts: RoutesOptions
       return toPageBody(result, toDto)
     },
   )
+}
 
+/** `GET /stats`: this process's counters and the store's sizes. */
+function statsRoute({ app, instance, tagged, authErrors, ctx }: Routes): void {
   app.get(
     '/stats',
     {
@@ -138,19 +113,19 @@ export async function cacheRoutes(instance: FastifyInstance, opts: RoutesOptions
       preHandler: protect(instance, 'viewer'),
     },
     async (request): Promise<CacheStatsDto> => {
-      const namespaces = namespacesOf(request, request.query.namespace)
-      const own = namespaces.includes(cache.namespace)
+      const namespaces = namespacesOf(ctx, request, request.query.namespace)
+      const own = namespaces.includes(ctx.cache.namespace)
       // The cache's own stats read its namespace from the store: no second query for it.
       const [counters, ...perNamespace] = await Promise.all([
-        own ? cache.stats() : null,
-        ...namespaces.map((ns) => (ns === cache.namespace ? null : entries.stats(ns))),
+        own ? ctx.cache.stats() : null,
+        ...namespaces.map((ns) => (ns === ctx.cache.namespace ? null : ctx.entries.stats(ns))),
       ])
       const rows = namespaces.map((namespace, i) => {
         const s = perNamespace[i] ?? counters!
         return { namespace, entries: s.entries, bytes: s.bytes }
       })
       return {
-        namespace: counters === null ? null : cache.namespace,
+        namespace: counters === null ? null : ctx.cache.namespace,
         hits: counters?.hits ?? null,
         misses: counters?.misses ?? null,
         staleHits: counters?.staleHits ?? null,
@@ -163,7 +138,10 @@ export async function cacheRoutes(instance: FastifyInstance, opts: RoutesOptions
       }
     },
   )
+}
 
+/** `POST /invalidate`: delete the entries matching the criteria. */
+function invalidateRoute({ app, instance, tagged, authErrors, ctx }: Routes): void {
   app.post(
     '/invalidate',
     {
@@ -195,11 +173,11 @@ export async function cacheRoutes(instance: FastifyInstance, opts: RoutesOptions
           { in: 'body', issues: [{ path: 'body', message: 'needs at least one criterion' }] },
         )
       }
-      const namespace = namespaceForWrite(request, requested)
+      const namespace = namespaceForWrite(ctx, request, requested)
       let deleted: number
-      if (namespace === cache.namespace) {
+      if (namespace === ctx.cache.namespace) {
         // Through the cache, so this process's L1 forgets the entries too.
-        deleted = await cache.invalidate({
+        deleted = await ctx.cache.invalidate({
           ...(fn === undefined ? {} : { fn }),
           ...(tag === undefined ? {} : { tag }),
           ...(version === undefined ? {} : { version }),
@@ -212,12 +190,15 @@ export async function cacheRoutes(instance: FastifyInstance, opts: RoutesOptions
           ...(version === undefined ? {} : { version: version === null ? null : String(version) }),
           ...(all === undefined ? {} : { all }),
         }
-        deleted = await entries.invalidate(namespace, criteria)
+        deleted = await ctx.entries.invalidate(namespace, criteria)
       }
       return { deleted, namespace }
     },
   )
+}
 
+/** `GET /:key`: one entry with its value. */
+function getRoute({ app, instance, tagged, authErrors, ctx }: Routes): void {
   app.get(
     '/:key',
     {
@@ -234,9 +215,12 @@ export async function cacheRoutes(instance: FastifyInstance, opts: RoutesOptions
       },
       preHandler: protect(instance, 'viewer'),
     },
-    async (request) => toDtoWithValue(await find(request, request.params.key, request.query.namespace)),
+    async (request) => toDtoWithValue(await find(ctx, request, request.params.key, request.query.namespace)),
   )
+}
 
+/** `DELETE /:key`: one entry. */
+function deleteRoute({ app, instance, tagged, authErrors, ctx }: Routes): void {
   app.delete(
     '/:key',
     {
@@ -257,11 +241,14 @@ export async function cacheRoutes(instance: FastifyInstance, opts: RoutesOptions
     },
     async (request, reply) => {
       const { key } = request.params
-      const namespaces = resolveNamespaces(request, { defaultNamespace, requested: request.query.namespace })
+      const namespaces = resolveNamespaces(request, {
+        defaultNamespace: ctx.defaultNamespace,
+        requested: request.query.namespace,
+      })
       if (namespaces === null || namespaces.length === 0) throw notFound(key)
       let deleted = false
       for (const namespace of namespaces) {
-        if (await deleteIn(namespace, key)) {
+        if (await deleteIn(ctx, namespace, key)) {
           deleted = true
           break
         }
@@ -270,4 +257,20 @@ export async function cacheRoutes(instance: FastifyInstance, opts: RoutesOptions
       reply.code(204).send(null)
     },
   )
+}
+
+/** The `/cache` routes, in the plugin's encapsulated child context (under its `prefix`). */
+export async function cacheRoutes(instance: FastifyInstance, opts: RoutesOptions): Promise<void> {
+  const { cache } = opts
+  useRouteKit(instance, { development: opts.development })
+  const { tagged, authErrors } = routeDocs(instance, 'cache')
+  const routes: Routes = {
+    app: instance.withTypeProvider<TypeBoxTypeProvider>(),
+    instance,
+    tagged,
+    authErrors,
+    ctx: { cache, entries: cache.store.cache, defaultNamespace: cache.namespace },
+  }
+  // The static routes first: `/stats` and `/invalidate` are never taken for a key.
+  for (const declare of [listRoute, statsRoute, invalidateRoute, getRoute, deleteRoute]) declare(routes)
 }

@@ -9,21 +9,10 @@ import fp from 'fastify-plugin'
 import type { FastifyCompStoreOptions } from './options.js'
 import { PLUGIN_NAME } from './options.js'
 import { createFastifyCompStore } from './plugin.js'
-import './types.js'
+import '@comp-manager/fastify-kit'
 
-/** Default `sqlite.path`, relative to the working directory. */
-export { DEFAULT_PATH as DEFAULT_SQLITE_PATH } from '@comp-manager/sqlite-store'
 export {
-  DEFAULT_HEALTH_CHECK_TIMEOUT_MS,
-  type HealthCheck,
-  type HealthCheckResult,
-  type HealthChecks,
-  type HealthReport,
-  type RunHealthChecksOptions,
-  registerHealthCheck,
-  runHealthChecks,
-} from './health.js'
-export {
+  DEFAULT_SQLITE_PATH,
   type FastifyCompStoreCommonOptions,
   type FastifyCompStoreMongoOptions,
   type FastifyCompStoreOptions,
@@ -34,12 +23,11 @@ export {
   type MongoDbOptionsForm,
   type MongoPluginSettings,
   type MongoReuseOptions,
-  type MongoStoreSettings,
   type MongoUrlOptions,
   PLUGIN_NAME,
-  storeProblems,
-  type WriteConcernLike,
+  type StoreSettings,
 } from './options.js'
+export { storeProblems } from './store-port.js'
 
 /**
  * The plugin: `app.register(fastifyCompStore, { sqlite: { path } } | { mongo: … } | { store })`.

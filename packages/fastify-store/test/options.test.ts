@@ -1,9 +1,10 @@
 // Bad options fail `ready()` with CM_ERR_INVALID_ARGUMENT, and the message (and `details.option`) name
 // the option. Nothing is opened before the options are valid.
 import { MemoryStore } from '@comp-manager/core'
+import { registerHealthCheck } from '@comp-manager/fastify-kit'
 import type { FastifyPluginAsync } from 'fastify'
 import t from 'tap'
-import fastifyCompStore, { registerHealthCheck, storeProblems } from '../src/index.js'
+import fastifyCompStore, { storeProblems } from '../src/index.js'
 import { newApp, ready } from './fixtures/helpers.js'
 
 const plugin = fastifyCompStore as unknown as FastifyPluginAsync<Record<string, unknown>>
@@ -33,7 +34,7 @@ const cases: [string, unknown, RegExp, string][] = [
   [
     'sqlite.path a number',
     { sqlite: { path: 42 } },
-    /`sqlite\.path` must be a non-empty file path.*got number/,
+    /`sqlite\.path` must be a non-empty file path.*got 42/,
     'sqlite.path',
   ],
   ['sqlite.path empty', { sqlite: { path: '  ' } }, /`sqlite\.path` must be a non-empty/, 'sqlite.path'],
@@ -249,4 +250,14 @@ t.test('a taken health check name is refused before anything is opened', async (
     message: /`healthCheck` names a check that is already registered \(`store`\): pick another name/,
     details: { option: 'healthCheck' },
   })
+})
+
+t.test('a url of another scheme is refused without being repeated (it may hold credentials)', async (t) => {
+  const app = newApp(t)
+  const err = await ready(app.register(plugin, { mongo: { url: 'postgres://user:hunter2@h/db' } })).then(
+    () => new Error('ready() did not reject'),
+    (e: unknown) => e as Error,
+  )
+  t.match(err, { code: 'CM_ERR_INVALID_ARGUMENT', details: { option: 'mongo.url' } })
+  t.notMatch(err.message, 'hunter2')
 })

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { isCompManagerError } from '@comp-manager/core'
-import { SqliteStore } from '@comp-manager/sqlite-store'
+import { isCompManagerError, MemoryStore } from '@comp-manager/core'
+import { DEFAULT_PATH, SqliteStore } from '@comp-manager/sqlite-store'
 import t from 'tap'
-import fastifyCompStore from '../src/index.js'
-import { newApp, ready } from './fixtures/helpers.js'
+import fastifyCompStore, { DEFAULT_SQLITE_PATH } from '../src/index.js'
+import { moduleNotFound, newApp, pluginWith, ready } from './fixtures/helpers.js'
 
 const entry = {
   namespace: 'default',
@@ -111,4 +111,48 @@ t.test('sqlite: a file that cannot be opened fails ready() with CM_ERR_STORE_UNA
   await t.rejects(ready(app.register(fastifyCompStore, { sqlite: { path: join(dir, 'not-a-db') } })), {
     code: 'CM_ERR_STORE_UNAVAILABLE',
   })
+})
+
+t.test(
+  "DEFAULT_SQLITE_PATH is sqlite-store's default path (defined here: sqlite-store is optional)",
+  async (t) => {
+    t.equal(DEFAULT_SQLITE_PATH, DEFAULT_PATH)
+  },
+)
+
+t.test('sqlite without @comp-manager/sqlite-store installed: a clear error naming the package', async (t) => {
+  const app = newApp(t)
+  const err = await ready(
+    app.register(
+      pluginWith({ sqliteStore: () => Promise.reject(moduleNotFound('@comp-manager/sqlite-store')) }),
+      { sqlite: { path: ':memory:' } },
+    ),
+  ).then(
+    () => new Error('ready() did not reject'),
+    (e: unknown) => e as Error,
+  )
+  t.ok(isCompManagerError(err, 'CM_ERR_INVALID_ARGUMENT'))
+  t.match(
+    err.message,
+    /`sqlite` needs the optional package @comp-manager\/sqlite-store, which is not installed/,
+  )
+  t.match(err.message, /npm install @comp-manager\/sqlite-store`/)
+  t.match(err, { details: { option: 'sqlite', package: '@comp-manager/sqlite-store' } })
+  t.notOk(app.hasDecorator('compStore'))
+})
+
+t.test('sqlite-store is loaded only when `sqlite` is used', async (t) => {
+  let loads = 0
+  const app = newApp(t)
+  await app.register(
+    pluginWith({
+      sqliteStore: () => {
+        loads++
+        return Promise.reject(moduleNotFound('@comp-manager/sqlite-store'))
+      },
+    }),
+    { store: new MemoryStore() },
+  )
+  await app.ready()
+  t.equal(loads, 0)
 })

@@ -1,6 +1,13 @@
 // Type tests: `tsc -p tsconfig.json` (the package's `typecheck`) checks this file, so a wrong
 // augmentation or option type fails the typecheck; tap runs it too, so the assertions also execute.
 import { MemoryStore, type Store } from '@comp-manager/core'
+import {
+  type HealthCheck,
+  type HealthCheckResult,
+  type HealthReport,
+  registerHealthCheck,
+  runHealthChecks,
+} from '@comp-manager/fastify-kit'
 import type { MongoStoreOptions } from '@comp-manager/mongo-store'
 import type { SqliteStoreOptions } from '@comp-manager/sqlite-store'
 import Fastify, { type FastifyInstance } from 'fastify'
@@ -8,14 +15,11 @@ import { type Db, MongoClient } from 'mongodb'
 import t from 'tap'
 import fastifyCompStore, {
   type FastifyCompStoreOptions,
-  type HealthCheck,
-  type HealthCheckResult,
-  type HealthReport,
+  type FastifyCompStoreSqliteOptions,
   type MongoClientLike,
   type MongoDbLike,
-  type MongoStoreSettings,
-  registerHealthCheck,
-  runHealthChecks,
+  type MongoDbOptionsForm,
+  type MongoUrlOptions,
 } from '../src/index.js'
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false
@@ -27,11 +31,14 @@ assertType<Equal<FastifyInstance['compHealthChecks'], Map<string, HealthCheck>>>
 assertType<Equal<ReturnType<HealthCheck>, Promise<HealthCheckResult>>>(true)
 assertType<Equal<Awaited<ReturnType<typeof runHealthChecks>>, HealthReport>>(true)
 
-// The `mongo` settings mirror MongoStoreOptions exactly (plus the ways to connect), so they cannot drift.
-type ConnectionKeys = 'db' | 'client' | 'url' | 'dbName' | 'clientOptions'
-assertType<Equal<keyof MongoStoreSettings | ConnectionKeys, keyof MongoStoreOptions>>(true)
-// The `sqlite` option is SqliteStoreOptions.
-assertType<Equal<Extract<FastifyCompStoreOptions, { sqlite: unknown }>['sqlite'], SqliteStoreOptions>>(true)
+// The plugin declares only the connection part it uses; its types agree with the stores' own, and the
+// stores' settings pass through (typed by the stores: `{ store: createMongoStore({ … }) }`).
+assertType<Equal<MongoUrlOptions['url'], NonNullable<MongoStoreOptions['url']>>>(true)
+assertType<Equal<MongoUrlOptions['dbName'], MongoStoreOptions['dbName']>>(true)
+assertType<Equal<FastifyCompStoreSqliteOptions['path'], SqliteStoreOptions['path']>>(true)
+type MongoSettings = Omit<MongoStoreOptions, 'db' | 'client' | 'url' | 'dbName' | 'clientOptions'>
+const mongoSettings: MongoSettings = { collectionPrefix: 'cm_', writeConcern: { w: 'majority' } }
+const sqliteSettings: SqliteStoreOptions = { path: ':memory:', busyTimeoutMs: 1000 }
 
 // A driver's Db and MongoClient fit the by-shape types (so do `fastify.mongo.db` / `.client`).
 const client = new MongoClient('mongodb://127.0.0.1:1')
@@ -48,6 +55,9 @@ const good: FastifyCompStoreOptions[] = [
   { mongo: { url: 'mongodb://h/db', forceClose: true, clientOptions: { maxPoolSize: 5 }, reuse: false } },
   { mongo: { client, dbName: 'cm', writeConcern: { w: 'majority' }, readPreference: 'nearest' } },
   { mongo: { db, collectionPrefix: 'cm_', ttlIndex: false }, healthCheck: 'mongo-store' },
+  // A SqliteStoreOptions or MongoStoreOptions value (interfaces) fits as the settings.
+  { sqlite: sqliteSettings },
+  { mongo: { db, ...mongoSettings } satisfies MongoDbOptionsForm },
 ]
 
 const bad: FastifyCompStoreOptions[] = [
@@ -67,8 +77,8 @@ const bad: FastifyCompStoreOptions[] = [
   { mongo: { db, dbName: 'x' } },
   // @ts-expect-error `forceClose` only with `url`
   { mongo: { db, forceClose: true } },
-  // @ts-expect-error not an option
-  { mongo: { url: 'mongodb://h/db', colectionPrefix: 'x' } },
+  // @ts-expect-error `clientOptions` only with `url`
+  { mongo: { client, dbName: 'x', clientOptions: {} } },
   // @ts-expect-error healthCheck is a name or false
   { store: new MemoryStore(), healthCheck: true },
 ]
@@ -92,8 +102,39 @@ t.test('register() accepts the option forms and the decorators are typed', async
   const report: HealthReport = await runHealthChecks(app, { timeoutMs: 100 })
   t.equal(store.kind, 'memory')
   t.equal(report.ok, true)
-  t.equal(good.length, 8)
+  t.equal(good.length, 10)
   t.equal(bad.length, 10)
   t.ok(asDb && asClient)
   t.same([...app.compHealthChecks.keys()], ['store', 'typed'])
+})
+
+t.test('the published declarations import neither store package', async (t) => {
+  const { execFileSync } = await import('node:child_process')
+  const { readdirSync, readFileSync } = await import('node:fs')
+  const { createRequire } = await import('node:module')
+  const root = new URL('..', import.meta.url)
+  const dist = new URL('dist/', root)
+  const declarations = readdirSync(dist).filter((file) => file.endsWith('.d.ts'))
+  t.ok(declarations.includes('index.d.ts'), 'dist is built (`pnpm build` runs before the tests)')
+  for (const file of declarations) {
+    const text = readFileSync(new URL(file, dist), 'utf8')
+    t.notMatch(
+      text,
+      /from '@comp-manager\/(sqlite|mongo)-store'|import\('@comp-manager\/(sqlite|mongo)-store'\)/,
+      file,
+    )
+  }
+  // A host with only mongo-store, checking every declaration (skipLibCheck: false).
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
+  try {
+    execFileSync(process.execPath, [tsc, '-p', 'test/fixtures/types/tsconfig.json'], {
+      cwd: root,
+      encoding: 'utf8',
+    })
+    t.pass('tsc -p test/fixtures/types/tsconfig.json passes')
+  } catch (err) {
+    t.fail(
+      `tsc -p test/fixtures/types/tsconfig.json failed:\n${(err as { stdout?: string }).stdout ?? String(err)}`,
+    )
+  }
 })

@@ -1,6 +1,8 @@
-import { type Codec, defaultCodec, describeType } from '@comp-manager/core'
-import { isPlainObject, optionError, resolvePluginOptions } from '@comp-manager/fastify-store/kit'
+import { type Codec, defaultCodec } from '@comp-manager/core'
+import { type Duration, DurationSchema, InstanceSchema } from '@comp-manager/core/options'
+import { definePluginOptions } from '@comp-manager/fastify-kit'
 import type { Tracker, TrackerOptions } from '@comp-manager/tracker'
+import { Type } from 'typebox'
 
 export const PLUGIN_NAME = '@comp-manager/fastify-tracker'
 
@@ -9,10 +11,10 @@ export type PluginTrackerOptions = Omit<TrackerOptions, 'store' | 'namespace'>
 
 /** Server-sent events of `GET /computations/:id/events`. */
 export interface SseOptions {
-  /** How often the stream reads the record from the store, in ms (10..60 000). Default 250. */
-  pollMs?: number
-  /** How often a comment line keeps an idle connection open, in ms (100..3 600 000). Default 15 000. */
-  heartbeatMs?: number
+  /** How often the stream reads the record from the store: ms or a duration such as `'1s'` (10 ms..1 min). Default 250. */
+  pollMs?: Duration
+  /** How often a comment line keeps an idle connection open: ms or a duration such as `'15s'` (100 ms..1 h). Default 15 000. */
+  heartbeatMs?: Duration
 }
 
 /** Options of `app.register(fastifyTracker, options)`. */
@@ -59,20 +61,6 @@ export const DEFAULT_POLL_MS = 250
 export const DEFAULT_HEARTBEAT_MS = 15_000
 export const DEFAULT_SWEEP_INTERVAL_MS = 10_000
 
-const sseKeys = new Set(['pollMs', 'heartbeatMs'])
-
-/** Throws the `CM_ERR_INVALID_ARGUMENT` of a bad option, naming it (`details.option`). */
-export function invalid(option: string, problem: string): never {
-  optionError(PLUGIN_NAME, option, problem)
-}
-
-function integer(option: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    invalid(option, `must be an integer from ${min} to ${max} (got ${describeType(value)} ${String(value)})`)
-  }
-  return value
-}
-
 /** A tracker by shape (a second copy of `@comp-manager/tracker` would fail `instanceof`). */
 function isTracker(value: unknown): value is Tracker {
   if (typeof value !== 'object' || value === null) return false
@@ -93,56 +81,50 @@ function isCodec(value: unknown): value is Codec {
   return typeof c.encode === 'function' && typeof c.decode === 'function' && typeof c.canonical === 'function'
 }
 
-/** Checks every option at `register()`; unknown options are refused (a typo must not switch a default on). */
+/** The plugin's options, one schema (unknown options are refused: a typo must not switch a default on). */
+export const TrackerPluginOptions = definePluginOptions({
+  plugin: PLUGIN_NAME,
+  defaultNamespace: DEFAULT_NAMESPACE,
+  defaultPrefix: DEFAULT_PREFIX,
+  instance: {
+    option: 'tracker',
+    createOption: 'trackerOptions',
+    noun: 'tracker',
+    expected: 'a Tracker from createTracker()',
+    storeVerb: 'records to',
+    is: isTracker,
+  },
+  properties: {
+    codec: Type.Optional(
+      InstanceSchema<Codec>((value) => (isCodec(value) ? undefined : 'must be a core Codec'), 'a core Codec'),
+    ),
+    sse: Type.Optional(
+      Type.Object(
+        {
+          pollMs: Type.Optional(DurationSchema({ min: 10, max: 60_000 })),
+          heartbeatMs: Type.Optional(DurationSchema({ min: 100, max: 3_600_000 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+})
+
+/** Checks every option at `register()` and applies the defaults. */
 export function resolveOptions(options: unknown): ResolvedOptions {
-  const o = resolvePluginOptions(
-    options,
-    {
-      plugin: PLUGIN_NAME,
-      keys: ['namespace', 'prefix', 'tracker', 'trackerOptions', 'codec', 'sse', 'development'],
-      defaultNamespace: DEFAULT_NAMESPACE,
-      defaultPrefix: DEFAULT_PREFIX,
-      instance: {
-        option: 'tracker',
-        createOption: 'trackerOptions',
-        noun: 'tracker',
-        expected: 'a Tracker from createTracker()',
-        storeVerb: 'records to',
-        is: isTracker,
-      },
-    },
-    ({ opts, createOptions }) => {
-      const trackerOptions = createOptions as PluginTrackerOptions
-      let codec: Codec = defaultCodec
-      if (opts.codec !== undefined) {
-        if (!isCodec(opts.codec)) invalid('codec', `must be a core Codec (got ${describeType(opts.codec)})`)
-        codec = opts.codec
-      } else if (trackerOptions.codec !== undefined) {
-        codec = trackerOptions.codec
-      }
-
-      const sse = { pollMs: DEFAULT_POLL_MS, heartbeatMs: DEFAULT_HEARTBEAT_MS }
-      if (opts.sse !== undefined) {
-        if (!isPlainObject(opts.sse)) invalid('sse', `must be an object (got ${describeType(opts.sse)})`)
-        for (const key of Object.keys(opts.sse)) {
-          if (!sseKeys.has(key)) invalid(`sse.${key}`, 'is not an option (expected pollMs, heartbeatMs)')
-        }
-        if (opts.sse.pollMs !== undefined) sse.pollMs = integer('sse.pollMs', opts.sse.pollMs, 10, 60_000)
-        if (opts.sse.heartbeatMs !== undefined) {
-          sse.heartbeatMs = integer('sse.heartbeatMs', opts.sse.heartbeatMs, 100, 3_600_000)
-        }
-      }
-      return { codec, sse }
-    },
-  )
-
+  const o = TrackerPluginOptions.parse(options)
+  const trackerOptions = o.createOptions as PluginTrackerOptions
+  const codec = (o.given.codec as Codec | undefined) ?? trackerOptions.codec ?? defaultCodec
   return {
     namespace: o.namespace,
     prefix: o.prefix,
     tracker: o.instance,
-    trackerOptions: o.createOptions as PluginTrackerOptions,
-    codec: o.codec,
-    sse: o.sse,
+    trackerOptions,
+    codec,
+    sse: {
+      pollMs: o.own.sse?.pollMs ?? DEFAULT_POLL_MS,
+      heartbeatMs: o.own.sse?.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
+    },
     development: o.development,
   }
 }

@@ -1,13 +1,15 @@
+import type { Store } from '@comp-manager/core'
 import { parseDuration } from '@comp-manager/core/options'
-import { type HealthCheckResult, registerHealthCheck } from '@comp-manager/fastify-store'
 import {
   claimDecorator,
   givenOrCreated,
+  type HealthCheckResult,
   healthCheckName,
   pingError,
   refuseLateAuth,
-} from '@comp-manager/fastify-store/kit'
-import { createTracker } from '@comp-manager/tracker'
+  registerHealthCheck,
+} from '@comp-manager/fastify-kit'
+import { createTracker, type Tracker } from '@comp-manager/tracker'
 import type { FastifyInstance } from 'fastify'
 import {
   DEFAULT_SWEEP_INTERVAL_MS,
@@ -21,6 +23,66 @@ import './types.js'
 
 /** Sweeper state reported by the health check. */
 type SweeperState = 'running' | 'failing' | 'off' | 'unknown' | 'stopped'
+
+/** What the tracker's health check watches. */
+interface TrackerCheckOptions {
+  tracker: Tracker
+  store: Store
+  /** Whether the plugin created the tracker (and so knows its sweeper). */
+  owned: boolean
+  sweepIntervalMs: number | undefined
+  namespace: string
+}
+
+/**
+ * The tracker's health check: the store answers, and the sweeper (when there is one) has not been
+ * failing lately. `close()` marks the tracker closed and stops listening to its errors.
+ */
+function registerTrackerCheck(fastify: FastifyInstance, options: TrackerCheckOptions): { close(): void } {
+  const { tracker, store, owned, sweepIntervalMs } = options
+  let lastSweepError: { at: number; message: string } | undefined
+  const offError = tracker.on('error', ({ error, during }) => {
+    if (during === 'sweep') {
+      lastSweepError = { at: Date.now(), message: error instanceof Error ? error.message : String(error) }
+    }
+  })
+  let closed = false
+  const sweeperWindowMs = 2 * (sweepIntervalMs ?? 30_000)
+  const sweeperState = (): SweeperState => {
+    if (closed) return 'stopped'
+    if (lastSweepError !== undefined && Date.now() - lastSweepError.at < sweeperWindowMs) return 'failing'
+    if (owned) return sweepIntervalMs === undefined ? 'off' : 'running'
+    return 'unknown'
+  }
+  registerHealthCheck(
+    fastify,
+    healthCheckName(fastify, 'tracker', options.namespace),
+    async (): Promise<HealthCheckResult> => {
+      const ping = await store.ping()
+      const sweeper = sweeperState()
+      const ok = ping.ok && sweeper !== 'failing' && sweeper !== 'stopped'
+      const error =
+        pingError(ping) ??
+        (sweeper === 'failing'
+          ? `the lease sweeper is failing: ${lastSweepError?.message ?? ''}`
+          : sweeper === 'stopped'
+            ? 'the tracker is closed'
+            : undefined)
+      return {
+        ok,
+        latencyMs: ping.latencyMs,
+        ...(error === undefined ? {} : { error }),
+        details: { namespace: tracker.namespace, store: store.kind, sweeper },
+      }
+    },
+  )
+  return {
+    close() {
+      offError()
+      closed = true
+    },
+  }
+}
 
 /** The plugin function; `index.ts` wraps it with `fastify-plugin`. */
 export async function fastifyTrackerPlugin(
@@ -53,43 +115,13 @@ export async function fastifyTrackerPlugin(
   })
   fastify.decorate('tracker', tracker)
 
-  // Health: the store answers, and the sweeper (when there is one) has not been failing lately.
-  let lastSweepError: { at: number; message: string } | undefined
-  const offError = tracker.on('error', ({ error, during }) => {
-    if (during === 'sweep') {
-      lastSweepError = { at: Date.now(), message: error instanceof Error ? error.message : String(error) }
-    }
+  const health = registerTrackerCheck(fastify, {
+    tracker,
+    store,
+    owned,
+    sweepIntervalMs,
+    namespace: o.namespace,
   })
-  let closed = false
-  const sweeperWindowMs = 2 * (sweepIntervalMs ?? 30_000)
-  const sweeperState = (): SweeperState => {
-    if (closed) return 'stopped'
-    if (lastSweepError !== undefined && Date.now() - lastSweepError.at < sweeperWindowMs) return 'failing'
-    if (owned) return sweepIntervalMs === undefined ? 'off' : 'running'
-    return 'unknown'
-  }
-  registerHealthCheck(
-    fastify,
-    healthCheckName(fastify, 'tracker', o.namespace),
-    async (): Promise<HealthCheckResult> => {
-      const ping = await store.ping()
-      const sweeper = sweeperState()
-      const ok = ping.ok && sweeper !== 'failing' && sweeper !== 'stopped'
-      const error =
-        pingError(ping) ??
-        (sweeper === 'failing'
-          ? `the lease sweeper is failing: ${lastSweepError?.message ?? ''}`
-          : sweeper === 'stopped'
-            ? 'the tracker is closed'
-            : undefined)
-      return {
-        ok,
-        latencyMs: ping.latencyMs,
-        ...(error === undefined ? {} : { error }),
-        details: { namespace: tracker.namespace, store: store.kind, sweeper },
-      }
-    },
-  )
 
   refuseLateAuth(fastify, PLUGIN_NAME)
 
@@ -98,8 +130,7 @@ export async function fastifyTrackerPlugin(
     for (const stream of [...streams]) stream.close()
   })
   fastify.addHook('onClose', async () => {
-    offError()
-    closed = true
+    health.close()
     if (owned) await tracker.close()
   })
 

@@ -1,31 +1,33 @@
 import {
-  assertTransition,
   type Codec,
   type Computation,
   type ComputationPatch,
   type ComputationStatus,
-  type ComputationStore,
-  type ErrorInfo,
   hashKey,
   isCompManagerError,
 } from '@comp-manager/core'
 import {
   emptyPage,
   errorResponses,
-  firstFound,
   identityOf,
   pageOf,
   protect,
+  type RouteDocs,
   resolveNamespaces,
   routeDocs,
   toPageBody,
   useRouteKit,
   withDetails,
-  writeNamespace,
-} from '@comp-manager/fastify-store/kit'
+} from '@comp-manager/fastify-kit'
 import type { Tracker } from '@comp-manager/tracker'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify'
 import { Type } from 'typebox'
 import { toDto } from './dto.js'
 import {
@@ -34,6 +36,14 @@ import {
   ComputationValidationError,
   DuplicateComputationError,
 } from './errors.js'
+import {
+  changeStatus,
+  compareAndSet,
+  find,
+  namespaceForCreate,
+  notFound,
+  type RecordContext,
+} from './records.js'
 import {
   ComputationDtoSchema,
   ComputationPageSchema,
@@ -54,160 +64,26 @@ export interface RoutesOptions {
   streams: StreamRegistry
 }
 
-/** How many times a compare-and-set change is retried when the record changed under it. */
-const CAS_TRIES = 3
+/** The routes' context, typed by the TypeBox type provider. */
+type App = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>
 
-/** The `/computations` routes, in the plugin's encapsulated child context (under its `prefix`). */
-export async function computationRoutes(instance: FastifyInstance, opts: RoutesOptions): Promise<void> {
-  const { tracker, codec, namespace: defaultNamespace, streams } = opts
-  const computations: ComputationStore = tracker.store.computations
-  useRouteKit(instance, { development: opts.development })
-  const app = instance.withTypeProvider<TypeBoxTypeProvider>()
-  const { tagged, authErrors } = routeDocs(instance, 'computations')
+/** What every route declaration needs. */
+interface Routes extends Pick<RouteDocs, 'tagged' | 'authErrors'> {
+  app: App
+  /** The encapsulated context (for `protect`). */
+  instance: FastifyInstance
+  ctx: RecordContext
+  opts: RoutesOptions
+}
 
-  // ── helpers ──────────────────────────────────────────────────────────────────────────────────
-
-  const notFound = (id: string) =>
-    withDetails(new ComputationNotFoundError(`computation ${id} not found`), { id })
-
-  /** The record `id` in the namespaces the request may see (the one it asked for, if any), or a 404. */
-  async function find(
-    request: FastifyRequest,
-    id: string,
-    requested: string | undefined,
-  ): Promise<Computation> {
-    const namespaces = resolveNamespaces(request, { defaultNamespace, requested })
-    if (namespaces === null || namespaces.length === 0) throw notFound(id)
-    const record = await firstFound(namespaces, (ns) => computations.get(ns, id))
-    if (record === null) throw notFound(id)
-    return record
-  }
-
-  /** Where `POST` creates a record: the requested namespace, else the plugin's, else the caller's only one. */
-  const namespaceForCreate = (request: FastifyRequest, requested: string | undefined): string =>
-    writeNamespace(request, {
-      defaultNamespace,
-      requested,
-      notFound: ComputationNotFoundError,
-      invalid: ComputationValidationError,
-    })
-
-  /**
-   * A compare-and-set against the record's current status, re-read and retried when it changed in
-   * between; `next(current)` returns the patch for that state (it may throw, e.g. an invalid transition).
-   */
-  async function compareAndSet(
-    record: Computation,
-    next: (current: Computation) => ComputationPatch,
-  ): Promise<Computation> {
-    let current = record
-    for (let tries = 1; ; tries++) {
-      const patch = next(current)
-      try {
-        return await computations.update(current.namespace, current.id, current.status, patch)
-      } catch (err) {
-        if (!isCompManagerError(err, 'CM_ERR_CONFLICT') || tries >= CAS_TRIES) throw err
-        const fresh = await computations.get(current.namespace, current.id)
-        if (fresh === null) throw notFound(current.id)
-        current = fresh
-      }
-    }
-  }
-
-  /** Resumes a paused run of the tracker in this process; resolves once it is `started` again. */
-  function resumeHere(request: FastifyRequest, record: Computation): Promise<Computation> {
-    return new Promise<Computation>((resolve, reject) => {
-      let settled = false
-      const off = tracker.on('resumed', ({ record: resumed }) => {
-        if (settled || resumed.id !== record.id) return
-        settled = true
-        off()
-        resolve(resumed)
-      })
-      tracker.resume(record.id).then(
-        () => {
-          if (settled) return
-          settled = true
-          off()
-          computations.get(record.namespace, record.id).then((r) => resolve(r ?? record), reject)
-        },
-        (err: unknown) => {
-          if (settled) {
-            // The resumed run ended with an error (paused again, cancelled, failed): recorded by the tracker.
-            request.log.debug({ err, id: record.id }, 'a run resumed over HTTP ended with an error')
-            return
-          }
-          settled = true
-          off()
-          if (isCompManagerError(err, 'CM_ERR_NOT_FOUND') && err.details?.functionFull !== undefined) {
-            reject(
-              withDetails(
-                new ComputationConflictError(
-                  `computation ${record.id} can only be resumed by a process that tracks '${record.functionFull}'`,
-                ),
-                { id: record.id, functionFull: record.functionFull },
-              ),
-            )
-          } else reject(err)
-        },
-      )
-    })
-  }
-
-  /** Moves a record to `status`: through the tracker for its own namespace, by compare-and-set otherwise. */
-  async function changeStatus(
-    request: FastifyRequest,
-    record: Computation,
-    status: ComputationStatus,
-    message: string | null | undefined,
-  ): Promise<Computation> {
-    assertTransition(record.status, status)
-    const own = record.namespace === tracker.namespace
-    switch (status) {
-      case 'paused':
-        if (own) return tracker.pause(record.id)
-        return compareAndSet(record, (current) => {
-          assertTransition(current.status, 'paused')
-          return { status: 'paused' }
-        })
-      case 'failed': {
-        const reason = message ?? 'cancelled over HTTP'
-        if (own) {
-          const cancelled = await tracker.cancel(record.id, reason)
-          return message === undefined ? cancelled : compareAndSet(cancelled, () => ({ message }))
-        }
-        const error: ErrorInfo = { name: 'CancelledError', message: reason, code: 'CM_ERR_CANCELLED' }
-        return compareAndSet(record, (current) => {
-          assertTransition(current.status, 'failed')
-          return { status: 'failed', error, ...(message === undefined ? {} : { message }) }
-        })
-      }
-      case 'started':
-        if (record.status === 'paused') {
-          if (!own) {
-            throw withDetails(
-              new ComputationConflictError(
-                `computation ${record.id} can only be resumed by a process that tracks '${record.functionFull}' in namespace ${record.namespace}`,
-              ),
-              { id: record.id, functionFull: record.functionFull },
-            )
-          }
-          return resumeHere(request, record)
-        }
-        return compareAndSet(record, (current) => {
-          assertTransition(current.status, 'started')
-          return { status: 'started' }
-        })
-      default:
-        return compareAndSet(record, (current) => {
-          assertTransition(current.status, status)
-          return { status }
-        })
-    }
-  }
-
-  // ── routes ───────────────────────────────────────────────────────────────────────────────────
-
+/** `GET /`: a page of computations, filtered. */
+function listRoute({ app, instance, tagged, authErrors, ctx }: Routes): void {
   app.get(
     '/',
     {
@@ -225,7 +101,10 @@ export async function computationRoutes(instance: FastifyInstance, opts: RoutesO
     },
     async (request) => {
       const query = request.query
-      const namespaces = resolveNamespaces(request, { defaultNamespace, requested: query.namespace })
+      const namespaces = resolveNamespaces(request, {
+        defaultNamespace: ctx.defaultNamespace,
+        requested: query.namespace,
+      })
       if (namespaces === null) {
         throw withDetails(new ComputationNotFoundError(`namespace ${query.namespace} not found`), {
           namespace: query.namespace,
@@ -251,7 +130,7 @@ export async function computationRoutes(instance: FastifyInstance, opts: RoutesO
         query.status === undefined
           ? undefined
           : [...new Set([query.status].flat().flatMap((list) => list.split(',')))]
-      const result = await computations.list({
+      const result = await ctx.computations.list({
         namespace: namespaces.length === 1 ? namespaces[0]! : namespaces,
         ...(statuses === undefined
           ? {}
@@ -266,7 +145,10 @@ export async function computationRoutes(instance: FastifyInstance, opts: RoutesO
       return toPageBody(result, (r) => toDto(r, now))
     },
   )
+}
 
+/** `POST /`: a new record (default `queued`). */
+function createRoute({ app, instance, tagged, authErrors, ctx, opts }: Routes): void {
   app.post(
     '/',
     {
@@ -287,22 +169,22 @@ export async function computationRoutes(instance: FastifyInstance, opts: RoutesO
     },
     async (request, reply) => {
       const body = request.body
-      const namespace = namespaceForCreate(request, body.namespace)
+      const namespace = namespaceForCreate(ctx, request, body.namespace)
       const fn = body.function
       const functionFull = body.functionFull ?? fn
-      const args = codec.decode(body.args ?? [])
+      const args = opts.codec.decode(body.args ?? [])
       const hash = hashKey(
         { fn: functionFull, ...(body.version === undefined ? {} : { version: body.version }), args },
-        { codec },
+        { codec: opts.codec },
       )
       let record: Computation
       try {
-        record = await computations.create({
+        record = await ctx.computations.create({
           namespace,
           name: body.name ?? fn,
           function: fn,
           functionFull,
-          args: codec.encode(args),
+          args: opts.codec.encode(args),
           hash: hash.key,
           hashAlgorithm: hash.algorithm,
           status: body.status ?? 'queued',
@@ -311,7 +193,7 @@ export async function computationRoutes(instance: FastifyInstance, opts: RoutesO
         })
       } catch (err) {
         if (!isCompManagerError(err, 'CM_ERR_DUPLICATE')) throw err
-        const existing = await computations.getByHash(namespace, hash.key)
+        const existing = await ctx.computations.getByHash(namespace, hash.key)
         throw withDetails(
           new DuplicateComputationError(
             `a computation with the same hash already exists in ${namespace}` +
@@ -325,7 +207,10 @@ export async function computationRoutes(instance: FastifyInstance, opts: RoutesO
       return toDto(record)
     },
   )
+}
 
+/** `GET /:id`: one record. */
+function getRoute({ app, instance, tagged, authErrors, ctx }: Routes): void {
   app.get(
     '/:id',
     {
@@ -340,9 +225,12 @@ export async function computationRoutes(instance: FastifyInstance, opts: RoutesO
       },
       preHandler: protect(instance, 'viewer'),
     },
-    async (request) => toDto(await find(request, request.params.id, request.query.namespace)),
+    async (request) => toDto(await find(ctx, request, request.params.id, request.query.namespace)),
   )
+}
 
+/** `PUT /:id`: status through the state machine, message, progress. */
+function updateRoute({ app, instance, tagged, authErrors, ctx }: Routes): void {
   app.put(
     '/:id',
     {
@@ -363,20 +251,23 @@ export async function computationRoutes(instance: FastifyInstance, opts: RoutesO
     },
     async (request) => {
       const { status, message, progress } = request.body
-      let record = await find(request, request.params.id, request.query.namespace)
+      let record = await find(ctx, request, request.params.id, request.query.namespace)
       let messageDone = false
       if (status !== undefined && status !== record.status) {
-        record = await changeStatus(request, record, status, message)
+        record = await changeStatus(ctx, request, record, status, message)
         messageDone = status === 'failed'
       }
       const patch: ComputationPatch = {}
       if (message !== undefined && !messageDone) patch.message = message
       if (progress !== undefined) patch.progress = progress
-      if (Object.keys(patch).length > 0) record = await compareAndSet(record, () => patch)
+      if (Object.keys(patch).length > 0) record = await compareAndSet(ctx, record, () => patch)
       return toDto(record)
     },
   )
+}
 
+/** `DELETE /:id`: a record that is not running. */
+function deleteRoute({ app, instance, tagged, authErrors, ctx }: Routes): void {
   app.delete(
     '/:id',
     {
@@ -396,18 +287,21 @@ export async function computationRoutes(instance: FastifyInstance, opts: RoutesO
       preHandler: protect(instance, 'admin'),
     },
     async (request, reply) => {
-      const record = await find(request, request.params.id, request.query.namespace)
+      const record = await find(ctx, request, request.params.id, request.query.namespace)
       if (record.status === 'started' && record.leaseUntil !== null && record.leaseUntil > Date.now()) {
         throw withDetails(
           new ComputationConflictError(`computation ${record.id} is running: cancel it before deleting it`),
           { id: record.id, status: record.status },
         )
       }
-      if (!(await computations.delete(record.namespace, record.id))) throw notFound(record.id)
+      if (!(await ctx.computations.delete(record.namespace, record.id))) throw notFound(record.id)
       reply.code(204).send(null)
     },
   )
+}
 
+/** `GET /:id/events`: server-sent events of one record. */
+function eventsRoute({ app, instance, tagged, authErrors, ctx, opts }: Routes): void {
   app.get(
     '/:id/events',
     {
@@ -435,21 +329,41 @@ export async function computationRoutes(instance: FastifyInstance, opts: RoutesO
       preHandler: protect(instance, 'viewer'),
     },
     async (request, reply) => {
-      const record = await find(request, request.params.id, request.query.namespace)
+      const record = await find(ctx, request, request.params.id, request.query.namespace)
       if (request.headers['last-event-id'] !== undefined && isOver(record)) {
         return reply.code(204).send(null)
       }
       new EventStream(request, reply, {
-        computations,
-        tracker,
+        computations: ctx.computations,
+        tracker: ctx.tracker,
         record,
         pollMs: opts.sse.pollMs,
         heartbeatMs: opts.sse.heartbeatMs,
-        streams,
+        streams: opts.streams,
       }).start()
       return reply
     },
   )
+}
+
+/** The `/computations` routes, in the plugin's encapsulated child context (under its `prefix`). */
+export async function computationRoutes(instance: FastifyInstance, opts: RoutesOptions): Promise<void> {
+  useRouteKit(instance, { development: opts.development })
+  const { tagged, authErrors } = routeDocs(instance, 'computations')
+  const routes: Routes = {
+    app: instance.withTypeProvider<TypeBoxTypeProvider>(),
+    instance,
+    tagged,
+    authErrors,
+    ctx: {
+      tracker: opts.tracker,
+      computations: opts.tracker.store.computations,
+      defaultNamespace: opts.namespace,
+    },
+    opts,
+  }
+  for (const declare of [listRoute, createRoute, getRoute, updateRoute, deleteRoute, eventsRoute])
+    declare(routes)
 }
 
 const isOver = (record: Computation): boolean =>

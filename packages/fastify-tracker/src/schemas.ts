@@ -12,7 +12,7 @@ import {
   NamespaceQueryProperty,
   PageResponseSchema,
   PaginationQueryProperties,
-} from '@comp-manager/fastify-store/kit'
+} from '@comp-manager/fastify-kit'
 import { type Static, Type } from 'typebox'
 
 /**

@@ -1,11 +1,13 @@
 // Registration: options validated at register(), decorator, health check, close only what it opened.
 import { isCompManagerError, MemoryStore } from '@comp-manager/core'
 import fastifyAuth from '@comp-manager/fastify-auth'
-import fastifyCompStore, { runHealthChecks } from '@comp-manager/fastify-store'
+import { runHealthChecks } from '@comp-manager/fastify-kit'
+import fastifyCompStore from '@comp-manager/fastify-store'
 import { createTracker, Tracker } from '@comp-manager/tracker'
 import Fastify from 'fastify'
 import t from 'tap'
 import fastifyTrackerDefault, { fastifyTracker, PLUGIN_NAME } from '../src/index.js'
+import { resolveOptions } from '../src/options.js'
 import { build, buildMemory, SECRET } from './fixtures/helpers.js'
 
 function bare(t: Parameters<typeof buildMemory>[0]) {
@@ -41,7 +43,8 @@ t.test('bad options make ready() reject with CM_ERR_INVALID_ARGUMENT naming the 
     ['sse', { sse: true }],
     ['sse.pollMs', { sse: { pollMs: 0 } }],
     ['sse.pollMs', { sse: { pollMs: 1.5 } }],
-    ['sse.heartbeatMs', { sse: { heartbeatMs: '15s' } }],
+    ['sse.heartbeatMs', { sse: { heartbeatMs: '15 s' } }],
+    ['sse.heartbeatMs', { sse: { heartbeatMs: '2h' } }],
     ['sse.every', { sse: { every: 1 } }],
     ['development', { development: 'yes' }],
     ['codec', { codec: {} }],
@@ -58,7 +61,7 @@ t.test('bad options make ready() reject with CM_ERR_INVALID_ARGUMENT naming the 
     t.ok(isCompManagerError(err, 'CM_ERR_INVALID_ARGUMENT'), `${option}: CM_ERR_INVALID_ARGUMENT`)
     t.match(err, {
       details: { option },
-      message: new RegExp(`${PLUGIN_NAME}: option \`${option.replace('.', '\\.')}\``),
+      message: new RegExp(`${PLUGIN_NAME}: \`${option.replace('.', '\\.')}\``),
     })
   }
   // Bad tracker options are the tracker's own errors, naming the option too.
@@ -70,6 +73,18 @@ t.test('bad options make ready() reject with CM_ERR_INVALID_ARGUMENT naming the 
     details: { option: 'leaseMs' },
   })
 })
+
+t.test(
+  'the sse durations take milliseconds or a duration string, as every comp-manager duration',
+  async (t) => {
+    t.same(resolveOptions({ sse: { pollMs: '1s', heartbeatMs: '15s' } }).sse, {
+      pollMs: 1000,
+      heartbeatMs: 15_000,
+    })
+    t.same(resolveOptions({ sse: { pollMs: 20 } }).sse, { pollMs: 20, heartbeatMs: 15_000 })
+    t.same(resolveOptions(undefined).sse, { pollMs: 250, heartbeatMs: 15_000 })
+  },
+)
 
 t.test('needs fastify-store, refuses a second registration in the same context', async (t) => {
   {

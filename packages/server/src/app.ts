@@ -2,8 +2,8 @@ import { createRequire } from 'node:module'
 import { type Store, toHttpError } from '@comp-manager/core'
 import fastifyAuth, { redactPaths } from '@comp-manager/fastify-auth'
 import fastifyCache from '@comp-manager/fastify-cache'
+import { createErrorHandler } from '@comp-manager/fastify-kit'
 import fastifyCompStore, { type FastifyCompStoreOptions } from '@comp-manager/fastify-store'
-import { createErrorHandler } from '@comp-manager/fastify-store/kit'
 import fastifyTracker from '@comp-manager/fastify-tracker'
 import fastifyCompress from '@fastify/compress'
 import fastifyCors from '@fastify/cors'
@@ -91,24 +91,13 @@ function storeOptions(config: ServerConfig, store: Store | undefined): FastifyCo
   return { sqlite: { path: config.store.path } }
 }
 
-/**
- * Builds the comp-manager server: a ready Fastify instance with, in this order, request ids, the one
- * error shape, security headers (helmet's), `@fastify/cors` (when `corsOrigins` is set), `@fastify/compress`,
- * `@fastify/rate-limit`, `@fastify/swagger` (+ UI at `/docs`), `@comp-manager/fastify-store` (the
- * configured store), `@comp-manager/fastify-auth` (unless disabled), `@comp-manager/fastify-tracker`
- * and `@comp-manager/fastify-cache` under `/api/v1`, and `/health` + `/health/detailed`.
- *
- * It does not listen: call `app.listen()`, or use `startServer()` for signals and graceful shutdown.
- * `app.close()` drains in-flight requests (bounded by `config.shutdownTimeoutMs`), settles this
- * process's running computations and closes the plugins.
- */
-export async function buildApp(
+/** Fastify's options: logging, request ids, proxies, closing, router limits, the framework errors' body. */
+function serverOptionsOf(
   config: ServerConfig,
-  options: BuildAppOptions = {},
-): Promise<FastifyInstance> {
-  // Internal messages and stacks of 5xx errors are shown in development only (not in test, not in production).
-  const development = config.env === 'development'
-  const serverOptions: FastifyServerOptions = {
+  options: BuildAppOptions,
+  development: boolean,
+): FastifyServerOptions {
+  return {
     ...options.fastify,
     logger: options.logger ?? {
       level: config.logLevel,
@@ -136,7 +125,89 @@ export async function buildApp(
       raw.code(statusCode).header(REQUEST_ID_HEADER, request.id).send(body)
     },
   }
-  const app: FastifyInstance = Fastify(serverOptions)
+}
+
+/** Security headers, CORS (when `corsOrigins` is set) and compression. */
+async function registerHttpBasics(app: FastifyInstance, config: ServerConfig): Promise<void> {
+  // helmet's headers, with the CSP OWASP recommends for an API: JSON is never a page, so nothing may load
+  // or frame it. (Swagger UI's routes replace it with their own, see docs.ts.) Shorter than helmet's
+  // default page policy too, and free of `upgrade-insecure-requests`, which breaks plain-HTTP development.
+  registerSecurityHeaders(app, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+    },
+  })
+  if (config.corsOrigins !== null) {
+    await app.register(fastifyCors, {
+      origin: config.corsOrigins,
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
+      allowedHeaders: ['authorization', 'content-type', 'x-api-key', REQUEST_ID_HEADER, 'last-event-id'],
+      exposedHeaders: [
+        REQUEST_ID_HEADER,
+        'retry-after',
+        'x-ratelimit-limit',
+        'x-ratelimit-remaining',
+        'x-ratelimit-reset',
+        'location',
+      ],
+      credentials: false,
+      maxAge: 600,
+    })
+  }
+  await app.register(fastifyCompress, { global: true, threshold: 1024 })
+}
+
+/** The comp-manager plugins: the store, auth (unless disabled), the tracker and the cache under `/api/v1`. */
+async function registerCompManager(
+  app: FastifyInstance,
+  config: ServerConfig,
+  store: Store | undefined,
+  development: boolean,
+): Promise<void> {
+  await app.register(fastifyCompStore, storeOptions(config, store))
+  if (config.auth !== null) {
+    const { auth } = config
+    await app.register(fastifyAuth, {
+      secret: auth.secret,
+      issuer: auth.issuer,
+      audience: auth.audience,
+      expiresIn: auth.expiresIn,
+      ...(auth.apiKeys.length > 0 ? { apiKeys: auth.apiKeys } : {}),
+      routes: { prefix: `${API_PREFIX}/auth` },
+    })
+  }
+  await app.register(fastifyTracker, {
+    namespace: config.namespace,
+    prefix: `${API_PREFIX}/computations`,
+    development,
+  })
+  // The cache lives in `config.namespace` too: its fill runs are settled with the tracker's below.
+  await app.register(fastifyCache, {
+    namespace: config.namespace,
+    prefix: `${API_PREFIX}/cache`,
+    development,
+  })
+}
+
+/**
+ * Builds the comp-manager server: a ready Fastify instance with, in this order, request ids, the one
+ * error shape, security headers (helmet's), `@fastify/cors` (when `corsOrigins` is set), `@fastify/compress`,
+ * `@fastify/rate-limit`, `@fastify/swagger` (+ UI at `/docs`), `@comp-manager/fastify-store` (the
+ * configured store), `@comp-manager/fastify-auth` (unless disabled), `@comp-manager/fastify-tracker`
+ * and `@comp-manager/fastify-cache` under `/api/v1`, and `/health` + `/health/detailed`.
+ *
+ * It does not listen: call `app.listen()`, or use `startServer()` for signals and graceful shutdown.
+ * `app.close()` drains in-flight requests (bounded by `config.shutdownTimeoutMs`), settles this
+ * process's running computations and closes the plugins.
+ */
+export async function buildApp(
+  config: ServerConfig,
+  options: BuildAppOptions = {},
+): Promise<FastifyInstance> {
+  // Internal messages and stacks of 5xx errors are shown in development only (not in test, not in production).
+  const development = config.env === 'development'
+  const app: FastifyInstance = Fastify(serverOptionsOf(config, options, development))
   try {
     app.decorate('compConfig', config)
     if (options.onRoute !== undefined) app.addHook('onRoute', options.onRoute)
@@ -152,33 +223,8 @@ export async function buildApp(
     // 2. One error shape for everything that reaches the root (plugins set the same in their contexts).
     app.setErrorHandler(createErrorHandler({ development }))
 
-    // 3. Security headers, CORS, compression. helmet's headers, with the CSP OWASP recommends for an API: JSON is never a page, so nothing may load
-    // or frame it. (Swagger UI's routes replace it with their own, see docs.ts.) Shorter than helmet's
-    // default page policy too, and free of `upgrade-insecure-requests`, which breaks plain-HTTP development.
-    registerSecurityHeaders(app, {
-      contentSecurityPolicy: {
-        useDefaults: false,
-        directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
-      },
-    })
-    if (config.corsOrigins !== null) {
-      await app.register(fastifyCors, {
-        origin: config.corsOrigins,
-        methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
-        allowedHeaders: ['authorization', 'content-type', 'x-api-key', REQUEST_ID_HEADER, 'last-event-id'],
-        exposedHeaders: [
-          REQUEST_ID_HEADER,
-          'retry-after',
-          'x-ratelimit-limit',
-          'x-ratelimit-remaining',
-          'x-ratelimit-reset',
-          'location',
-        ],
-        credentials: false,
-        maxAge: 600,
-      })
-    }
-    await app.register(fastifyCompress, { global: true, threshold: 1024 })
+    // 3. Security headers, CORS, compression.
+    await registerHttpBasics(app, config)
 
     // 4. Rate limits (before every route, so route configs such as /auth/token's are read) and docs.
     await registerRateLimit(app, config, options.redis)
@@ -192,29 +238,7 @@ export async function buildApp(
     await registerDocs(app, config, { version, tags })
 
     // 5. The comp-manager plugins.
-    await app.register(fastifyCompStore, storeOptions(config, options.store))
-    if (config.auth !== null) {
-      const { auth } = config
-      await app.register(fastifyAuth, {
-        secret: auth.secret,
-        issuer: auth.issuer,
-        audience: auth.audience,
-        expiresIn: auth.expiresIn,
-        ...(auth.apiKeys.length > 0 ? { apiKeys: auth.apiKeys } : {}),
-        routes: { prefix: `${API_PREFIX}/auth` },
-      })
-    }
-    await app.register(fastifyTracker, {
-      namespace: config.namespace,
-      prefix: `${API_PREFIX}/computations`,
-      development,
-    })
-    // The cache lives in `config.namespace` too: its fill runs are settled with the tracker's below.
-    await app.register(fastifyCache, {
-      namespace: config.namespace,
-      prefix: `${API_PREFIX}/cache`,
-      development,
-    })
+    await registerCompManager(app, config, options.store, development)
 
     // 6. Routes of the host (demo routes, tests), under /api/v1.
     if (options.routes !== undefined) {

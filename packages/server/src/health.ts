@@ -1,5 +1,4 @@
-import { runHealthChecks } from '@comp-manager/fastify-store'
-import { errorResponses } from '@comp-manager/fastify-store/kit'
+import { errorResponses, runHealthChecks } from '@comp-manager/fastify-kit'
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 

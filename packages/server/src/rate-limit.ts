@@ -1,4 +1,4 @@
-import { registerHealthCheck } from '@comp-manager/fastify-store'
+import { registerHealthCheck } from '@comp-manager/fastify-kit'
 import fastifyRateLimit, { type errorResponseBuilderContext, normalizeIP } from '@fastify/rate-limit'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Redis } from 'ioredis'

@@ -5,7 +5,7 @@ import { CompManagerError, cmError, isCompManagerError } from '../errors/index.j
 import type { Clock, ComputationStore } from '../store/ports.js'
 import { toErrorInfo } from './error-info.js'
 import { RunLease } from './lease.js'
-import { endRun, patchLiveRun, pauseRun, releasePausedRun, type RunEnding } from './lifecycle.js'
+import { endRun, patchLiveRun, pauseRun, type RunEnding, releasePausedRun } from './lifecycle.js'
 import { type RetryOptions, withRetry } from './retry.js'
 
 /** What a running function sees: progress, messages, cancellation, checkpoints. */

@@ -188,7 +188,10 @@ export function takeQueued(record: Computation, input: ClaimInput, now: number):
  * Closes the running segment in progress at `end`: its time is added to `activeMs`. (A run that is
  * not running has no segment open and keeps its `activeMs`.)
  */
-export function closeActiveSegment(record: Computation, end: number): Pick<Computation, 'activeMs' | 'activeSince'> {
+export function closeActiveSegment(
+  record: Computation,
+  end: number,
+): Pick<Computation, 'activeMs' | 'activeSince'> {
   if (record.activeSince === null) return { activeMs: record.activeMs, activeSince: null }
   return { activeMs: record.activeMs + Math.max(0, Math.round(end - record.activeSince)), activeSince: null }
 }

@@ -5,9 +5,9 @@
  */
 import { cmError, type PingResult, type Store } from '@comp-manager/core'
 import type { FastifyInstance } from 'fastify'
-import '../types.js'
-import { hasAuth } from '../kit.js'
-import { optionError } from './options.js'
+import { hasAuth } from './access.js'
+import { HEALTH_CHECKS_DECORATOR } from './health.js'
+import './types.js'
 
 /** Options of {@link claimDecorator}. */
 export interface ClaimDecoratorOptions {
@@ -68,13 +68,13 @@ export interface GivenOrCreatedOptions<I> {
 export function givenOrCreated<I extends { store: unknown }>(
   options: GivenOrCreatedOptions<I>,
 ): { instance: I; owned: boolean } {
-  const { given, option } = options
+  const { given, option, plugin } = options
   if (given === undefined) return { instance: options.create(), owned: true }
   if (given.store !== options.store) {
-    optionError(
-      options.plugin,
-      option,
-      `${options.storeVerb} another store than fastify.compStore: register @comp-manager/fastify-store with { store: ${option}.store }`,
+    throw cmError(
+      'CM_ERR_INVALID_ARGUMENT',
+      `${plugin}: \`${option}\` ${options.storeVerb} another store than fastify.compStore: register @comp-manager/fastify-store with { store: ${option}.store }`,
+      { details: { option, package: plugin } },
     )
   }
   return { instance: given, owned: false }
@@ -85,7 +85,7 @@ export function givenOrCreated<I extends { store: unknown }>(
  * plugin registered again, in another encapsulated context).
  */
 export function healthCheckName(fastify: FastifyInstance, base: string, namespace: string): string {
-  return fastify.hasDecorator('compHealthChecks') && fastify.compHealthChecks.has(base)
+  return fastify.hasDecorator(HEALTH_CHECKS_DECORATOR) && fastify.compHealthChecks.has(base)
     ? `${base}:${namespace}`
     : base
 }

@@ -1,5 +1,12 @@
+/**
+ * The health registry every comp-manager plugin shares: named checks in the `compHealthChecks`
+ * decorator, run together by `runHealthChecks`.
+ */
 import { cmError, describeType } from '@comp-manager/core'
+import { type Duration, DurationSchema, defineOptions } from '@comp-manager/core/options'
 import type { FastifyInstance } from 'fastify'
+import { type TSchemaOptions, Type } from 'typebox'
+import { Compile } from 'typebox/compile'
 
 /** What one health check reports. */
 export interface HealthCheckResult {
@@ -25,8 +32,18 @@ export interface HealthReport {
 }
 
 export interface RunHealthChecksOptions {
-  /** A check that has not settled after this many milliseconds fails. Default 2000. */
-  timeoutMs?: number
+  /** A check that has not settled after this long fails: milliseconds, or a duration such as `'2s'`. Default 2000. */
+  timeoutMs?: Duration
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /**
+     * Health checks of the comp-manager plugins, by name; created by the first plugin that registers one.
+     * Use `registerHealthCheck` and `runHealthChecks` rather than the map itself.
+     */
+    compHealthChecks: HealthChecks
+  }
 }
 
 /** Default of `RunHealthChecksOptions.timeoutMs`. */
@@ -35,10 +52,25 @@ export const DEFAULT_HEALTH_CHECK_TIMEOUT_MS = 2000
 /** Name of the instance decorator holding the checks. */
 export const HEALTH_CHECKS_DECORATOR = 'compHealthChecks'
 
-const CHECK_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/
+const PACKAGE = '@comp-manager/fastify-kit'
+
+/** A health check name: 1-64 letters, digits, `_`, `.`, `:` or `-`, starting with a letter or digit. */
+export const HealthCheckNameSchema = Type.String({
+  pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$',
+  expected: "a check name (1-64 letters, digits, '_', '.', ':' or '-')",
+} as TSchemaOptions)
+const checkName = Compile(HealthCheckNameSchema)
+
+const RunOptions = defineOptions(
+  Type.Object(
+    { timeoutMs: Type.Optional(DurationSchema({ integer: false, description: 'Timeout of one check' })) },
+    { additionalProperties: false },
+  ),
+  { package: PACKAGE, what: 'runHealthChecks', optional: true },
+)
 
 function invalid(message: string, details: Record<string, unknown>): never {
-  throw cmError('CM_ERR_INVALID_ARGUMENT', `@comp-manager/fastify-store: ${message}`, { details })
+  throw cmError('CM_ERR_INVALID_ARGUMENT', `${PACKAGE}: ${message}`, { details })
 }
 
 /**
@@ -61,7 +93,7 @@ export function healthChecksOf(fastify: FastifyInstance): HealthChecks {
  * registerHealthCheck(fastify, 'cache', async () => ({ ok: true, details: { l1: cache.l1Size } }))
  */
 export function registerHealthCheck(fastify: FastifyInstance, name: string, check: HealthCheck): void {
-  if (typeof name !== 'string' || !CHECK_NAME.test(name)) {
+  if (!checkName.Check(name)) {
     invalid(
       `a health check name must be 1-64 letters, digits, '_', '.', ':' or '-' (got ${typeof name === 'string' ? JSON.stringify(name) : describeType(name)})`,
       { name },
@@ -137,7 +169,8 @@ async function runOne(check: HealthCheck, timeoutMs: number): Promise<HealthChec
 /**
  * Runs every registered check concurrently. A check that throws, rejects, answers something other
  * than `{ ok: boolean }` or does not settle within `timeoutMs` counts as failed; this function never
- * rejects. With no check registered the report is `{ ok: true, checks: {} }`.
+ * rejects (a bad `timeoutMs` throws `CM_ERR_INVALID_ARGUMENT`). With no check registered the report
+ * is `{ ok: true, checks: {} }`.
  *
  * @example
  * fastify.get('/health/detailed', async (_request, reply) => {
@@ -149,12 +182,7 @@ export async function runHealthChecks(
   fastify: FastifyInstance,
   options: RunHealthChecksOptions = {},
 ): Promise<HealthReport> {
-  const timeoutMs = options.timeoutMs ?? DEFAULT_HEALTH_CHECK_TIMEOUT_MS
-  if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-    invalid(`\`timeoutMs\` must be a positive number of milliseconds (got ${describeType(timeoutMs)})`, {
-      option: 'timeoutMs',
-    })
-  }
+  const timeoutMs = RunOptions.parse(options).timeoutMs ?? DEFAULT_HEALTH_CHECK_TIMEOUT_MS
   const checks = fastify.hasDecorator(HEALTH_CHECKS_DECORATOR) ? fastify.compHealthChecks : undefined
   const entries = checks === undefined ? [] : [...checks]
   const results = await Promise.all(entries.map(([, check]) => runOne(check, timeoutMs)))

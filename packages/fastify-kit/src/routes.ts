@@ -3,7 +3,7 @@
  * reading a record from the first namespace that has it, and choosing the namespace of a write.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { resolveNamespaces, securityOf } from '../kit.js'
+import { resolveNamespaces, securityOf } from './access.js'
 
 /** Attaches structured `details` (rendered in the error body) to an error; returns the error. */
 export function withDetails<E extends Error>(error: E, details: Record<string, unknown>): E {

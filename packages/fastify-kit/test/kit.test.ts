@@ -1,4 +1,9 @@
-// The shared route kit of @comp-manager/fastify-store/kit, as the route plugins use it.
+// The shared route kit of @comp-manager/fastify-kit, as the route plugins use it.
+
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import Fastify from 'fastify'
+import t from 'tap'
+import { Type } from 'typebox'
 import {
   createErrorHandler,
   errorResponses,
@@ -10,11 +15,7 @@ import {
   resolveNamespaces,
   routeValidatorCompiler,
   toPageBody,
-} from '@comp-manager/fastify-store/kit'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
-import Fastify from 'fastify'
-import t from 'tap'
-import { Type } from 'typebox'
+} from '../src/index.js'
 
 t.test('findDollarKey: any depth, arrays included; query segments', async (t) => {
   t.equal(findDollarKey({ a: 1, b: [1, { c: 'x' }] }), undefined)

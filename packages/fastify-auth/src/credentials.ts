@@ -1,0 +1,125 @@
+/** Reading and verifying the credentials of a request: a bearer token, an API key, or the cookie. */
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { checkApiKeyEntry, isApiKeyEntryProblem, parseApiKey, verifyApiKey } from './api-keys.js'
+import { UnauthorizedError } from './errors.js'
+import { buildIdentity, identityFromClaims } from './identity.js'
+import type { CookieCodec, TokenSigner } from './internals.js'
+import { PLUGIN_NAME, type ResolvedOptions } from './options.js'
+import type { AuthIdentity, AuthPreHandler } from './types.js'
+
+/** What a presented bearer/cookie token resolved to: the identity and the token's expiry (seconds). */
+export interface VerifiedToken {
+  identity: AuthIdentity
+  token: string
+  exp: number
+}
+
+export const AUTHORIZATION_PATTERN = /^([A-Za-z]+) +([^\s]+) *$/
+
+function unauthorized(message: string): Error {
+  return new UnauthorizedError(message)
+}
+
+/** What the credential checks need: the options, the private signer/verifier and the cookie codec. */
+export interface CredentialContext {
+  options: ResolvedOptions
+  signer: TokenSigner
+  cookieCodec: CookieCodec | undefined
+}
+
+/** Verifies a token (throws a 401 `UnauthorizedError`). */
+export function verifyToken(ctx: CredentialContext, token: string, via: 'jwt' | 'cookie'): VerifiedToken {
+  let payload: unknown
+  try {
+    payload = ctx.signer.verify(token)
+  } catch (err) {
+    // fast-jwt's messages name no part of the token, but ours are shorter and stable.
+    const code = (err as { code?: unknown }).code
+    throw unauthorized(code === 'FAST_JWT_EXPIRED' ? 'Token expired' : 'Invalid token')
+  }
+  const identity = identityFromClaims(payload, ctx.options.claims, via)
+  if (identity === null) throw unauthorized('Invalid token claims')
+  return { identity, token, exp: (payload as { exp: number }).exp }
+}
+
+/** The bearer token of the request, verified again (for `POST /auth/session`), or `null`. */
+export function bearerToken(ctx: CredentialContext, request: FastifyRequest): VerifiedToken | null {
+  const match = AUTHORIZATION_PATTERN.exec(request.headers.authorization ?? '')
+  return match !== null && match[1]!.toLowerCase() === 'bearer' ? verifyToken(ctx, match[2]!, 'jwt') : null
+}
+
+/** The configured (or looked-up) entry of a key, checked; `undefined` when unknown or invalid. */
+async function apiKeyEntry(ctx: CredentialContext, request: FastifyRequest, id: string) {
+  const found = (await ctx.options.apiKeys!(id)) ?? undefined
+  if (found === undefined) return undefined
+  const checked = checkApiKeyEntry(found)
+  if (!isApiKeyEntryProblem(checked)) return checked
+  request.log.error(
+    { keyId: id, field: checked.field },
+    `${PLUGIN_NAME}: the apiKeys lookup returned an invalid entry (${checked.field} ${checked.message})`,
+  )
+  return undefined
+}
+
+async function identifyApiKey(
+  ctx: CredentialContext,
+  request: FastifyRequest,
+  key: string,
+): Promise<AuthIdentity> {
+  if (ctx.options.apiKeys === null) throw unauthorized('API keys are not accepted')
+  const parsed = parseApiKey(key)
+  if (parsed === null) throw unauthorized('Malformed API key')
+  const entry = await apiKeyEntry(ctx, request, parsed.id)
+  // Runs a constant-time comparison even for an unknown id.
+  if (!verifyApiKey(key, entry?.hash) || entry === undefined) throw unauthorized('Invalid API key')
+  return buildIdentity(
+    entry.subject ?? `api-key:${entry.id}`,
+    entry.role,
+    entry.namespaces,
+    'api-key',
+    entry.id,
+  )
+}
+
+function readCookie(ctx: CredentialContext, request: FastifyRequest): string | undefined {
+  const { cookie } = ctx.options
+  const header = request.headers.cookie
+  if (cookie === null || typeof header !== 'string' || header === '') return undefined
+  const value = ctx.cookieCodec!.parse(header)[cookie.name]
+  return value === undefined || value === '' ? undefined : value
+}
+
+async function identify(ctx: CredentialContext, request: FastifyRequest): Promise<AuthIdentity> {
+  const { authorization } = request.headers
+  const apiKeyHeader = request.headers['x-api-key']
+  if (authorization !== undefined && apiKeyHeader !== undefined) {
+    throw unauthorized('Send one credential: an Authorization header or an x-api-key header, not both')
+  }
+  if (apiKeyHeader !== undefined) {
+    return identifyApiKey(ctx, request, typeof apiKeyHeader === 'string' ? apiKeyHeader.trim() : '')
+  }
+  if (authorization !== undefined) {
+    const match = AUTHORIZATION_PATTERN.exec(authorization)
+    if (match === null) throw unauthorized('Malformed Authorization header: expected `Bearer <token>`')
+    const scheme = match[1]!.toLowerCase()
+    if (scheme === 'bearer') return verifyToken(ctx, match[2]!, 'jwt').identity
+    if (scheme === 'apikey') return identifyApiKey(ctx, request, match[2]!)
+    throw unauthorized('Unsupported authorization scheme: use `Bearer <token>`')
+  }
+  const token = readCookie(ctx, request)
+  if (token !== undefined) return verifyToken(ctx, token, 'cookie').identity
+  throw unauthorized('Missing credentials')
+}
+
+/** The `authenticate` preHandler: fills `request.auth` once per request, or throws a 401. */
+export function createAuthenticate(ctx: CredentialContext): AuthPreHandler {
+  return async function authenticate(request: FastifyRequest, reply: FastifyReply) {
+    if (request.auth !== null) return
+    try {
+      request.auth = await identify(ctx, request)
+    } catch (err) {
+      if (err instanceof UnauthorizedError) reply.header('www-authenticate', 'Bearer')
+      throw err
+    }
+  }
+}
