@@ -104,7 +104,9 @@ export interface paths {
                 heartbeatAt: string | null
                 /** @description ISO 8601 date-time, or null when unset */
                 leaseUntil: string | null
-                /** @description start → finish, or start → now while it runs; null before it started */
+                /** @description When a pause was requested and not yet honoured: the run is still `started` until its runner stops */
+                pauseRequestedAt: string | null
+                /** @description Time spent running: the running segments summed, paused time excluded; a lost run ends at its last heartbeat. Null before it started */
                 runningTimeMs: number | null
                 schemaVersion: number
               }[]
@@ -322,7 +324,9 @@ export interface paths {
               heartbeatAt: string | null
               /** @description ISO 8601 date-time, or null when unset */
               leaseUntil: string | null
-              /** @description start → finish, or start → now while it runs; null before it started */
+              /** @description When a pause was requested and not yet honoured: the run is still `started` until its runner stops */
+              pauseRequestedAt: string | null
+              /** @description Time spent running: the running segments summed, paused time excluded; a lost run ends at its last heartbeat. Null before it started */
               runningTimeMs: number | null
               schemaVersion: number
             }
@@ -569,7 +573,9 @@ export interface paths {
               heartbeatAt: string | null
               /** @description ISO 8601 date-time, or null when unset */
               leaseUntil: string | null
-              /** @description start → finish, or start → now while it runs; null before it started */
+              /** @description When a pause was requested and not yet honoured: the run is still `started` until its runner stops */
+              pauseRequestedAt: string | null
+              /** @description Time spent running: the running segments summed, paused time excluded; a lost run ends at its last heartbeat. Null before it started */
               runningTimeMs: number | null
               schemaVersion: number
             }
@@ -779,7 +785,9 @@ export interface paths {
               heartbeatAt: string | null
               /** @description ISO 8601 date-time, or null when unset */
               leaseUntil: string | null
-              /** @description start → finish, or start → now while it runs; null before it started */
+              /** @description When a pause was requested and not yet honoured: the run is still `started` until its runner stops */
+              pauseRequestedAt: string | null
+              /** @description Time spent running: the running segments summed, paused time excluded; a lost run ends at its last heartbeat. Null before it started */
               runningTimeMs: number | null
               schemaVersion: number
             }

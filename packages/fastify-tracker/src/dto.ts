@@ -35,6 +35,7 @@ export function toDto(record: Computation, now: number = Date.now()): Computatio
     pausedAt: isoOrNull(record.pausedAt),
     heartbeatAt: isoOrNull(record.heartbeatAt),
     leaseUntil: isoOrNull(record.leaseUntil),
+    pauseRequestedAt: isoOrNull(record.pauseRequestedAt),
     runningTimeMs: runningTimeMs(record, now),
     schemaVersion: record.schemaVersion,
   }

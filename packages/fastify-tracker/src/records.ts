@@ -1,17 +1,16 @@
 /**
  * Reading and changing one record for the routes: find it in the namespaces the request may see, choose
- * where a new one goes, and change its status through the state machine (by the tracker for its own
- * namespace, by compare-and-set otherwise).
+ * where a new one goes, and change its status through core's run lifecycle (by the tracker for its own
+ * namespace, by the lifecycle operations otherwise).
  */
 import {
   assertTransition,
   type Computation,
-  type ComputationPatch,
   type ComputationStatus,
   type ComputationStore,
-  type ErrorInfo,
   isCompManagerError,
 } from '@comp-manager/core'
+import { cancelRun, noteRun, type RunNotes, requestPause, transitionRun } from '@comp-manager/core/runs'
 import { firstFound, resolveNamespaces, withDetails, writeNamespace } from '@comp-manager/fastify-kit'
 import type { Tracker } from '@comp-manager/tracker'
 import type { FastifyRequest } from 'fastify'
@@ -24,9 +23,6 @@ export interface RecordContext {
   /** The plugin's namespace. */
   defaultNamespace: string
 }
-
-/** How many times a compare-and-set change is retried when the record changed under it. */
-const CAS_TRIES = 3
 
 /** The 404 of a computation that does not exist (or is outside the caller's namespaces). */
 export const notFound = (id: string) =>
@@ -58,29 +54,6 @@ export const namespaceForCreate = (
     notFound: ComputationNotFoundError,
     invalid: ComputationValidationError,
   })
-
-/**
- * A compare-and-set against the record's current status, re-read and retried when it changed in
- * between; `next(current)` returns the patch for that state (it may throw, e.g. an invalid transition).
- */
-export async function compareAndSet(
-  ctx: RecordContext,
-  record: Computation,
-  next: (current: Computation) => ComputationPatch,
-): Promise<Computation> {
-  let current = record
-  for (let tries = 1; ; tries++) {
-    const patch = next(current)
-    try {
-      return await ctx.computations.update(current.namespace, current.id, current.status, patch)
-    } catch (err) {
-      if (!isCompManagerError(err, 'CM_ERR_CONFLICT') || tries >= CAS_TRIES) throw err
-      const fresh = await ctx.computations.get(current.namespace, current.id)
-      if (fresh === null) throw notFound(current.id)
-      current = fresh
-    }
-  }
-}
 
 /** Resumes a paused run of the tracker in this process; resolves once it is `started` again. */
 function resumeHere(ctx: RecordContext, request: FastifyRequest, record: Computation): Promise<Computation> {
@@ -123,7 +96,12 @@ function resumeHere(ctx: RecordContext, request: FastifyRequest, record: Computa
   })
 }
 
-/** Moves a record to `status`: through the tracker for its own namespace, by compare-and-set otherwise. */
+/**
+ * Moves a record to `status` through core's run lifecycle: by the tracker for its own namespace (so a
+ * run of this process is stopped at once), by the lifecycle operation directly otherwise. A pause of a
+ * run that is running is a request (the answer is the record still `started`, `pauseRequestedAt` set);
+ * a cancel records `message` in the same write.
+ */
 export async function changeStatus(
   ctx: RecordContext,
   request: FastifyRequest,
@@ -132,47 +110,36 @@ export async function changeStatus(
   message: string | null | undefined,
 ): Promise<Computation> {
   assertTransition(record.status, status)
-  const { tracker } = ctx
+  const { tracker, computations } = ctx
   const own = record.namespace === tracker.namespace
+  const { namespace, id } = record
   switch (status) {
     case 'paused':
-      if (own) return tracker.pause(record.id)
-      return compareAndSet(ctx, record, (current) => {
-        assertTransition(current.status, 'paused')
-        return { status: 'paused' }
-      })
+      return own ? tracker.pause(id) : requestPause(computations, namespace, id, { current: record })
     case 'failed': {
       const reason = message ?? 'cancelled over HTTP'
-      if (own) {
-        const cancelled = await tracker.cancel(record.id, reason)
-        return message === undefined ? cancelled : compareAndSet(ctx, cancelled, () => ({ message }))
-      }
-      const error: ErrorInfo = { name: 'CancelledError', message: reason, code: 'CM_ERR_CANCELLED' }
-      return compareAndSet(ctx, record, (current) => {
-        assertTransition(current.status, 'failed')
-        return { status: 'failed', error, ...(message === undefined ? {} : { message }) }
-      })
+      const note = message === undefined ? {} : { message }
+      if (own) return tracker.cancel(id, reason, message)
+      return cancelRun(computations, namespace, id, { reason, ...note, current: record })
     }
     case 'started':
-      if (record.status === 'paused') {
-        if (!own) {
-          throw withDetails(
-            new ComputationConflictError(
-              `computation ${record.id} can only be resumed by a process that tracks '${record.functionFull}' in namespace ${record.namespace}`,
-            ),
-            { id: record.id, functionFull: record.functionFull },
-          )
-        }
-        return resumeHere(ctx, request, record)
+      if (record.status !== 'paused')
+        return transitionRun(computations, namespace, id, 'started', { current: record })
+      if (!own) {
+        throw withDetails(
+          new ComputationConflictError(
+            `computation ${id} can only be resumed by a process that tracks '${record.functionFull}' in namespace ${namespace}`,
+          ),
+          { id, functionFull: record.functionFull },
+        )
       }
-      return compareAndSet(ctx, record, (current) => {
-        assertTransition(current.status, 'started')
-        return { status: 'started' }
-      })
+      return resumeHere(ctx, request, record)
     default:
-      return compareAndSet(ctx, record, (current) => {
-        assertTransition(current.status, status)
-        return { status }
-      })
+      return transitionRun(computations, namespace, id, status, { current: record })
   }
+}
+
+/** Sets the message and/or progress of a record (of a run that is not over). */
+export function noteRecord(ctx: RecordContext, record: Computation, notes: RunNotes): Promise<Computation> {
+  return noteRun(ctx.computations, record.namespace, record.id, notes, { current: record })
 }

@@ -1,11 +1,5 @@
-import {
-  type Codec,
-  type Computation,
-  type ComputationPatch,
-  type ComputationStatus,
-  hashKey,
-  isCompManagerError,
-} from '@comp-manager/core'
+import { type Codec, type Computation, type ComputationStatus, isCompManagerError } from '@comp-manager/core'
+import { callHash, createRun, type RunNotes } from '@comp-manager/core/runs'
 import {
   emptyPage,
   errorResponses,
@@ -38,9 +32,9 @@ import {
 } from './errors.js'
 import {
   changeStatus,
-  compareAndSet,
   find,
   namespaceForCreate,
+  noteRecord,
   notFound,
   type RecordContext,
 } from './records.js'
@@ -172,27 +166,27 @@ function createRoute({ app, instance, tagged, authErrors, ctx, opts }: Routes): 
       const namespace = namespaceForCreate(ctx, request, body.namespace)
       const fn = body.function
       const functionFull = body.functionFull ?? fn
-      const args = opts.codec.decode(body.args ?? [])
-      const hash = hashKey(
-        { fn: functionFull, ...(body.version === undefined ? {} : { version: body.version }), args },
-        { codec: opts.codec },
-      )
+      const decoded = opts.codec.decode(body.args ?? [])
+      const call = {
+        functionFull,
+        ...(body.version === undefined ? {} : { version: body.version }),
+        args: decoded as unknown[],
+        codec: opts.codec,
+      }
       let record: Computation
       try {
-        record = await ctx.computations.create({
+        record = await createRun(ctx.computations, {
+          ...call,
           namespace,
           name: body.name ?? fn,
           function: fn,
-          functionFull,
-          args: opts.codec.encode(args),
-          hash: hash.key,
-          hashAlgorithm: hash.algorithm,
           status: body.status ?? 'queued',
           owner: identityOf(request)?.subject ?? null,
           message: body.message ?? null,
         })
       } catch (err) {
         if (!isCompManagerError(err, 'CM_ERR_DUPLICATE')) throw err
+        const hash = callHash(call)
         const existing = await ctx.computations.getByHash(namespace, hash.key)
         throw withDetails(
           new DuplicateComputationError(
@@ -252,15 +246,15 @@ function updateRoute({ app, instance, tagged, authErrors, ctx }: Routes): void {
     async (request) => {
       const { status, message, progress } = request.body
       let record = await find(ctx, request, request.params.id, request.query.namespace)
-      let messageDone = false
-      if (status !== undefined && status !== record.status) {
-        record = await changeStatus(ctx, request, record, status, message)
-        messageDone = status === 'failed'
+      const changing = status !== undefined && status !== record.status
+      // A cancel records the message as its reason, in the same write; otherwise notes go first,
+      // while the run is not over (a run that is over is immutable).
+      const notes: RunNotes = {
+        ...(message === undefined || (changing && status === 'failed') ? {} : { message }),
+        ...(progress === undefined ? {} : { progress }),
       }
-      const patch: ComputationPatch = {}
-      if (message !== undefined && !messageDone) patch.message = message
-      if (progress !== undefined) patch.progress = progress
-      if (Object.keys(patch).length > 0) record = await compareAndSet(ctx, record, () => patch)
+      if (Object.keys(notes).length > 0) record = await noteRecord(ctx, record, notes)
+      if (changing) record = await changeStatus(ctx, request, record, status, message)
       return toDto(record)
     },
   )

@@ -58,8 +58,13 @@ export const ComputationDtoSchema = Type.Object(
     pausedAt: NullableIsoDateTime,
     heartbeatAt: NullableIsoDateTime,
     leaseUntil: NullableIsoDateTime,
+    pauseRequestedAt: Type.Union([IsoDateTimeSchema, Type.Null()], {
+      description:
+        'When a pause was requested and not yet honoured: the run is still `started` until its runner stops',
+    }),
     runningTimeMs: Type.Union([Type.Number({ minimum: 0 }), Type.Null()], {
-      description: 'start → finish, or start → now while it runs; null before it started',
+      description:
+        'Time spent running: the running segments summed, paused time excluded; a lost run ends at its last heartbeat. Null before it started',
     }),
     schemaVersion: p.schemaVersion,
   },

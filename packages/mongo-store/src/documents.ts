@@ -1,4 +1,5 @@
 import {
+  CACHE_SCHEMA_VERSION,
   type CacheEntryMeta,
   type Computation,
   type ComputationStatus,
@@ -344,7 +345,7 @@ export function fromCacheEntryDocument(doc: Document): CacheEntryMeta {
     expiresAt: toMs(doc.expiresAt),
     hits: typeof doc.hits === 'number' ? doc.hits : 0,
     lastHitAt: toMs(doc.lastHitAt),
-    schemaVersion: SCHEMA_VERSION,
+    schemaVersion: CACHE_SCHEMA_VERSION,
   }
 }
 

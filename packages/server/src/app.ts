@@ -22,7 +22,7 @@ import { healthRoutes } from './health.js'
 import { identifyCaller, registerRateLimit } from './rate-limit.js'
 import { genReqId, REQUEST_ID_HEADER } from './request-id.js'
 import { registerSecurityHeaders } from './security-headers.js'
-import { installShutdown, type ShutdownControl } from './shutdown.js'
+import { type Drainable, installShutdown, type ShutdownControl } from './shutdown.js'
 
 /** Prefix of the REST routes (`/api/v1/computations`, `/api/v1/cache`, `/api/v1/auth/token`). */
 export const API_PREFIX = '/api/v1'
@@ -54,10 +54,10 @@ export interface BuildAppOptions {
   /** More tags for the OpenAPI document (for the routes added by `routes`). */
   tags?: DocTag[]
   /**
-   * More namespaces whose running computations this process settles on shutdown (besides
-   * `config.namespace` and the cache plugin's): the namespaces of trackers or caches you create yourself.
+   * Trackers, caches or workers you create yourself: on `close()` they are drained with the app's own
+   * (their running computations get the rest of `config.shutdownTimeoutMs`, then are marked `lost`).
    */
-  namespaces?: string[]
+  drain?: Drainable[]
   /** Called for every route as it is added (Fastify's `onRoute` hook, installed before any plugin). */
   onRoute?: (route: RouteOptions & { routePath: string; path: string; prefix: string }) => void
   /** A Redis client for the rate limits instead of one opened from `config.redisUrl` (not closed by the app). */
@@ -260,8 +260,7 @@ export async function buildApp(
 
     // 8. On close, after the HTTP server has drained: settle this process's runs, then (hooks run
     // last-registered-first) the plugins close their trackers, caches and the store.
-    const settleNamespaces = () => [...new Set([config.namespace, ...(options.namespaces ?? [])])]
-    shutdown.settleOnClose(() => app.compStore, settleNamespaces)
+    shutdown.settleOnClose(() => [app.tracker, app.cache, ...(options.drain ?? [])])
 
     await app.ready()
     return app

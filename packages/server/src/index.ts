@@ -51,5 +51,5 @@ export {
 export { HealthCheckResultSchema, HealthDetailedSchema, HealthSchema } from './health.js'
 export { REDIS_KEY_PREFIX, rateLimitKey } from './rate-limit.js'
 export { genReqId, REQUEST_ID_HEADER, SANE_REQUEST_ID } from './request-id.js'
-export { runningHere, type ShutdownControl, settleRuns } from './shutdown.js'
+export { type Drainable, drainRuns, type ShutdownControl } from './shutdown.js'
 export { type StartedServer, type StartServerOptions, startServer } from './start.js'

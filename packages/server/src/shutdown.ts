@@ -1,5 +1,3 @@
-import { type Computation, isCompManagerError, type Store } from '@comp-manager/core'
-import { runnerIdentity } from '@comp-manager/core/runs'
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import { shuttingDownError } from './errors.js'
 
@@ -18,70 +16,35 @@ function openConnections(server: import('node:net').Server): Promise<number> {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
-/**
- * The `started` runs of this process (same pid and host) in `namespaces`. Paused runs are left alone:
- * they hold no lease and wait, consistently, for someone to resume or cancel them.
- */
-export async function runningHere(store: Store, namespaces: readonly string[]): Promise<Computation[]> {
-  const { pid, host } = runnerIdentity()
-  const mine: Computation[] = []
-  for (let page = 1; ; page++) {
-    const result = await store.computations.list({
-      namespace: namespaces,
-      status: 'started',
-      page,
-      perPage: 100,
-    })
-    for (const record of result.data) if (record.pid === pid && record.host === host) mine.push(record)
-    if (page >= result.pages) return mine
-  }
+/** Something that runs computations in this process and can give them up on shutdown (tracker, cache, worker). */
+export interface Drainable {
+  drain(options: { timeoutMs?: number }): Promise<{ lost: readonly unknown[] } | unknown>
 }
 
 /**
- * Waits (until `deadline`) for this process's running computations to end, then marks the rest `lost`
- * — what any tracker's sweeper would do once their leases expired, done at once: callers waiting for
- * them in other processes stop waiting and run them again (the cache's waiters take over the fill)
- * instead of hanging until the lease runs out. Returns the runs it marked.
+ * Lets this process's running computations end until `deadline`, then gives up the rest — what a
+ * tracker's sweeper would do once their leases expired, done at once: callers waiting for them in other
+ * processes stop waiting and run them again (the cache's waiters take over the fill) instead of hanging
+ * until the lease runs out. Each drainable knows its own runs: nothing is found by scanning the store.
  */
-export async function settleRuns(
-  store: Store,
-  namespaces: readonly string[],
+export async function drainRuns(
+  drainables: readonly Drainable[],
   deadline: number,
   log: FastifyBaseLogger,
-): Promise<Computation[]> {
-  if (namespaces.length === 0) return []
-  let runs = await runningHere(store, namespaces)
-  if (runs.length > 0 && Date.now() < deadline) {
-    log.info({ runs: runs.length }, 'waiting for running computations to end')
-    while (runs.length > 0 && Date.now() < deadline) {
-      await sleep(Math.min(100, Math.max(1, deadline - Date.now())))
-      runs = await runningHere(store, namespaces)
+): Promise<number> {
+  const timeoutMs = Math.max(0, deadline - Date.now())
+  const results = await Promise.allSettled(drainables.map((d) => d.drain({ timeoutMs })))
+  let lost = 0
+  for (const result of results) {
+    if (result.status === 'rejected') {
+      log.error({ err: result.reason }, 'could not give up the running computations on shutdown')
+      continue
     }
+    const value = result.value as { lost?: unknown }
+    if (Array.isArray(value?.lost)) lost += value.lost.length
   }
-  const { pid, host } = runnerIdentity()
-  const marked: Computation[] = []
-  for (const run of runs) {
-    try {
-      marked.push(
-        await store.computations.update(run.namespace, run.id, 'started', {
-          status: 'lost',
-          leaseUntil: null,
-          message: `abandoned: process ${pid} on ${host} shut down before the run ended`,
-        }),
-      )
-    } catch (err) {
-      // It ended (or was paused) meanwhile: nothing to mark.
-      if (isCompManagerError(err, 'CM_ERR_CONFLICT') || isCompManagerError(err, 'CM_ERR_NOT_FOUND')) continue
-      log.error({ err, id: run.id }, 'could not mark an abandoned computation lost')
-    }
-  }
-  if (marked.length > 0) {
-    log.warn(
-      { ids: marked.map((r) => r.id) },
-      `marked ${marked.length} running computation(s) lost on shutdown`,
-    )
-  }
-  return marked
+  if (lost > 0) log.warn(`marked ${lost} running computation(s) lost on shutdown`)
+  return lost
 }
 
 export interface ShutdownControl {
@@ -101,7 +64,7 @@ export interface ShutdownControl {
  *    connections are closed, and a request arriving on a still-open keep-alive connection gets 503
  *    `CM_ERR_SHUTTING_DOWN`; in-flight requests go on.
  * 2. If they have not finished after `timeoutMs`, their connections are closed.
- * 3. `onClose` (see {@link settleRuns}): running computations of this process get the rest of
+ * 3. `onClose` (see {@link drainRuns}): running computations of this process get the rest of
  *    `timeoutMs` to end, and are then marked `lost`; then the plugins close (tracker, cache, store).
  *
  * Call it before registering the plugins (its `onRequest` hook must come first) and call the returned
@@ -162,19 +125,13 @@ export function installShutdown(fastify: FastifyInstance, options: ShutdownOptio
 
   return {
     control,
-    /** Adds the `onClose` hook that settles this process's runs; call it after the store plugin's registration. */
-    settleOnClose(store: () => Store | undefined, namespaces: () => readonly string[]) {
+    /** Adds the `onClose` hook that drains this process's runs; call it after the plugins' registration. */
+    settleOnClose(drainables: () => readonly Drainable[]) {
       fastify.addHook('onClose', async () => {
         clearTimeout(drainTimer)
         clearInterval(idleTimer)
-        const s = store()
-        if (s === undefined) return
         const deadline = (closeStartedAt ?? Date.now()) + options.timeoutMs
-        try {
-          await settleRuns(s, namespaces(), deadline, fastify.log)
-        } catch (err) {
-          fastify.log.error({ err }, 'could not settle running computations on shutdown')
-        }
+        await drainRuns(drainables(), deadline, fastify.log)
       })
     },
   }

@@ -107,8 +107,14 @@ export type ErrorInfo = Static<typeof ErrorInfoSchema>
 export type Progress = Static<typeof ProgressSchema>
 export type ResultRef = Static<typeof ResultRefSchema>
 
-/** The schema version written into every computation and cache entry by this package. */
+/**
+ * The schema version written into every computation by this package (2: running time by segments,
+ * pause requests).
+ */
 export const SCHEMA_VERSION = 2
+
+/** The schema version written into every cache entry (unchanged since 1). */
+export const CACHE_SCHEMA_VERSION = 1
 
 export const CacheEntryMetaSchema = Type.Object(
   {

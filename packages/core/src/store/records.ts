@@ -1,4 +1,9 @@
-import { type CacheEntryMeta, type Computation, SCHEMA_VERSION } from '../domain/schemas.js'
+import {
+  CACHE_SCHEMA_VERSION,
+  type CacheEntryMeta,
+  type Computation,
+  SCHEMA_VERSION,
+} from '../domain/schemas.js'
 import { assertTransition, type ComputationStatus, isTerminalStatus } from '../domain/status.js'
 import { cmError } from '../errors/index.js'
 import type {
@@ -309,7 +314,7 @@ export function buildCacheEntryMeta(input: NewCacheEntry, now: number): CacheEnt
     expiresAt: input.ttlMs == null ? null : now + input.ttlMs,
     hits: 0,
     lastHitAt: null,
-    schemaVersion: SCHEMA_VERSION,
+    schemaVersion: CACHE_SCHEMA_VERSION,
   }
 }
 
