@@ -5,7 +5,6 @@ import {
   defineOptions,
   describeValue,
   InstanceSchema,
-  isPlainObject,
   MAX_DURATION_MS,
   NameSchema,
   NamespaceOptionSchema,

@@ -69,7 +69,8 @@ t.test('mongo settings are validated by MongoStore and named `mongo.<option>`', 
     ),
     {
       code: 'CM_ERR_INVALID_ARGUMENT',
-      message: /`mongo\.gridFsThresholdBytes` is invalid: @comp-manager\/mongo-store: `gridFsThresholdBytes` must be/,
+      message:
+        /`mongo\.gridFsThresholdBytes` is invalid: @comp-manager\/mongo-store: `gridFsThresholdBytes` must be/,
       details: { option: 'mongo.gridFsThresholdBytes' },
     },
   )
