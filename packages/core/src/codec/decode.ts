@@ -150,46 +150,16 @@ export class Decoder {
       case 'undefined':
         return undefined
       case 'number':
-        switch (node.value) {
-          case 'NaN':
-            return Number.NaN
-          case 'Infinity':
-            return Number.POSITIVE_INFINITY
-          case '-Infinity':
-            return Number.NEGATIVE_INFINITY
-          case '-0':
-            return -0
-        }
-        throw malformed('number tag needs value "NaN", "Infinity", "-Infinity" or "-0"')
+        return decNumber(node)
       case 'bigint': {
         const text = node.value
         if (typeof text !== 'string' || !isDecimal(text)) throw malformed('bigint tag needs a decimal string')
         return BigInt(text)
       }
-      case 'Date': {
-        const value = node.value
-        if (value === null) return new Date(Number.NaN)
-        const date = typeof value === 'string' ? parseDate(value) : undefined
-        if (date === undefined || Number.isNaN(date.getTime()))
-          throw malformed('Date tag needs an ISO string or null')
-        return date
-      }
-      case 'Map': {
-        const entries = node.entries
-        if (!isArray(entries)) throw malformed('Map tag needs an entries array')
-        const map = new Map()
-        for (let i = 0; i < entries.length; i++) {
-          const entry: unknown = entries[i]
-          if (!isArray(entry) || entry.length !== 2) throw malformed('Map entries are [key, value] pairs')
-          const k: unknown = entry[0]
-          const v: unknown = entry[1]
-          map.set(
-            typeof k === 'string' ? k : this.dec(k, next),
-            typeof v === 'string' ? v : this.dec(v, next),
-          )
-        }
-        return map
-      }
+      case 'Date':
+        return decDate(node)
+      case 'Map':
+        return this.decMap(node, next)
       case 'Set': {
         const values = node.values
         if (!isArray(values)) throw malformed('Set tag needs a values array')
@@ -197,26 +167,10 @@ export class Decoder {
         for (let i = 0; i < values.length; i++) set.add(this.dec(values[i], next))
         return set
       }
-      case 'RegExp': {
-        const { source, flags } = node
-        if (typeof source !== 'string' || typeof flags !== 'string' || !REGEXP_FLAGS.test(flags)) {
-          throw malformed('RegExp tag needs a string source and flags among "dgimsuvy"')
-        }
-        try {
-          return new RegExp(source, flags)
-        } catch (cause) {
-          throw cmError('CM_ERR_MALFORMED', `invalid RegExp: ${(cause as Error).message}`, { cause })
-        }
-      }
-      case 'URL': {
-        const href = node.value
-        if (typeof href === 'string') {
-          try {
-            return new URL(href)
-          } catch {}
-        }
-        throw malformed('URL tag needs a valid absolute URL')
-      }
+      case 'RegExp':
+        return decRegExp(node)
+      case 'URL':
+        return decUrl(node)
       case 'Error':
         return this.decError(node, next)
       case 'ArrayBuffer':
@@ -227,28 +181,50 @@ export class Decoder {
         const bytes = this.bytes(node, tag)
         return NodeBuffer ? NodeBuffer.from(bytes.buffer, 0, bytes.byteLength) : bytes
       }
-      case 'object': {
-        const entries = node.entries
-        if (!isArray(entries)) throw malformed('object tag needs an entries array')
-        const out: Obj = {}
-        for (let i = 0; i < entries.length; i++) {
-          const entry: unknown = entries[i]
-          if (!isArray(entry) || entry.length !== 2 || typeof entry[0] !== 'string') {
-            throw malformed('object entries are [string key, value] pairs')
-          }
-          defineKey(out, entry[0], this.dec(entry[1], next))
-        }
-        return out
-      }
+      case 'object':
+        return this.decObjectEntries(node, next)
     }
     const typed = hasOwn(typedArrays, tag) ? typedArrays[tag] : undefined
-    if (typed !== undefined) {
-      const bytes = this.bytes(node, tag)
-      if (bytes.byteLength % typed.BYTES_PER_ELEMENT !== 0) {
-        throw malformed(`${tag} byte length must be a multiple of ${typed.BYTES_PER_ELEMENT}`)
-      }
-      return new typed(bytes.buffer as ArrayBuffer, 0, bytes.byteLength / typed.BYTES_PER_ELEMENT)
+    return typed === undefined ? this.decRegistered(node, tag, next) : this.decTypedArray(node, tag, typed)
+  }
+
+  decMap(node: Obj, next: number): Map<unknown, unknown> {
+    const entries = node.entries
+    if (!isArray(entries)) throw malformed('Map tag needs an entries array')
+    const map = new Map()
+    for (let i = 0; i < entries.length; i++) {
+      const entry: unknown = entries[i]
+      if (!isArray(entry) || entry.length !== 2) throw malformed('Map entries are [key, value] pairs')
+      const k: unknown = entry[0]
+      const v: unknown = entry[1]
+      map.set(typeof k === 'string' ? k : this.dec(k, next), typeof v === 'string' ? v : this.dec(v, next))
     }
+    return map
+  }
+
+  decObjectEntries(node: Obj, next: number): Obj {
+    const entries = node.entries
+    if (!isArray(entries)) throw malformed('object tag needs an entries array')
+    const out: Obj = {}
+    for (let i = 0; i < entries.length; i++) {
+      const entry: unknown = entries[i]
+      if (!isArray(entry) || entry.length !== 2 || typeof entry[0] !== 'string') {
+        throw malformed('object entries are [string key, value] pairs')
+      }
+      defineKey(out, entry[0], this.dec(entry[1], next))
+    }
+    return out
+  }
+
+  decTypedArray(node: Obj, tag: string, typed: (typeof typedArrays)[string]): unknown {
+    const bytes = this.bytes(node, tag)
+    if (bytes.byteLength % typed.BYTES_PER_ELEMENT !== 0) {
+      throw malformed(`${tag} byte length must be a multiple of ${typed.BYTES_PER_ELEMENT}`)
+    }
+    return new typed(bytes.buffer as ArrayBuffer, 0, bytes.byteLength / typed.BYTES_PER_ELEMENT)
+  }
+
+  decRegistered(node: Obj, tag: string, next: number): unknown {
     const entry = this.registry.byName.get(tag)
     if (entry === undefined) {
       const shown = tag.length > TAG_PREVIEW ? tag.slice(0, TAG_PREVIEW) : tag
@@ -296,4 +272,49 @@ export class Decoder {
     if (hasOwn(node, 'cause')) Object.defineProperty(err, 'cause', hidden(this.dec(node.cause, next)))
     return err
   }
+}
+
+function decNumber(node: Obj): number {
+  switch (node.value) {
+    case 'NaN':
+      return Number.NaN
+    case 'Infinity':
+      return Number.POSITIVE_INFINITY
+    case '-Infinity':
+      return Number.NEGATIVE_INFINITY
+    case '-0':
+      return -0
+  }
+  throw malformed('number tag needs value "NaN", "Infinity", "-Infinity" or "-0"')
+}
+
+function decDate(node: Obj): Date {
+  const value = node.value
+  if (value === null) return new Date(Number.NaN)
+  const date = typeof value === 'string' ? parseDate(value) : undefined
+  if (date === undefined || Number.isNaN(date.getTime()))
+    throw malformed('Date tag needs an ISO string or null')
+  return date
+}
+
+function decRegExp(node: Obj): RegExp {
+  const { source, flags } = node
+  if (typeof source !== 'string' || typeof flags !== 'string' || !REGEXP_FLAGS.test(flags)) {
+    throw malformed('RegExp tag needs a string source and flags among "dgimsuvy"')
+  }
+  try {
+    return new RegExp(source, flags)
+  } catch (cause) {
+    throw cmError('CM_ERR_MALFORMED', `invalid RegExp: ${(cause as Error).message}`, { cause })
+  }
+}
+
+function decUrl(node: Obj): URL {
+  const href = node.value
+  if (typeof href === 'string') {
+    try {
+      return new URL(href)
+    } catch {}
+  }
+  throw malformed('URL tag needs a valid absolute URL')
 }

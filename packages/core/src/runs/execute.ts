@@ -69,81 +69,103 @@ export type RunOutcome<T> =
  * how it ended through the state machine (retrying transient store errors). Used by the tracker and
  * the cache alike. Never throws for the function's own failure: the outcome says what happened.
  */
-export async function executeRun<T>(
+export function executeRun<T>(
   fn: (ctx: RunContext) => T | Promise<T>,
   options: ExecuteRunOptions<T>,
 ): Promise<RunOutcome<T>> {
-  const { store, clock } = options
-  const codec = options.codec ?? defaultCodec
-  const report = options.onError ?? (() => {})
-  const lease = new RunLease(store, options.record, {
-    leaseMs: options.leaseMs,
-    heartbeatMs: options.heartbeatMs,
-    clock,
-    onError: (err) => report(err, 'renew'),
-    ...(options.onRenew ? { onRenew: options.onRenew } : {}),
-  }).start()
-  const { namespace, id } = options.record
-  const external = options.signal
-  const onExternalAbort = () => {
-    const reason = external?.reason
-    lease.abort(
-      reason instanceof CompManagerError
-        ? reason
-        : cmError('CM_ERR_CANCELLED', `run ${id} was stopped`, { cause: reason }),
-    )
-  }
-  if (external?.aborted) onExternalAbort()
-  else external?.addEventListener('abort', onExternalAbort, { once: true })
+  return new Execution(options).run(fn)
+}
 
-  const ctx: RunContext = {
-    id,
-    get record() {
-      return lease.record
-    },
-    signal: lease.signal,
-    resumeState: options.resumeState,
-    progress: (fraction, note) => lease.progress(fraction, note),
-    message: (text) => lease.message(text),
-    checkpoint: async (state) => {
-      try {
-        await patchLiveRun(
-          store,
-          namespace,
-          id,
-          { checkpoint: codec.encode(state) },
-          { current: lease.record },
-        )
-      } catch (err) {
-        report(err, 'checkpoint')
-        throw err
-      }
-    },
+type Ended<T> = Extract<RunOutcome<T>, { status: 'cancelled' | 'lost' }>
+
+/** One execution of a claimed run: the phases of `executeRun`. */
+class Execution<T> {
+  readonly #o: ExecuteRunOptions<T>
+  readonly #lease: RunLease
+  readonly #namespace: string
+  readonly #id: string
+  readonly #report: NonNullable<ExecuteRunOptions<T>['onError']>
+
+  constructor(options: ExecuteRunOptions<T>) {
+    this.#o = options
+    this.#report = options.onError ?? (() => {})
+    this.#namespace = options.record.namespace
+    this.#id = options.record.id
+    this.#lease = new RunLease(options.store, options.record, {
+      leaseMs: options.leaseMs,
+      heartbeatMs: options.heartbeatMs,
+      clock: options.clock,
+      onError: (err) => this.#report(err, 'renew'),
+      ...(options.onRenew ? { onRenew: options.onRenew } : {}),
+    })
   }
 
-  let value: T
-  try {
-    value = await fn(ctx)
-  } catch (error) {
-    await lease.flush().catch(() => {})
-    lease.stop()
-    external?.removeEventListener('abort', onExternalAbort)
-    return failed(error)
+  async run(fn: (ctx: RunContext) => T | Promise<T>): Promise<RunOutcome<T>> {
+    const lease = this.#lease.start()
+    const external = this.#o.signal
+    const onExternalAbort = () => {
+      const reason = external?.reason
+      lease.abort(
+        reason instanceof CompManagerError
+          ? reason
+          : cmError('CM_ERR_CANCELLED', `run ${this.#id} was stopped`, { cause: reason }),
+      )
+    }
+    if (external?.aborted) onExternalAbort()
+    else external?.addEventListener('abort', onExternalAbort, { once: true })
+    const stop = async () => {
+      await lease.flush().catch(() => {})
+      lease.stop()
+      external?.removeEventListener('abort', onExternalAbort)
+    }
+    let value: T
+    try {
+      value = await fn(this.#context())
+    } catch (error) {
+      await stop()
+      return this.#failed(error)
+    }
+    await stop()
+    return this.#finished(value)
   }
-  await lease.flush().catch(() => {})
-  lease.stop()
-  external?.removeEventListener('abort', onExternalAbort)
-  return finished(value)
 
-  type Ended = Extract<RunOutcome<T>, { status: 'cancelled' | 'lost' }>
+  /** What the running function sees. */
+  #context(): RunContext {
+    const lease = this.#lease
+    const { store } = this.#o
+    const codec = this.#o.codec ?? defaultCodec
+    return {
+      id: this.#id,
+      get record() {
+        return lease.record
+      },
+      signal: lease.signal,
+      resumeState: this.#o.resumeState,
+      progress: (fraction, note) => lease.progress(fraction, note),
+      message: (text) => lease.message(text),
+      checkpoint: async (state) => {
+        try {
+          const patch = { checkpoint: codec.encode(state) }
+          await patchLiveRun(store, this.#namespace, this.#id, patch, { current: lease.record })
+        } catch (err) {
+          this.#report(err, 'checkpoint')
+          throw err
+        }
+      },
+    }
+  }
 
-  async function settle(ending: RunEnding): Promise<{ record: Computation; recorded: boolean } | Ended> {
+  /** Writes how the run ended; a run ended elsewhere meanwhile (lost, cancelled) says so instead. */
+  async #settle(ending: RunEnding): Promise<{ record: Computation; recorded: boolean } | Ended<T>> {
+    const { store } = this.#o
+    const lease = this.#lease
+    const [namespace, id] = [this.#namespace, this.#id]
     try {
       // What this process last saw: a pause written after the last heartbeat, or a half-done earlier
       // attempt of this very write, is found by the compare-and-set and re-read.
       const record = await withRetry(
         () => endRun(store, namespace, id, ending, { current: lease.record }),
-        options.retry,
+        this.#o.retry,
       )
       return { record, recorded: true }
     } catch (err) {
@@ -165,26 +187,29 @@ export async function executeRun<T>(
           return { status: current.status === 'lost' ? 'lost' : 'cancelled', error: reason, record: current }
         }
       }
-      report(err, 'finish')
+      this.#report(err, 'finish')
       return { record: lease.record, recorded: false }
     }
   }
 
-  async function finished(result: T): Promise<RunOutcome<T>> {
+  async #finished(result: T): Promise<RunOutcome<T>> {
     let ref: ResultRef | null = null
-    if (options.storeResult) {
+    if (this.#o.storeResult) {
       try {
-        ref = await options.storeResult(result, lease.record)
+        ref = await this.#o.storeResult(result, this.#lease.record)
       } catch (err) {
-        report(err, 'store-result')
+        this.#report(err, 'store-result')
       }
     }
-    const settled = await settle({ status: 'finished', result: ref })
+    const settled = await this.#settle({ status: 'finished', result: ref })
     if ('status' in settled) return { ...settled, value: result }
     return { status: 'finished', value: result, ...settled }
   }
 
-  async function failed(error: unknown): Promise<RunOutcome<T>> {
+  async #failed(error: unknown): Promise<RunOutcome<T>> {
+    const { store } = this.#o
+    const lease = this.#lease
+    const [namespace, id] = [this.#namespace, this.#id]
     const reason = lease.signal.aborted ? lease.signal.reason : undefined
     if (reason instanceof CompManagerError && reason.code !== 'CM_ERR_PAUSED') {
       const record = (await store.get(namespace, id).catch(() => null)) ?? lease.record
@@ -194,22 +219,7 @@ export async function executeRun<T>(
     const pausing =
       current.status === 'started' &&
       (current.pauseRequestedAt !== null || isCompManagerError(reason, 'CM_ERR_PAUSED'))
-    if (current.status === 'paused' || pausing) {
-      // Stopped for a pause: the run is paused and lease-free until someone resumes it.
-      try {
-        const record = await withRetry(
-          () =>
-            current.status === 'paused'
-              ? releasePausedRun(store, namespace, id, { current })
-              : pauseRun(store, namespace, id, { current }),
-          options.retry,
-        )
-        return { status: 'paused', record }
-      } catch (err) {
-        report(err, 'finish')
-        return { status: 'paused', record: current }
-      }
-    }
+    if (current.status === 'paused' || pausing) return this.#stoppedForPause(current)
     if (current.status === 'lost' || current.status === 'failed') {
       const code = current.status === 'lost' ? 'CM_ERR_LOST' : 'CM_ERR_CANCELLED'
       return {
@@ -218,8 +228,27 @@ export async function executeRun<T>(
         record: current,
       }
     }
-    const settled = await settle({ status: 'failed', error: toErrorInfo(error) })
+    const settled = await this.#settle({ status: 'failed', error: toErrorInfo(error) })
     if ('status' in settled) return settled
     return { status: 'failed', error, ...settled }
+  }
+
+  /** Stopped for a pause: the run is paused and lease-free until someone resumes it. */
+  async #stoppedForPause(current: Computation): Promise<RunOutcome<T>> {
+    const { store } = this.#o
+    const [namespace, id] = [this.#namespace, this.#id]
+    try {
+      const record = await withRetry(
+        () =>
+          current.status === 'paused'
+            ? releasePausedRun(store, namespace, id, { current })
+            : pauseRun(store, namespace, id, { current }),
+        this.#o.retry,
+      )
+      return { status: 'paused', record }
+    } catch (err) {
+      this.#report(err, 'finish')
+      return { status: 'paused', record: current }
+    }
   }
 }

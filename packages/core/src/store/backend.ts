@@ -14,7 +14,7 @@ import type {
   PingResult,
   StoreCapabilities,
 } from './ports.js'
-import type { NormalizedCacheQuery, NormalizedComputationQuery } from './validate.js'
+import type { NormalizedCacheQuery, NormalizedComputationQuery } from './queries.js'
 
 /**
  * The raw operations a store author implements (keyv's "storage adapter"). `guardStore` puts the

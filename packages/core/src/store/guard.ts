@@ -22,13 +22,12 @@ import type {
   Store,
   StoreCapabilities,
 } from './ports.js'
+import { normalizeCacheQuery, normalizeComputationQuery } from './queries.js'
 import { assertValueSize, utf8Length } from './records.js'
 import {
   assertComputationStatus,
   assertKey,
   assertNamespace,
-  normalizeCacheQuery,
-  normalizeComputationQuery,
   normalizeFindExpiredOptions,
   validateCacheGetOptions,
   validateClaimInput,

@@ -2,8 +2,8 @@ import type { CacheEntry, CacheEntryMeta } from '../domain/schemas.js'
 import type { CacheBackend, HitCount } from './backend.js'
 import type { MemoryContext } from './memory-store.js'
 import type { CacheStats, InvalidateCriteria, NewCacheEntry, Page } from './ports.js'
+import type { NormalizedCacheQuery, SortSpec } from './queries.js'
 import { buildCacheEntryMeta, isCacheEntryExpired, pageOf } from './records.js'
-import type { NormalizedCacheQuery, SortSpec } from './validate.js'
 
 /**
  * The cache backend of `MemoryStore` (behind core's guard, which validates inputs and counts hits; a

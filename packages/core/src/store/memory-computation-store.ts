@@ -11,6 +11,7 @@ import type {
   NewComputation,
   Page,
 } from './ports.js'
+import type { NormalizedComputationQuery, SortSpec } from './queries.js'
 import {
   applyHeartbeat,
   applyPatch,
@@ -24,7 +25,6 @@ import {
   pageOf,
   takeQueued,
 } from './records.js'
-import type { NormalizedComputationQuery, SortSpec } from './validate.js'
 
 /**
  * The computation backend of `MemoryStore` (behind core's guard, which validates every input). No method awaits between reading and writing, so each one
