@@ -33,60 +33,65 @@ function exactlyOneWinner(t: Test, results: ClaimResult[]): (ClaimResult & { won
 export function claimRaces(t: Test, h: Harness): void {
   const n = h.caps.raceConcurrency
 
-  t.test(`${n} claims of a new hash`, async (t) => {
-    const { store } = await h.open(t)
-    const base = claimInput()
-    const winner = exactlyOneWinner(t, await race(store, n, base))
-    if (winner === null) return
-    t.equal(winner.record.attempt, 1)
-    const page = await store.computations.list({ namespace: NS_A, hash: base.hash })
-    t.equal(page.total, 1, 'one record for the hash')
-    t.equal(
-      (await store.computations.getByHash(NS_A, base.hash))?.owner,
-      winner.record.owner,
-      'stored winner',
-    )
-  })
+  t.test(`${n} claims of a new hash`, (t) => newHash(t, h))
+  t.test(`${n} claims of a queued record`, (t) => queuedRecord(t, h))
+  t.test(`${n} claims of a run whose lease expired`, { skip: clockSkip(h) }, (t) => expiredLease(t, h))
+  t.test(`${n} claims of a finished run with onTerminal 'rerun'`, (t) => finishedRerun(t, h))
+}
 
-  t.test(`${n} claims of a queued record`, async (t) => {
-    const { store } = await h.open(t)
-    const queued = await store.computations.create(computationInput())
-    const winner = exactlyOneWinner(t, await race(store, n, claimInput({ hash: queued.hash })))
-    if (winner === null) return
-    t.equal(winner.record.id, queued.id, 'the queued record is taken over, not duplicated')
-    t.equal((await store.computations.list({ namespace: NS_A, hash: queued.hash })).total, 1, 'one record')
-  })
+async function newHash(t: Test, h: Harness): Promise<void> {
+  const n = h.caps.raceConcurrency
+  const { store } = await h.open(t)
+  const base = claimInput()
+  const winner = exactlyOneWinner(t, await race(store, n, base))
+  if (winner === null) return
+  t.equal(winner.record.attempt, 1)
+  const page = await store.computations.list({ namespace: NS_A, hash: base.hash })
+  t.equal(page.total, 1, 'one record for the hash')
+  t.equal((await store.computations.getByHash(NS_A, base.hash))?.owner, winner.record.owner, 'stored winner')
+}
 
-  t.test(`${n} claims of a run whose lease expired`, { skip: clockSkip(h) }, async (t) => {
-    const { store, clock } = await h.open(t)
-    const base = claimInput({ leaseMs: 1000 })
-    const first = await store.computations.claim({ ...base, owner: 'crashed' })
-    clock.advance(1000)
-    const winner = exactlyOneWinner(t, await race(store, n, base))
-    if (winner === null) return
-    t.equal(winner.record.attempt, 2, 'a new attempt')
-    t.equal(winner.previous?.id, first.record.id, 'previous is the expired run')
-    t.equal(
-      (await store.computations.get(NS_A, first.record.id))?.status,
-      'lost',
-      'expired run marked lost once',
-    )
-    t.equal(
-      (await store.computations.list({ namespace: NS_A, hash: base.hash })).total,
-      2,
-      'two attempts, no more',
-    )
-  })
+async function queuedRecord(t: Test, h: Harness): Promise<void> {
+  const n = h.caps.raceConcurrency
+  const { store } = await h.open(t)
+  const queued = await store.computations.create(computationInput())
+  const winner = exactlyOneWinner(t, await race(store, n, claimInput({ hash: queued.hash })))
+  if (winner === null) return
+  t.equal(winner.record.id, queued.id, 'the queued record is taken over, not duplicated')
+  t.equal((await store.computations.list({ namespace: NS_A, hash: queued.hash })).total, 1, 'one record')
+}
 
-  t.test(`${n} claims of a finished run with onTerminal 'rerun'`, async (t) => {
-    const { store } = await h.open(t)
-    const done = await recordIn(store, 'finished')
-    const winner = exactlyOneWinner(
-      t,
-      await race(store, n, claimInput({ hash: done.hash, onTerminal: 'rerun' })),
-    )
-    if (winner === null) return
-    t.equal(winner.record.attempt, 2)
-    t.equal((await store.computations.list({ namespace: NS_A, hash: done.hash })).total, 2, 'one rerun only')
-  })
+async function expiredLease(t: Test, h: Harness): Promise<void> {
+  const n = h.caps.raceConcurrency
+  const { store, clock } = await h.open(t)
+  const base = claimInput({ leaseMs: 1000 })
+  const first = await store.computations.claim({ ...base, owner: 'crashed' })
+  clock.advance(1000)
+  const winner = exactlyOneWinner(t, await race(store, n, base))
+  if (winner === null) return
+  t.equal(winner.record.attempt, 2, 'a new attempt')
+  t.equal(winner.previous?.id, first.record.id, 'previous is the expired run')
+  t.equal(
+    (await store.computations.get(NS_A, first.record.id))?.status,
+    'lost',
+    'expired run marked lost once',
+  )
+  t.equal(
+    (await store.computations.list({ namespace: NS_A, hash: base.hash })).total,
+    2,
+    'two attempts, no more',
+  )
+}
+
+async function finishedRerun(t: Test, h: Harness): Promise<void> {
+  const n = h.caps.raceConcurrency
+  const { store } = await h.open(t)
+  const done = await recordIn(store, 'finished')
+  const winner = exactlyOneWinner(
+    t,
+    await race(store, n, claimInput({ hash: done.hash, onTerminal: 'rerun' })),
+  )
+  if (winner === null) return
+  t.equal(winner.record.attempt, 2)
+  t.equal((await store.computations.list({ namespace: NS_A, hash: done.hash })).total, 2, 'one rerun only')
 }

@@ -53,39 +53,49 @@ const bad: Array<{ criteria: unknown; why: string }> = [
 /** `invalidate` counts what it deletes; criteria are ANDed; bad criteria are rejected. */
 export function invalidation(t: Test, h: Harness): void {
   for (const { criteria, removed } of cases) {
-    t.test(`invalidate ${JSON.stringify(criteria)}`, async (t) => {
-      const { store } = await h.open(t)
-      await seed(store)
-      t.equal(await store.cache.invalidate(NS_A, criteria), removed.length, `removes ${removed.length}`)
-      const left = (await store.cache.list({ namespace: NS_A })).data.map((e) => e.key).sort()
-      t.same(
-        left,
-        ['a1', 'a2', 'a3', 'a4'].filter((k) => !removed.includes(k)),
-        'exactly the matching entries are gone',
-      )
-      t.ok(await store.cache.get(NS_B, 'a1', { touch: false }), 'the other namespace is untouched')
-    })
+    t.test(`invalidate ${JSON.stringify(criteria)}`, (t) => invalidateBy(t, h, criteria, removed))
   }
 
-  t.test('invalidate does not count expired entries', { skip: clockSkip(h) }, async (t) => {
-    const { store, clock } = await h.open(t)
-    await store.cache.set(cacheInput({ function: 'fib', ttlMs: 100 }))
-    await store.cache.set(cacheInput({ function: 'fib' }))
-    clock.advance(100)
-    t.equal(await store.cache.invalidate(NS_A, { function: 'fib' }), 1, 'only the live entry')
-  })
+  t.test('invalidate does not count expired entries', { skip: clockSkip(h) }, (t) => expiredNotCounted(t, h))
+  t.test('bad criteria → CM_ERR_INVALID_ARGUMENT, nothing deleted', (t) => badCriteria(t, h))
+}
 
-  t.test('bad criteria → CM_ERR_INVALID_ARGUMENT, nothing deleted', async (t) => {
-    const { store } = await h.open(t)
-    await seed(store)
-    for (const { criteria, why } of bad) {
-      await expectCode(
-        t,
-        () => store.cache.invalidate(NS_A, criteria as InvalidateCriteria),
-        'CM_ERR_INVALID_ARGUMENT',
-        why,
-      )
-    }
-    t.equal((await store.cache.stats(NS_A)).entries, 4, 'all entries still there')
-  })
+async function invalidateBy(
+  t: Test,
+  h: Harness,
+  criteria: InvalidateCriteria,
+  removed: string[],
+): Promise<void> {
+  const { store } = await h.open(t)
+  await seed(store)
+  t.equal(await store.cache.invalidate(NS_A, criteria), removed.length, `removes ${removed.length}`)
+  const left = (await store.cache.list({ namespace: NS_A })).data.map((e) => e.key).sort()
+  t.same(
+    left,
+    ['a1', 'a2', 'a3', 'a4'].filter((k) => !removed.includes(k)),
+    'exactly the matching entries are gone',
+  )
+  t.ok(await store.cache.get(NS_B, 'a1', { touch: false }), 'the other namespace is untouched')
+}
+
+async function expiredNotCounted(t: Test, h: Harness): Promise<void> {
+  const { store, clock } = await h.open(t)
+  await store.cache.set(cacheInput({ function: 'fib', ttlMs: 100 }))
+  await store.cache.set(cacheInput({ function: 'fib' }))
+  clock.advance(100)
+  t.equal(await store.cache.invalidate(NS_A, { function: 'fib' }), 1, 'only the live entry')
+}
+
+async function badCriteria(t: Test, h: Harness): Promise<void> {
+  const { store } = await h.open(t)
+  await seed(store)
+  for (const { criteria, why } of bad) {
+    await expectCode(
+      t,
+      () => store.cache.invalidate(NS_A, criteria as InvalidateCriteria),
+      'CM_ERR_INVALID_ARGUMENT',
+      why,
+    )
+  }
+  t.equal((await store.cache.stats(NS_A)).entries, 4, 'all entries still there')
 }
