@@ -1,4 +1,4 @@
-import { SCHEMA_VERSION } from '@comp-manager/core'
+import { CACHE_SCHEMA_VERSION } from '@comp-manager/core'
 import type { Test } from 'tap'
 import { cacheInput, NS_A, utf8Bytes } from '../fixtures.js'
 import { expectTime, type Harness, hasCacheFields, sameJson } from '../harness.js'
@@ -41,7 +41,7 @@ async function setThenGet(t: Test, h: Harness): Promise<void> {
     expiresAt: null,
     hits: 0,
     lastHitAt: null,
-    schemaVersion: SCHEMA_VERSION,
+    schemaVersion: CACHE_SCHEMA_VERSION,
   })
   sameJson(t, meta.args, input.args, 'args')
   expectTime(t, h, meta.createdAt, clock(), 'createdAt')
