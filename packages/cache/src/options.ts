@@ -4,6 +4,7 @@ import {
   DurationSchema,
   defineOptions,
   describeValue,
+  hasShape,
   InstanceSchema,
   MAX_DURATION_MS,
   NameSchema,
@@ -70,18 +71,13 @@ function storeProblem(value: unknown): string | undefined {
   return undefined
 }
 
-const hasMethods = (value: unknown, methods: readonly string[]): boolean =>
-  typeof value === 'object' &&
-  value !== null &&
-  methods.every((m) => typeof (value as Record<string, unknown>)[m] === 'function')
-
 const codecProblem = (value: unknown) =>
-  hasMethods(value, ['stringify', 'parse', 'encode', 'canonical'])
+  hasShape(value, { methods: ['stringify', 'parse', 'encode', 'canonical'] })
     ? undefined
     : `must be a Codec from @comp-manager/core (got ${describeValue(value)})`
 
 const loggerProblem = (value: unknown) =>
-  value === null || hasMethods(value, ['warn', 'error'])
+  value === null || hasShape(value, { methods: ['warn', 'error'] })
     ? undefined
     : `must have warn() and error() methods (got ${describeValue(value)})`
 

@@ -143,3 +143,11 @@ t.test('instances keep their prototype: options are never cloned', async (t) => 
   t.equal(parsed.logger, logger, 'the same object')
   t.equal(parsed.ttl, 2000)
 })
+
+t.test('hasShape checks an instance by its methods and properties', async (t) => {
+  const { hasShape } = await import('../src/options/index.js')
+  t.ok(hasShape({ a() {}, name: 'x', store: {} }, { methods: ['a'], strings: ['name'], objects: ['store'] }))
+  t.notOk(hasShape({ a: 1 }, { methods: ['a'] }))
+  t.notOk(hasShape({ a() {}, store: null }, { methods: ['a'], objects: ['store'] }))
+  t.notOk(hasShape(null, {}))
+})

@@ -4,7 +4,7 @@
  */
 import type { Cache } from '@comp-manager/cache'
 import type { CacheEntry, CacheStore } from '@comp-manager/core'
-import { firstFound, resolveNamespaces, withDetails, writeNamespace } from '@comp-manager/fastify-kit'
+import { findInNamespaces, resolveNamespaces, withDetails, writeNamespace } from '@comp-manager/fastify-kit'
 import type { FastifyRequest } from 'fastify'
 import { CacheEntryNotFoundError, CacheValidationError } from './errors.js'
 
@@ -43,12 +43,13 @@ export async function find(
   key: string,
   requested: string | undefined,
 ): Promise<CacheEntry> {
-  const namespaces = resolveNamespaces(request, { defaultNamespace: ctx.defaultNamespace, requested })
-  if (namespaces === null || namespaces.length === 0) throw notFound(key)
   // Reading over HTTP is inspection: it does not count as a hit of the entry.
-  const entry = await firstFound(namespaces, (ns) => ctx.entries.get(ns, key, { touch: false }))
-  if (entry === null) throw notFound(key)
-  return entry
+  return findInNamespaces(
+    request,
+    { defaultNamespace: ctx.defaultNamespace, requested },
+    (ns) => ctx.entries.get(ns, key, { touch: false }),
+    () => notFound(key),
+  )
 }
 
 /** Where a write goes: the requested namespace, else the plugin's, else the caller's only one. */

@@ -1,4 +1,5 @@
 import type { Cache, CacheOptions } from '@comp-manager/cache'
+import { hasShape } from '@comp-manager/core/options'
 import { definePluginOptions } from '@comp-manager/fastify-kit'
 
 export const PLUGIN_NAME = '@comp-manager/fastify-cache'
@@ -39,16 +40,11 @@ export const DEFAULT_PREFIX = '/cache'
 
 /** A cache by shape (a second copy of `@comp-manager/cache` would fail `instanceof`). */
 function isCache(value: unknown): value is Cache {
-  if (typeof value !== 'object' || value === null) return false
-  const c = value as Record<string, unknown>
-  return (
-    typeof c.namespace === 'string' &&
-    typeof c.store === 'object' &&
-    c.store !== null &&
-    ['wrap', 'get', 'set', 'has', 'delete', 'invalidate', 'stats', 'explain', 'on', 'close'].every(
-      (method) => typeof c[method] === 'function',
-    )
-  )
+  return hasShape(value, {
+    strings: ['namespace'],
+    objects: ['store'],
+    methods: ['wrap', 'get', 'set', 'has', 'delete', 'invalidate', 'stats', 'explain', 'on', 'close'],
+  })
 }
 
 /** The plugin's options, one schema (unknown options are refused: a typo must not switch a default on). */

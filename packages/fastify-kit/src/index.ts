@@ -81,6 +81,7 @@ export {
 export { type RouteKitOptions, useRouteKit } from './route-kit.js'
 export {
   type ErrorClass,
+  findInNamespaces,
   firstFound,
   type RouteDocs,
   routeDocs,

@@ -58,6 +58,23 @@ export async function firstFound<T>(
   return found.find((item) => item !== null) ?? null
 }
 
+/**
+ * The first record `get` finds in the namespaces the request may see (the one it asked for, if any),
+ * or the error `notFound()` returns: a record outside the caller's namespaces is a 404, never a leak.
+ */
+export async function findInNamespaces<T>(
+  request: FastifyRequest,
+  scope: { defaultNamespace: string; requested: string | undefined },
+  get: (namespace: string) => Promise<T | null>,
+  notFound: () => Error,
+): Promise<T> {
+  const namespaces = resolveNamespaces(request, scope)
+  if (namespaces === null || namespaces.length === 0) throw notFound()
+  const found = await firstFound(namespaces, get)
+  if (found === null) throw notFound()
+  return found
+}
+
 /** An error class taking its message (an `@fastify/error` class). */
 export type ErrorClass = new (message: string) => Error
 

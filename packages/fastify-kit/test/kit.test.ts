@@ -8,6 +8,7 @@ import {
   createErrorHandler,
   errorResponses,
   findDollarKey,
+  findInNamespaces,
   MAX_SCANNED_NODES,
   pageOf,
   protect,
@@ -98,6 +99,29 @@ t.test('resolveNamespaces without and with auth', async (t) => {
   const admin = { subject: 's', role: 'admin', namespaces: [], allNamespaces: false }
   t.same(resolveNamespaces(req(withAuth, admin), { ...o, requested: 'zz' }), ['zz'])
 })
+
+t.test(
+  'findInNamespaces: the first namespace that has it, else the 404 given; never outside the caller',
+  async (t) => {
+    const withAuth = { hasDecorator: (name: string) => name === 'authorize' } as unknown as FastifyInstance
+    const viewer = { subject: 's', role: 'viewer', namespaces: ['a', 'b'], allNamespaces: false }
+    const request = { server: withAuth, auth: viewer } as unknown as FastifyRequest
+    const data: Record<string, string> = { b: 'in b', c: 'in c' }
+    const asked: string[] = []
+    const get = async (ns: string) => {
+      asked.push(ns)
+      return data[ns] ?? null
+    }
+    const missing = () => new Error('404')
+    const scope = { defaultNamespace: 'default', requested: undefined }
+    t.equal(await findInNamespaces(request, scope, get, missing), 'in b')
+    t.same(asked.sort(), ['a', 'b'], 'only the namespaces of the identity are read')
+    asked.length = 0
+    await t.rejects(findInNamespaces(request, { ...scope, requested: 'c' }, get, missing), { message: '404' })
+    t.same(asked, [], "another tenant's namespace is never read")
+    await t.rejects(findInNamespaces(request, { ...scope, requested: 'a' }, get, missing), { message: '404' })
+  },
+)
 
 t.test('protect, pagination helpers, error responses', async (t) => {
   const app = Fastify()

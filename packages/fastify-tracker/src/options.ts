@@ -1,5 +1,5 @@
 import { type Codec, defaultCodec } from '@comp-manager/core'
-import { type Duration, DurationSchema, InstanceSchema } from '@comp-manager/core/options'
+import { type Duration, DurationSchema, hasShape, InstanceSchema } from '@comp-manager/core/options'
 import { definePluginOptions } from '@comp-manager/fastify-kit'
 import type { Tracker, TrackerOptions } from '@comp-manager/tracker'
 import { Type } from 'typebox'
@@ -63,16 +63,11 @@ export const DEFAULT_SWEEP_INTERVAL_MS = 10_000
 
 /** A tracker by shape (a second copy of `@comp-manager/tracker` would fail `instanceof`). */
 function isTracker(value: unknown): value is Tracker {
-  if (typeof value !== 'object' || value === null) return false
-  const t = value as Record<string, unknown>
-  return (
-    typeof t.namespace === 'string' &&
-    typeof t.store === 'object' &&
-    t.store !== null &&
-    ['track', 'get', 'list', 'pause', 'resume', 'cancel', 'on', 'close'].every(
-      (method) => typeof t[method] === 'function',
-    )
-  )
+  return hasShape(value, {
+    strings: ['namespace'],
+    objects: ['store'],
+    methods: ['track', 'get', 'list', 'pause', 'resume', 'cancel', 'on', 'close'],
+  })
 }
 
 function isCodec(value: unknown): value is Codec {

@@ -11,7 +11,7 @@ import {
   isCompManagerError,
 } from '@comp-manager/core'
 import { cancelRun, noteRun, type RunNotes, requestPause, transitionRun } from '@comp-manager/core/runs'
-import { firstFound, resolveNamespaces, withDetails, writeNamespace } from '@comp-manager/fastify-kit'
+import { findInNamespaces, withDetails, writeNamespace } from '@comp-manager/fastify-kit'
 import type { Tracker } from '@comp-manager/tracker'
 import type { FastifyRequest } from 'fastify'
 import { ComputationConflictError, ComputationNotFoundError, ComputationValidationError } from './errors.js'
@@ -35,11 +35,12 @@ export async function find(
   id: string,
   requested: string | undefined,
 ): Promise<Computation> {
-  const namespaces = resolveNamespaces(request, { defaultNamespace: ctx.defaultNamespace, requested })
-  if (namespaces === null || namespaces.length === 0) throw notFound(id)
-  const record = await firstFound(namespaces, (ns) => ctx.computations.get(ns, id))
-  if (record === null) throw notFound(id)
-  return record
+  return findInNamespaces(
+    request,
+    { defaultNamespace: ctx.defaultNamespace, requested },
+    (ns) => ctx.computations.get(ns, id),
+    () => notFound(id),
+  )
 }
 
 /** Where `POST` creates a record: the requested namespace, else the plugin's, else the caller's only one. */

@@ -11,6 +11,8 @@ import {
   SCHEMA_VERSION,
 } from '@comp-manager/core'
 import type { Document, ObjectId } from 'mongodb'
+import { toDate, toMs, toNullableDate } from './timestamps.js'
+import { DOCUMENT_VERSION } from './upgrades.js'
 
 /**
  * Domain records ↔ MongoDB documents. `id` is stored as `_id`; timestamps as BSON Dates (for the TTL
@@ -20,13 +22,6 @@ import type { Document, ObjectId } from 'mongodb'
  * older ones are upgraded in memory on read (`upgradeDocument`) and written back in the current
  * layout by the next write of that record.
  */
-
-/**
- * The document layout this package writes, stored as `schemaVersion` in every document. It versions
- * the MongoDB layout (field names, Dates, JSON text), independently of the domain records'
- * `SCHEMA_VERSION`: a new layout adds a step to `computationUpgrades` / `cacheEntryUpgrades`.
- */
-export const DOCUMENT_VERSION = 2
 
 /** A computation as stored. `rev` counts writes: compare-and-set filters on it. */
 export interface ComputationDocument {
@@ -87,33 +82,6 @@ export interface CacheEntryDocument {
   hits: number
   lastHitAt: Date | null
   schemaVersion: number
-}
-
-// ---- timestamps -------------------------------------------------------------------------------
-
-/** The largest instant a JS Date (and so a BSON Date here) holds: ±8.64e15 ms. */
-const MAX_DATE_MS = 8.64e15
-
-/**
- * Epoch ms → Date. BSON Dates hold whole milliseconds up to year 275760: fractions are truncated
- * and later instants clamped to the last representable one (an "infinite" lease stays infinite).
- */
-export function toDate(ms: number): Date {
-  if (typeof ms !== 'number' || Number.isNaN(ms)) {
-    throw cmError('CM_ERR_INVALID_ARGUMENT', 'a timestamp must be a number of epoch milliseconds')
-  }
-  return new Date(Math.max(-MAX_DATE_MS, Math.min(MAX_DATE_MS, ms)))
-}
-
-export function toNullableDate(ms: number | null | undefined): Date | null {
-  return ms === null || ms === undefined ? null : toDate(ms)
-}
-
-/** Date (or a legacy number) → epoch ms; anything else → null. */
-export function toMs(value: unknown): number | null {
-  if (value instanceof Date) return value.getTime()
-  if (typeof value === 'number' && Number.isFinite(value)) return value
-  return null
 }
 
 function requiredMs(value: unknown, field: string, id: unknown): number {
@@ -348,4 +316,5 @@ export function fromCacheEntryDocument(doc: Document): CacheEntryMeta {
   }
 }
 
+export * from './timestamps.js'
 export * from './upgrades.js'

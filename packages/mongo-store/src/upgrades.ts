@@ -1,13 +1,20 @@
 import { cmError } from '@comp-manager/core'
 import { utf8Length } from '@comp-manager/core/store-kit'
 import type { Document } from 'mongodb'
-import { DOCUMENT_VERSION, toMs } from './documents.js'
+import { toMs } from './timestamps.js'
 
 /**
  * The lazy upgrade of stored documents: a document written by an older layout is brought up to the
  * current one in memory when it is read (`upgradeDocument`), and written back whole by the next write
  * of that record.
  */
+
+/**
+ * The document layout this package writes, stored as `schemaVersion` in every document. It versions
+ * the MongoDB layout (field names, Dates, JSON text), independently of the domain records'
+ * `SCHEMA_VERSION`: a new layout adds a step to `computationUpgrades` / `cacheEntryUpgrades`.
+ */
+export const DOCUMENT_VERSION = 2
 
 // ---- lazy upgrade -----------------------------------------------------------------------------
 

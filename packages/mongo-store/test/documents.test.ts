@@ -1,4 +1,10 @@
-import { type CacheEntryMeta, type Computation, ComputationSchema, SCHEMA_VERSION } from '@comp-manager/core'
+import {
+  CACHE_SCHEMA_VERSION,
+  type CacheEntryMeta,
+  type Computation,
+  ComputationSchema,
+  SCHEMA_VERSION,
+} from '@comp-manager/core'
 import { BSON, ObjectId } from 'mongodb'
 import t from 'tap'
 import { changedComputationFields, toDate } from '../src/documents.js'
@@ -151,7 +157,7 @@ const meta: CacheEntryMeta = {
   expiresAt: T0 + 60_000,
   hits: 0,
   lastHitAt: null,
-  schemaVersion: SCHEMA_VERSION,
+  schemaVersion: CACHE_SCHEMA_VERSION,
 }
 
 t.test('cache entries both ways: inline and GridFS-backed', async (t) => {
@@ -261,7 +267,7 @@ t.test('a version-0 cache entry is upgraded on read', async (t) => {
     expiresAt: null,
     hits: 0,
     lastHitAt: null,
-    schemaVersion: SCHEMA_VERSION,
+    schemaVersion: CACHE_SCHEMA_VERSION,
   })
 })
 

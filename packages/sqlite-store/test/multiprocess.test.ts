@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import type { Computation } from '@comp-manager/core'
 import t from 'tap'
 import { SqliteStore } from '../src/index.js'
+import { migrations } from '../src/migrations.js'
 import { exited, forkFixture, inspect, nextMessage } from './fixtures/helpers.js'
 
 /**
@@ -78,7 +79,11 @@ t.test(`${CHILDREN} processes on one file`, async (t) => {
   t.teardown(() => store.close())
   const raw = inspect(path)
   t.teardown(() => raw.close())
-  t.same(raw.prepare('SELECT version FROM schema_version').all(), [{ version: 1 }], 'migrated exactly once')
+  t.same(
+    raw.prepare('SELECT version FROM schema_version ORDER BY version').all(),
+    migrations.map((m) => ({ version: m.version })),
+    'each migration applied exactly once',
+  )
 
   /**
    * Tight loops (pauseMs 0): one process tends to hold the lock while the others wait in busy

@@ -92,3 +92,21 @@ export function NameSchema(max = 512) {
     expected: `a non-empty string of at most ${max} characters`,
   } as TSchemaOptions)
 }
+
+/**
+ * True when `value` is an object with these methods (and these string / object properties): the
+ * check of an instance "by shape", which a second copy of a package (whose class would fail
+ * `instanceof`) passes too.
+ */
+export function hasShape(
+  value: unknown,
+  shape: { methods?: readonly string[]; strings?: readonly string[]; objects?: readonly string[] },
+): boolean {
+  if (typeof value !== 'object' || value === null) return false
+  const o = value as Record<string, unknown>
+  return (
+    (shape.methods ?? []).every((m) => typeof o[m] === 'function') &&
+    (shape.strings ?? []).every((k) => typeof o[k] === 'string') &&
+    (shape.objects ?? []).every((k) => typeof o[k] === 'object' && o[k] !== null)
+  )
+}
