@@ -9,6 +9,7 @@ import {
   keys,
   OTHER_SECRET,
   SECRET,
+  secretOf,
 } from './fixtures/helpers.js'
 
 /** Every request that fails (or passes) authentication, with the credential text to look for in logs. */
@@ -43,8 +44,8 @@ function credentials() {
         .slice(1)
         .filter((part) => part.length > 20),
     ),
-    wrongKey.split('_')[2]!,
-    keys.viewer.key.split('_')[2]!,
+    secretOf(wrongKey),
+    secretOf(keys.viewer.key),
     'c2VjcmV0LXVzZXI6c2VjcmV0LXBhc3N3b3Jk',
   ]
   return { requests, secrets }

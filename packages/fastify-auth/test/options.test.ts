@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto'
 import Fastify from 'fastify'
 import t, { type Test } from 'tap'
 import { fastifyAuth, generateApiKey } from '../src/index.js'
-import { apiKeyEntries, SECRET } from './fixtures/helpers.js'
+import { apiKeyEntries, SECRET, secretOf } from './fixtures/helpers.js'
 
 async function rejects(t: Test, options: unknown, option: string, message?: RegExp) {
   const app = Fastify()
@@ -125,14 +125,14 @@ t.test('apiKeys: bad entries are named, plaintext keys refused and not echoed', 
     'apiKeys[0].hash',
     /plaintext/,
   )
-  t.notMatch(plain?.message, key.key.split('_')[2]!, 'the key is not in the message')
+  t.notMatch(plain?.message, secretOf(key.key), 'the key is not in the message')
   const withKey = await rejects(
     t,
     { secret: SECRET, apiKeys: [{ ...entry, key: key.key }] },
     'apiKeys[0]',
     /plaintext/,
   )
-  t.notMatch(withKey?.message, key.key.split('_')[2]!)
+  t.notMatch(withKey?.message, secretOf(key.key))
   await rejects(
     t,
     { secret: SECRET, apiKeys: [{ ...entry, role: 'root' }] },
