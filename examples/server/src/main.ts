@@ -1,6 +1,16 @@
 import { ConfigError, loadConfig, type ServerConfig, startServer } from '@comp-manager/server'
 import { exampleAppOptions } from './index.js'
 
+const USAGE = `Usage: node dist/main.js [--help]
+Starts the comp-manager example server. Configured by environment variables:
+  PORT (default 3000), HOST (default 0.0.0.0), COMP_MANAGER_DATA_DIR (SQLite data directory),
+  NODE_ENV, JWT_SECRET (required in production), API_KEYS, LOG_LEVEL.`
+
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  console.log(USAGE)
+  process.exit(0)
+}
+
 let config: ServerConfig
 try {
   config = loadConfig()
@@ -12,10 +22,15 @@ try {
   throw err
 }
 
-const { app, address } = await startServer(config, {
+const started = await startServer(config, {
   ...exampleAppOptions(),
   logger: { level: config.logLevel },
+}).catch((err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EADDRINUSE') throw err
+  console.error(`port ${config.port} on ${config.host} is already in use: set PORT to a free port`)
+  process.exit(1)
 })
+const { app, address } = started
 
 // `0.0.0.0`/`::` are where it listens, not where to browse to.
 const url = address.replace(/\/\/(0\.0\.0\.0|\[::\])(?=:)/, '//localhost')

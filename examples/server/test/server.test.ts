@@ -217,3 +217,32 @@ t.test(
     t.match(stderr, /JWT_SECRET: is required in production/)
   },
 )
+
+t.test('main.js: --help prints usage; a busy port is a one-line error naming PORT', async (t) => {
+  const main = new URL('../dist/main.js', import.meta.url).pathname
+  const run = (args: string[], extra: Record<string, string>) => {
+    const child = spawn(process.execPath, [main, ...args], {
+      env: { ...process.env, LOG_LEVEL: 'silent', COMP_MANAGER_DATA_DIR: dataDir(t), ...extra },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let out = ''
+    child.stdout.on('data', (c) => (out += c))
+    child.stderr.on('data', (c) => (out += c))
+    return new Promise<{ code: unknown; out: string }>((resolve) =>
+      child.once('exit', (code) => resolve({ code, out })),
+    )
+  }
+  const help = await run(['--help'], {})
+  t.equal(help.code, 0)
+  t.match(help.out, /^Usage:/)
+  t.match(help.out, /PORT/)
+  const { createServer } = await import('node:net')
+  const busy = createServer()
+  await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r))
+  t.teardown(() => busy.close())
+  const port = String((busy.address() as { port: number }).port)
+  const res = await run([], { PORT: port, HOST: '127.0.0.1', NODE_ENV: 'test' })
+  t.equal(res.code, 1)
+  t.equal(res.out.trim().split('\n').length, 1, res.out)
+  t.match(res.out, /PORT/)
+})
