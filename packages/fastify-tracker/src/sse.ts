@@ -52,6 +52,9 @@ export class EventStream {
   #closed = false
   #reading = false
   #readAgain = false
+  /** The socket is not draining: writes wait, and only the latest state is kept (no backlog). */
+  #blocked = false
+  #pending: { event: 'status' | 'progress'; record: Computation } | undefined
   #poll: ReturnType<typeof setInterval> | undefined
   #heartbeat: ReturnType<typeof setInterval> | undefined
   readonly #unsubscribe: Array<() => void> = []
@@ -78,6 +81,7 @@ export class EventStream {
     if (this.#request.raw.httpVersionMajor < 2) headers.connection = 'keep-alive'
     raw.writeHead(200, headers)
     raw.on('close', () => this.#cleanup())
+    raw.on('drain', () => this.#drained())
     this.#o.streams.add(this)
     // Reconnect delay for EventSource clients, and the first state.
     this.#write(`retry: ${Math.max(1000, this.#o.pollMs * 4)}\n\n`)
@@ -96,7 +100,9 @@ export class EventStream {
       )
     }
     this.#poll = setInterval(() => this.#read(), this.#o.pollMs)
-    this.#heartbeat = setInterval(() => this.#write(': heartbeat\n\n'), this.#o.heartbeatMs)
+    this.#heartbeat = setInterval(() => {
+      if (!this.#blocked) this.#write(': heartbeat\n\n')
+    }, this.#o.heartbeatMs)
     // A change between the read that found the record and the subscription above is not missed.
     this.#read()
   }
@@ -148,6 +154,12 @@ export class EventStream {
   }
 
   #send(event: 'status' | 'progress', record: Computation): void {
+    if (this.#blocked) {
+      // Coalesce: a status change is not downgraded to a progress event by a later progress change.
+      const kind = this.#pending?.event === 'status' ? 'status' : event
+      this.#pending = { event: kind, record }
+      return
+    }
     this.#sequence += 1
     this.#write(`id: ${this.#sequence}\nevent: ${event}\ndata: ${JSON.stringify(toDto(record))}\n\n`)
   }
@@ -164,7 +176,14 @@ export class EventStream {
   #write(chunk: string): void {
     const raw = this.#reply.raw
     if (this.#closed || raw.writableEnded || raw.destroyed) return
-    raw.write(chunk)
+    if (!raw.write(chunk)) this.#blocked = true
+  }
+
+  #drained(): void {
+    this.#blocked = false
+    const pending = this.#pending
+    this.#pending = undefined
+    if (pending !== undefined) this.#send(pending.event, pending.record)
   }
 
   #cleanup(): void {
