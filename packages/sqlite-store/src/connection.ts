@@ -20,6 +20,7 @@ const MAX_CACHED_STATEMENTS = 64
  * retries, error mapping, and `BEGIN IMMEDIATE` transactions for read-decide-write steps.
  */
 export class Connection {
+  /** @internal */
   readonly db: Database
   readonly clock: Clock
   readonly busyTimeoutMs: number
@@ -44,7 +45,7 @@ export class Connection {
    * locks synchronously (SQLite's busy handler, up to `busyTimeoutMs`).
    */
   static open(options: ResolvedOptions): Connection {
-    let db: Database | undefined = options.database
+    let db = options.database as Database | undefined
     const owned = db === undefined
     try {
       if (db === undefined) {
@@ -81,7 +82,10 @@ export class Connection {
     return this.#closed || !this.db.open
   }
 
-  /** A prepared statement for SQL built at run time (listings), kept in a small cache. */
+  /**
+   * A prepared statement for SQL built at run time (listings), kept in a small cache.
+   * @internal
+   */
   statement(sql: string): Statement {
     let stmt = this.#dynamic.get(sql)
     if (stmt === undefined) {

@@ -4,6 +4,7 @@
  */
 export { SqliteCacheStore } from './cache.js'
 export { SqliteComputationStore } from './computations.js'
+export type { SqliteDatabase } from './driver.js'
 export {
   LATEST_SCHEMA_VERSION,
   type Migration,

@@ -1,5 +1,6 @@
 import { cmError } from '@comp-manager/core'
 import type { Database } from 'better-sqlite3'
+import type { SqliteDatabase } from './driver.js'
 import { SCHEMA_V1, SCHEMA_V2 } from './schema.js'
 
 /**
@@ -17,7 +18,7 @@ export interface Migration {
   readonly version: number
   readonly description: string
   /** Applies the change; runs inside the migration transaction. */
-  up(db: Database): void
+  up(db: SqliteDatabase): void
 }
 
 /** This package's migrations, oldest first; the last one's version is the schema it writes. */
@@ -44,7 +45,8 @@ const CREATE_VERSION_TABLE = `CREATE TABLE IF NOT EXISTS schema_version (
 )`
 
 /** The schema version of a database: 0 for a file comp-manager never wrote to. */
-export function schemaVersionOf(db: Database): number {
+export function schemaVersionOf(database: SqliteDatabase): number {
+  const db = database as Database
   const table = db
     .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'")
     .get()
@@ -86,10 +88,11 @@ export interface MigrationOutcome {
  * and safe to run from several processes at once.
  */
 export function migrate(
-  db: Database,
+  database: SqliteDatabase,
   list: readonly Migration[] = migrations,
   now: number = Date.now(),
 ): MigrationOutcome {
+  const db = database as Database
   assertSequence(list)
   const latest = list[list.length - 1]!.version
   const before = schemaVersionOf(db)

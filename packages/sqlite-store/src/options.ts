@@ -7,8 +7,8 @@ import {
   describeValue,
   InstanceSchema,
 } from '@comp-manager/core/options'
-import type { Database } from 'better-sqlite3'
 import { Type } from 'typebox'
+import type { SqliteDatabase } from './driver.js'
 
 /** Options of {@link SqliteStore} / {@link createSqliteStore}. */
 export interface SqliteStoreOptions {
@@ -21,7 +21,7 @@ export interface SqliteStoreOptions {
    * An open better-sqlite3 connection owned by the host. The store sets its pragmas (WAL,
    * `synchronous = NORMAL`, a short `busy_timeout`), migrates it, and never closes it.
    */
-  database?: Database
+  database?: SqliteDatabase
   /** Source of "now" in epoch ms (leases, TTLs, timestamps). Default `Date.now`. */
   clock?: Clock
   /**
@@ -38,7 +38,7 @@ export interface SqliteStoreOptions {
 /** The options with defaults applied. */
 export interface ResolvedOptions {
   path: string
-  database: Database | undefined
+  database: SqliteDatabase | undefined
   clock: Clock
   busyTimeoutMs: number
   maxValueBytes: number
@@ -65,8 +65,8 @@ function databaseProblem(value: unknown): string | undefined {
     typeof db.transaction === 'function' &&
     typeof db.pragma === 'function'
   if (!isDatabase) return `must be a better-sqlite3 Database (got ${describeValue(value)})`
-  if (!(value as Database).open) return 'is closed: pass an open better-sqlite3 Database'
-  if ((value as Database).readonly) return 'is read-only: the store needs to write'
+  if (!(value as SqliteDatabase).open) return 'is closed: pass an open better-sqlite3 Database'
+  if ((value as SqliteDatabase).readonly) return 'is read-only: the store needs to write'
   return undefined
 }
 
@@ -80,7 +80,7 @@ const SqliteStoreOptionsParser = defineOptions(
           expected: "a non-empty file path or ':memory:'",
         } as never),
       ),
-      database: Type.Optional(InstanceSchema<Database>(databaseProblem, 'a better-sqlite3 Database')),
+      database: Type.Optional(InstanceSchema<SqliteDatabase>(databaseProblem, 'a better-sqlite3 Database')),
       clock: Type.Optional(CallbackSchema('a function returning epoch milliseconds')),
       busyTimeoutMs: Type.Optional(DurationSchema({ min: 0, max: 3_600_000 })),
       maxValueBytes: Type.Optional(Type.Integer({ minimum: 1, maximum: SQLITE_MAX_LENGTH })),
@@ -102,7 +102,7 @@ export function resolveOptions(options: SqliteStoreOptions | undefined): Resolve
   }
   return {
     path: opts.path ?? DEFAULT_PATH,
-    database: opts.database as Database | undefined,
+    database: opts.database as SqliteDatabase | undefined,
     clock: (opts.clock as Clock | undefined) ?? systemClock,
     busyTimeoutMs: opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,
     maxValueBytes: opts.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES,
