@@ -5,3 +5,4 @@ export {
   type MemoryStoreOptions,
 } from './memory-store.js'
 export * from './ports.js'
+export * from './queue-ports.js'

@@ -7,6 +7,7 @@ import type {
   Progress,
   ResultRef,
 } from '../domain/index.js'
+import type { QueueStore } from './queue-ports.js'
 
 /**
  * The Store ports: what the tracker, the cache and the HTTP plugins need from a database, and
@@ -281,6 +282,8 @@ export interface Store {
   readonly capabilities: StoreCapabilities
   readonly computations: ComputationStore
   readonly cache: CacheStore
+  /** The queue port (`queue-ports.ts`), for `@comp-manager/worker`; absent in a store without one. */
+  readonly queue?: QueueStore
   /** A cheap round trip to the backend, with its latency; never throws. */
   ping(): Promise<PingResult>
   /** Releases what the store opened (never what it was given). Idempotent. */
