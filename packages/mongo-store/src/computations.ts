@@ -46,6 +46,7 @@ import {
   expiredLeaseFilter,
   LIVE_STATUSES,
   oneOf,
+  timeCondition,
 } from './filters.js'
 
 /** A record as read, with what a compare-and-set needs to detect a concurrent write. */
@@ -235,9 +236,11 @@ export class MongoComputationStore implements ComputationBackend {
         if (read === null) notFound('computation', id)
         const now = this.ctx.clock()
         if (!isLeaseExpired(read.record, now)) return null
-        const lost = await this.writeIfUnchanged(read, markLost(read.record, now), {
-          leaseUntil: { $lte: toDate(now) },
-        })
+        const lost = await this.writeIfUnchanged(
+          read,
+          markLost(read.record, now),
+          timeCondition('leaseUntil', { $lte: now }),
+        )
         if (lost !== null) return lost
       }
       return conflictAfterRetries(id)
@@ -310,9 +313,11 @@ export class MongoComputationStore implements ComputationBackend {
    * then: `lost` (by this write, or by a sweeper or a waiter meanwhile), or live again.
    */
   private async retire(read: ReadRecord, now: number): Promise<Computation> {
-    const lost = await this.writeIfUnchanged(read, markLost(read.record, now), {
-      leaseUntil: { $lte: toDate(now) },
-    })
+    const lost = await this.writeIfUnchanged(
+      read,
+      markLost(read.record, now),
+      timeCondition('leaseUntil', { $lte: now }),
+    )
     if (lost !== null) return lost
     return (await this.read(read.record.namespace, read.record.id))?.record ?? markLost(read.record, now)
   }
