@@ -225,12 +225,40 @@ export class MongoStore implements Store {
 
   private async run<T>(operation: string, fn: () => Promise<T>): Promise<T> {
     if (this.closed) throw closedError()
-    await this.init()
-    try {
-      return await fn()
-    } catch (err) {
-      throw mapMongoError(err, operation)
-    }
+    return withDeadline(operation, this.options.operationTimeoutMs, async () => {
+      await this.init()
+      try {
+        return await fn()
+      } catch (err) {
+        throw mapMongoError(err, operation)
+      }
+    })
+  }
+}
+
+/**
+ * `fn`, or `CM_ERR_TIMEOUT` after `timeoutMs` without an answer (`0`: no limit). The abandoned
+ * operation may still complete on the server: a timed-out write may have been applied.
+ */
+async function withDeadline<T>(operation: string, timeoutMs: number, fn: () => Promise<T>): Promise<T> {
+  if (timeoutMs === 0) return fn()
+  let timer: NodeJS.Timeout | undefined
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(
+        cmError(
+          'CM_ERR_TIMEOUT',
+          `${operation}: no answer from MongoDB within ${timeoutMs} ms (operationTimeoutMs); a write may or may not have been applied`,
+          { details: { operation, timeoutMs } },
+        ),
+      )
+    }, timeoutMs)
+    timer.unref?.()
+  })
+  try {
+    return await Promise.race([fn(), deadline])
+  } finally {
+    clearTimeout(timer)
   }
 }
 
