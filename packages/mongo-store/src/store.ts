@@ -22,7 +22,8 @@ import { MongoComputationStore } from './computations.js'
 import type { StoreContext } from './context.js'
 import { closedError, mapMongoError } from './errors.js'
 import { ValueFiles } from './gridfs.js'
-import { cacheIndexes, computationIndexes, type IndexSpec } from './indexes.js'
+import { IndexGuard } from './index-guard.js'
+import { cacheEntryIndexes, cacheIndexes, computationIndexes, type IndexSpec } from './indexes.js'
 import { type MongoStoreOptions, type ResolvedOptions, resolveOptions } from './options.js'
 
 /**
@@ -50,7 +51,10 @@ export class MongoStore implements Store {
   private readonly options: ResolvedOptions
   private readonly computationsCollection: Collection<Document & { _id: string }>
   private readonly cacheCollection: Collection<Document>
+  private readonly indexGuard: IndexGuard
   private initializing: Promise<void> | undefined
+  /** Set once `init()` has succeeded: from then on the health check verifies the unique indexes. */
+  private initialized = false
   private closing: Promise<void> | undefined
   /** Set once `close()` has written the pending hit counts: from then on every operation is refused. */
   private closed = false
@@ -95,6 +99,14 @@ export class MongoStore implements Store {
       multiMachine: true,
       maxValueBytes: o.maxValueBytes,
     })
+    const unique = (specs: readonly IndexSpec[]) => specs.filter((spec) => spec.unique === true)
+    this.indexGuard = new IndexGuard(
+      [
+        { collection: this.computationsCollection, specs: unique(computationIndexes) },
+        { collection: this.cacheCollection, specs: unique(cacheEntryIndexes) },
+      ],
+      o.ensureIndexes ? () => this.createAllIndexes() : undefined,
+    )
     const context: StoreContext = {
       clock: o.clock,
       computations: this.computationsCollection,
@@ -102,6 +114,7 @@ export class MongoStore implements Store {
       files,
       gridFsThresholdBytes: o.gridFsThresholdBytes,
       maxValueBytes: o.maxValueBytes,
+      indexes: this.indexGuard,
       assertOpen: () => {
         if (this.closed) throw closedError()
       },
@@ -156,7 +169,19 @@ export class MongoStore implements Store {
           this.options.pingTimeoutMs,
         )
       })
-      await Promise.race([this.db.command({ ping: 1 }), timeout])
+      const missing = await Promise.race([
+        this.db
+          .command({ ping: 1 })
+          .then(() => (this.initialized ? this.indexGuard.verify() : this.indexGuard.missing)),
+        timeout,
+      ])
+      if (missing.length > 0) {
+        return {
+          ok: false,
+          latencyMs: elapsed(),
+          error: `required unique index missing: ${missing.join(', ')}`,
+        }
+      }
       return { ok: true, latencyMs: elapsed() }
     } catch (err) {
       return { ok: false, latencyMs: elapsed(), error: err instanceof Error ? err.message : String(err) }
@@ -187,19 +212,53 @@ export class MongoStore implements Store {
 
   private async initialize(): Promise<void> {
     if (this.ownsClient) await this.client!.connect()
-    if (!this.options.ensureIndexes) return
+    if (this.options.ensureIndexes) await this.createAllIndexes()
+    // Missing unique indexes (`ensureIndexes: false` without them) refuse claims, not the whole store.
+    await this.indexGuard.verify()
+    this.initialized = true
+  }
+
+  private async createAllIndexes(): Promise<void> {
     await createIndexes(this.computationsCollection, computationIndexes)
     await createIndexes(this.cacheCollection, cacheIndexes({ ttlIndex: this.options.ttlIndex }))
   }
 
   private async run<T>(operation: string, fn: () => Promise<T>): Promise<T> {
     if (this.closed) throw closedError()
-    await this.init()
-    try {
-      return await fn()
-    } catch (err) {
-      throw mapMongoError(err, operation)
-    }
+    return withDeadline(operation, this.options.operationTimeoutMs, async () => {
+      await this.init()
+      try {
+        return await fn()
+      } catch (err) {
+        throw mapMongoError(err, operation)
+      }
+    })
+  }
+}
+
+/**
+ * `fn`, or `CM_ERR_TIMEOUT` after `timeoutMs` without an answer (`0`: no limit). The abandoned
+ * operation may still complete on the server: a timed-out write may have been applied.
+ */
+async function withDeadline<T>(operation: string, timeoutMs: number, fn: () => Promise<T>): Promise<T> {
+  if (timeoutMs === 0) return fn()
+  let timer: NodeJS.Timeout | undefined
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(
+        cmError(
+          'CM_ERR_TIMEOUT',
+          `${operation}: no answer from MongoDB within ${timeoutMs} ms (operationTimeoutMs); a write may or may not have been applied`,
+          { details: { operation, timeoutMs } },
+        ),
+      )
+    }, timeoutMs)
+    timer.unref?.()
+  })
+  try {
+    return await Promise.race([fn(), deadline])
+  } finally {
+    clearTimeout(timer)
   }
 }
 

@@ -90,6 +90,11 @@ export const errorCodes = {
     statusCode: 503,
     description: 'The store cannot be reached (closed, locked, or down).',
   },
+  CM_ERR_WRITE_UNCONFIRMED: {
+    statusCode: 504,
+    description:
+      'The write was applied but its write concern was not confirmed (it may yet be rolled back); read before retrying.',
+  },
   CM_ERR_SCHEMA_VERSION: {
     statusCode: 500,
     description: 'The database was written by a newer schema than this package knows.',
