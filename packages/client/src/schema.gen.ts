@@ -60,7 +60,7 @@ export interface paths {
                 hashAlgorithm: string
                 /** @description Runs of the same hash are attempts 1, 2, … */
                 attempt: number
-                /** @description queued → started → finished | failed; started ⇄ paused; started | paused → lost */
+                /** @description queued → started → finished | failed; started ⇄ paused; started | paused → lost; started | paused → queued (requeue) */
                 status: 'queued' | 'started' | 'paused' | 'finished' | 'failed' | 'lost'
                 pid: number | null
                 host: string | null
@@ -106,6 +106,14 @@ export interface paths {
                 leaseUntil: string | null
                 /** @description When a pause was requested and not yet honoured: the run is still `started` until its runner stops */
                 pauseRequestedAt: string | null
+                /** @description Queue order: higher is claimed first (default 0) */
+                priority: number
+                /** @description A queued job is not claimed before this time; null = as soon as possible */
+                runAt: string | null
+                /** @description Attempts a job may make before it fails for good (default 1) */
+                maxAttempts: number
+                /** @description Id of the worker that claimed the job from the queue; null for a run tracked in-process */
+                worker: string | null
                 /** @description Time spent running: the running segments summed, paused time excluded; a lost run ends at its last heartbeat. Null before it started */
                 runningTimeMs: number | null
                 schemaVersion: number
@@ -280,7 +288,7 @@ export interface paths {
               hashAlgorithm: string
               /** @description Runs of the same hash are attempts 1, 2, … */
               attempt: number
-              /** @description queued → started → finished | failed; started ⇄ paused; started | paused → lost */
+              /** @description queued → started → finished | failed; started ⇄ paused; started | paused → lost; started | paused → queued (requeue) */
               status: 'queued' | 'started' | 'paused' | 'finished' | 'failed' | 'lost'
               pid: number | null
               host: string | null
@@ -326,6 +334,14 @@ export interface paths {
               leaseUntil: string | null
               /** @description When a pause was requested and not yet honoured: the run is still `started` until its runner stops */
               pauseRequestedAt: string | null
+              /** @description Queue order: higher is claimed first (default 0) */
+              priority: number
+              /** @description A queued job is not claimed before this time; null = as soon as possible */
+              runAt: string | null
+              /** @description Attempts a job may make before it fails for good (default 1) */
+              maxAttempts: number
+              /** @description Id of the worker that claimed the job from the queue; null for a run tracked in-process */
+              worker: string | null
               /** @description Time spent running: the running segments summed, paused time excluded; a lost run ends at its last heartbeat. Null before it started */
               runningTimeMs: number | null
               schemaVersion: number
@@ -529,7 +545,7 @@ export interface paths {
               hashAlgorithm: string
               /** @description Runs of the same hash are attempts 1, 2, … */
               attempt: number
-              /** @description queued → started → finished | failed; started ⇄ paused; started | paused → lost */
+              /** @description queued → started → finished | failed; started ⇄ paused; started | paused → lost; started | paused → queued (requeue) */
               status: 'queued' | 'started' | 'paused' | 'finished' | 'failed' | 'lost'
               pid: number | null
               host: string | null
@@ -575,6 +591,14 @@ export interface paths {
               leaseUntil: string | null
               /** @description When a pause was requested and not yet honoured: the run is still `started` until its runner stops */
               pauseRequestedAt: string | null
+              /** @description Queue order: higher is claimed first (default 0) */
+              priority: number
+              /** @description A queued job is not claimed before this time; null = as soon as possible */
+              runAt: string | null
+              /** @description Attempts a job may make before it fails for good (default 1) */
+              maxAttempts: number
+              /** @description Id of the worker that claimed the job from the queue; null for a run tracked in-process */
+              worker: string | null
               /** @description Time spent running: the running segments summed, paused time excluded; a lost run ends at its last heartbeat. Null before it started */
               runningTimeMs: number | null
               schemaVersion: number
@@ -711,7 +735,7 @@ export interface paths {
       requestBody: {
         content: {
           'application/json': {
-            /** @description queued → started → finished | failed; started ⇄ paused; started | paused → lost */
+            /** @description queued → started → finished | failed; started ⇄ paused; started | paused → lost; started | paused → queued (requeue) */
             status?: 'queued' | 'started' | 'paused' | 'finished' | 'failed' | 'lost'
             message?: string | null
             progress?: {
@@ -741,7 +765,7 @@ export interface paths {
               hashAlgorithm: string
               /** @description Runs of the same hash are attempts 1, 2, … */
               attempt: number
-              /** @description queued → started → finished | failed; started ⇄ paused; started | paused → lost */
+              /** @description queued → started → finished | failed; started ⇄ paused; started | paused → lost; started | paused → queued (requeue) */
               status: 'queued' | 'started' | 'paused' | 'finished' | 'failed' | 'lost'
               pid: number | null
               host: string | null
@@ -787,6 +811,14 @@ export interface paths {
               leaseUntil: string | null
               /** @description When a pause was requested and not yet honoured: the run is still `started` until its runner stops */
               pauseRequestedAt: string | null
+              /** @description Queue order: higher is claimed first (default 0) */
+              priority: number
+              /** @description A queued job is not claimed before this time; null = as soon as possible */
+              runAt: string | null
+              /** @description Attempts a job may make before it fails for good (default 1) */
+              maxAttempts: number
+              /** @description Id of the worker that claimed the job from the queue; null for a run tracked in-process */
+              worker: string | null
               /** @description Time spent running: the running segments summed, paused time excluded; a lost run ends at its last heartbeat. Null before it started */
               runningTimeMs: number | null
               schemaVersion: number

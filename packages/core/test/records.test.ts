@@ -284,9 +284,9 @@ t.test('applyPatch', async (t) => {
     'wrong expected status',
   )
   t.equal(
-    codeOf(() => applyPatch(live, 'started', { status: 'queued' }, NOW)),
+    codeOf(() => applyPatch(recordIn('queued'), 'queued', { status: 'paused' }, NOW)),
     'CM_ERR_INVALID_TRANSITION',
-    'not an edge',
+    'not an edge (queued → paused)',
   )
   const patched = applyPatch(
     live,

@@ -36,6 +36,10 @@ export function toDto(record: Computation, now: number = Date.now()): Computatio
     heartbeatAt: isoOrNull(record.heartbeatAt),
     leaseUntil: isoOrNull(record.leaseUntil),
     pauseRequestedAt: isoOrNull(record.pauseRequestedAt),
+    priority: record.priority,
+    runAt: isoOrNull(record.runAt),
+    maxAttempts: record.maxAttempts,
+    worker: record.worker,
     runningTimeMs: runningTimeMs(record, now),
     schemaVersion: record.schemaVersion,
   }

@@ -62,6 +62,12 @@ export const ComputationDtoSchema = Type.Object(
       description:
         'When a pause was requested and not yet honoured: the run is still `started` until its runner stops',
     }),
+    priority: p.priority,
+    runAt: Type.Union([IsoDateTimeSchema, Type.Null()], {
+      description: 'A queued job is not claimed before this time; null = as soon as possible',
+    }),
+    maxAttempts: p.maxAttempts,
+    worker: p.worker,
     runningTimeMs: Type.Union([Type.Number({ minimum: 0 }), Type.Null()], {
       description:
         'Time spent running: the running segments summed, paused time excluded; a lost run ends at its last heartbeat. Null before it started',

@@ -57,6 +57,10 @@ const record: Computation = {
   activeMs: 0,
   activeSince: T0 + 1,
   pauseRequestedAt: null,
+  priority: 0,
+  runAt: null,
+  maxAttempts: 1,
+  worker: null,
   schemaVersion: SCHEMA_VERSION,
 }
 
@@ -234,6 +238,10 @@ t.test('a version-0 computation is upgraded on read', async (t) => {
     activeMs: 4,
     activeSince: null,
     pauseRequestedAt: null,
+    priority: 0,
+    runAt: null,
+    maxAttempts: 1,
+    worker: null,
     schemaVersion: SCHEMA_VERSION,
   })
   t.ok(upgraded.createdAt instanceof Date, 'numbers become Dates')

@@ -31,7 +31,7 @@ import { allOf, type Clause, scopeAndFunction } from './sql.js'
 import type { SqliteStore } from './store.js'
 
 /** A row of `computations`, as better-sqlite3 returns it. */
-interface ComputationRow {
+export interface ComputationRow {
   id: string
   namespace: string
   name: string
@@ -61,9 +61,13 @@ interface ComputationRow {
   active_ms: number
   active_since: number | null
   pause_requested_at: number | null
+  priority: number
+  run_at: number | null
+  max_attempts: number
+  worker: string | null
 }
 
-const COLUMNS: readonly (keyof ComputationRow)[] = [
+export const COLUMNS: readonly (keyof ComputationRow)[] = [
   'id',
   'namespace',
   'name',
@@ -93,9 +97,13 @@ const COLUMNS: readonly (keyof ComputationRow)[] = [
   'active_ms',
   'active_since',
   'pause_requested_at',
+  'priority',
+  'run_at',
+  'max_attempts',
+  'worker',
 ]
 
-function toRow(c: Computation): ComputationRow {
+export function toRow(c: Computation): ComputationRow {
   return {
     id: c.id,
     namespace: c.namespace,
@@ -126,10 +134,14 @@ function toRow(c: Computation): ComputationRow {
     active_ms: c.activeMs,
     active_since: c.activeSince,
     pause_requested_at: c.pauseRequestedAt,
+    priority: c.priority,
+    run_at: c.runAt,
+    max_attempts: c.maxAttempts,
+    worker: c.worker,
   }
 }
 
-function toRecord(r: ComputationRow): Computation {
+export function toRecord(r: ComputationRow): Computation {
   return {
     id: r.id,
     namespace: r.namespace,
@@ -159,6 +171,10 @@ function toRecord(r: ComputationRow): Computation {
     activeMs: r.active_ms,
     activeSince: r.active_since,
     pauseRequestedAt: r.pause_requested_at,
+    priority: r.priority,
+    runAt: r.run_at,
+    maxAttempts: r.max_attempts,
+    worker: r.worker,
     schemaVersion: r.schema_version,
   }
 }

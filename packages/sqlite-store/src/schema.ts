@@ -116,6 +116,61 @@ UPDATE computations SET active_ms = max(0, finished_at - started_at)
   WHERE status IN ('finished', 'failed') AND started_at IS NOT NULL AND finished_at IS NOT NULL;
 `
 
+/**
+ * Version 3: the queue (`@comp-manager/worker`). Job fields on every record (existing rows get the
+ * defaults: priority 0, no run-at, one attempt, no worker); `due_at`, a virtual column (computed on
+ * read, no storage), is when a queued job becomes claimable, so one partial index serves the claim
+ * order (priority desc, due time, creation, id) over the queued rows only. The worker registry and
+ * the repeat schedules get their own tables.
+ */
+export const SCHEMA_V3 = `
+ALTER TABLE computations ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE computations ADD COLUMN run_at INTEGER;
+ALTER TABLE computations ADD COLUMN max_attempts INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE computations ADD COLUMN worker TEXT;
+ALTER TABLE computations ADD COLUMN due_at INTEGER GENERATED ALWAYS AS (coalesce(run_at, created_at)) VIRTUAL;
+-- claimNext: the queued rows in claim order
+CREATE INDEX computations_queue ON computations (priority DESC, due_at, created_at, id) WHERE status = 'queued';
+-- fleet-wide limits: the running claimed jobs of a function
+CREATE INDEX computations_slots ON computations (function, namespace) WHERE status = 'started' AND worker IS NOT NULL;
+-- prune: terminal rows of a namespace and function by end time
+CREATE INDEX computations_ended ON computations (namespace, function, finished_at)
+  WHERE status IN ('finished', 'failed', 'lost');
+
+CREATE TABLE queue_workers (
+  id            TEXT    NOT NULL PRIMARY KEY,
+  namespaces    TEXT    NOT NULL,
+  functions     TEXT    NOT NULL,
+  host          TEXT    NOT NULL,
+  pid           INTEGER NOT NULL,
+  concurrency   INTEGER NOT NULL,
+  running       INTEGER NOT NULL,
+  started_at    INTEGER NOT NULL,
+  version       TEXT,
+  last_seen_at  INTEGER NOT NULL,
+  expires_at    INTEGER NOT NULL
+);
+CREATE INDEX queue_workers_expires ON queue_workers (expires_at);
+
+CREATE TABLE queue_schedules (
+  namespace     TEXT    NOT NULL,
+  name          TEXT    NOT NULL,
+  function      TEXT    NOT NULL,
+  function_full TEXT    NOT NULL,
+  args          TEXT,
+  cron          TEXT,
+  every_ms      INTEGER,
+  next_run_at   INTEGER NOT NULL,
+  priority      INTEGER NOT NULL,
+  max_attempts  INTEGER NOT NULL,
+  created_at    INTEGER NOT NULL,
+  updated_at    INTEGER NOT NULL,
+  last_run_at   INTEGER,
+  PRIMARY KEY (namespace, name)
+);
+CREATE INDEX queue_schedules_due ON queue_schedules (namespace, next_run_at);
+`
+
 /** JSON text of a field for a TEXT column; `null`/`undefined` → SQL NULL. */
 export function jsonColumn(value: unknown, field: string): string | null {
   if (value === null || value === undefined) return null

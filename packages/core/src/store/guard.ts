@@ -23,6 +23,7 @@ import type {
   StoreCapabilities,
 } from './ports.js'
 import { normalizeCacheQuery, normalizeComputationQuery } from './queries.js'
+import { GuardedQueueStore } from './queue-guard.js'
 import { assertValueSize, utf8Length } from './records.js'
 import {
   assertComputationStatus,
@@ -241,6 +242,7 @@ export function guardStore(backend: StoreBackend, options: GuardStoreOptions = {
     },
     computations,
     cache,
+    ...(backend.queue === undefined ? {} : { queue: new GuardedQueueStore(backend.queue, backend.clock) }),
     ping: (): Promise<PingResult> => backend.ping(),
     close(): Promise<void> {
       closing ??= (async () => {

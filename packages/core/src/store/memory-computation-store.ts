@@ -150,6 +150,32 @@ export class MemoryComputationStore implements ComputationBackend {
     return true
   }
 
+  // ---- for the queue backend of the same store (`memory-queue-store.ts`): synchronous, so a caller
+  // that does not await between them keeps its read-decide-write atomic. @internal
+
+  /** The stored records (not copies): the caller must not mutate them. */
+  records(): IterableIterator<Computation> {
+    return this.#byId.values()
+  }
+
+  /** The latest attempt of a hash (stored, not a copy), or `null`. */
+  latestAttempt(namespace: string, hash: string): Computation | null {
+    return this.#latest(namespace, hash)
+  }
+
+  /** The stored record (not a copy), or `null`. */
+  findRecord(namespace: string, id: string): Computation | null {
+    return this.#find(namespace, id)
+  }
+
+  insertRecord(record: Computation): Computation {
+    return copy(this.#insert(record))
+  }
+
+  replaceRecord(record: Computation): Computation {
+    return copy(this.#replace(record))
+  }
+
   /** Forgets everything (on close). */
   clear(): void {
     this.#byId.clear()

@@ -2,6 +2,7 @@ import {
   CACHE_SCHEMA_VERSION,
   type CacheEntryMeta,
   type Computation,
+  QUEUE_FIELD_DEFAULTS,
   SCHEMA_VERSION,
 } from '../domain/schemas.js'
 import { assertTransition, type ComputationStatus, isTerminalStatus } from '../domain/status.js'
@@ -112,6 +113,7 @@ export function buildComputation(input: NewComputation, ctx: RecordContext): Com
     activeMs: 0,
     activeSince: status === 'started' ? ctx.now : null,
     pauseRequestedAt: null,
+    ...QUEUE_FIELD_DEFAULTS,
     schemaVersion: SCHEMA_VERSION,
   }
 }
