@@ -115,7 +115,17 @@ const codecProblem = (value: unknown) =>
 
 const Interval = DurationSchema()
 const Count = (max: number) => Type.Integer({ minimum: 1, maximum: max })
-const LimitMap = Type.Record(Type.String(), Count(10_000))
+/** `{ functionName: n }`, n an integer 1..10 000 (keys checked against `functions` after parsing). */
+const LimitMap = InstanceSchema<Record<string, number>>((value) => {
+  if (!isPlainObject(value))
+    return `must be an object of limits by function name (got ${describeValue(value)})`
+  for (const [name, limit] of Object.entries(value)) {
+    if (!Number.isInteger(limit) || (limit as number) < 1 || (limit as number) > 10_000) {
+      return `.${name} must be an integer from 1 to 10000 (got ${describeValue(limit)})`
+    }
+  }
+  return undefined
+}, 'an object of limits by function name')
 
 const WorkerOptionsParser = defineOptions(
   Type.Object(

@@ -28,7 +28,7 @@ t.test('a delayed job is not claimed before its run-at time', async (t) => {
   await until(() => ran.length === 1, 'the 1 min job')
   t.same(ran, [1])
   clock.advance(60_000)
-  t.equal(await at.result(), 1, 'runAt as a Date')
+  t.equal(await at.result(), 2, 'runAt as a Date (push returned the new length)')
   t.same(ran, [1, 2])
   t.same(worker.running, [])
 })

@@ -30,11 +30,11 @@ t.test('createWorker refuses bad options, naming each', async (t) => {
     ['both namespace and namespaces', { ...base, namespaces: ['a'] }, 'namespaces'],
     ['a bad namespace', { ...base, namespace: '$where' }, 'namespace'],
     ['no functions', { ...base, functions: {} }, 'functions'],
-    ['a function that is a string', { ...base, functions: { fn: 'console.log' } }, 'run'],
+    ['a function that is a string', { ...base, functions: { fn: 'console.log' } }, 'functions.fn'],
     ['a reserved function name', { ...base, functions: JSON.parse('{"__proto__": 1}') }, 'functions'],
     ['concurrency 0', { ...base, concurrency: 0 }, 'concurrency'],
     ['concurrency huge', { ...base, concurrency: 1e9 }, 'concurrency'],
-    ['a negative limit', { ...base, limits: { fn: -1 } }, 'limits.fn'],
+    ['a negative limit', { ...base, limits: { fn: -1 } }, 'limits'],
     ['a limit of an unknown function', { ...base, limits: { other: 1 } }, 'limits.other'],
     ['a fleet limit of an unknown function', { ...base, fleetLimits: { other: 1 } }, 'fleetLimits.other'],
     ['a tiny lease', { ...base, leaseMs: 1 }, 'leaseMs'],
@@ -45,7 +45,7 @@ t.test('createWorker refuses bad options, naming each', async (t) => {
     ['retention without criteria', { ...base, retention: { intervalMs: 1000 } }, 'retention'],
     ['poll max below min', { ...base, poll: { minMs: 100, maxMs: 10 } }, 'poll.maxMs'],
     ['an unknown option', { ...base, concurency: 2 }, 'concurency'],
-    ['a polluted option', JSON.parse('{"__proto__": {"polluted": true}}'), 'store'],
+    ['a polluted option', JSON.parse('{"__proto__": {"polluted": true}}'), '__proto__'],
   ]
   for (const [what, options, option] of cases) {
     const error = await codeOf(() => createWorker(options as never))
