@@ -1,6 +1,13 @@
-import t from 'tap'
+import { MemoryStore } from '@comp-manager/core'
+import t, { type Test } from 'tap'
 import { createQueue, type RunContext } from '../src/index.js'
 import { gate, startWorker, storeKinds, until } from './fixtures/helpers.js'
+
+const memory = (t: Test) => {
+  const store = new MemoryStore()
+  t.teardown(() => store.close())
+  return store
+}
 
 for (const kind of storeKinds) {
   t.test(`${kind.name}: a submitted job runs on the worker and its decoded result comes back`, async (t) => {
@@ -145,3 +152,46 @@ for (const kind of storeKinds) {
     t.same(await worker.listWorkers(), [], 'close() removes the entry')
   })
 }
+
+t.test(
+  'an in-process submit wakes an idle worker at once instead of waiting for its next poll',
+  async (t) => {
+    const store = memory(t)
+    const worker = await startWorker(t, store, {
+      poll: { minMs: 60_000, maxMs: 60_000 },
+      functions: { f: () => 'ran' },
+    })
+    await new Promise((resolve) => setTimeout(resolve, 50)) // the worker is now in its 60 s idle wait
+    t.equal(worker.running.length, 0)
+    const job = await createQueue({ store, namespace: 'w' }).submit('f', [])
+    t.equal(
+      await job.result({ timeoutMs: 10_000 }),
+      'ran',
+      'ran long before the 60 s poll would have found it',
+    )
+  },
+)
+
+t.test('progress events carry the stored progress and message', async (t) => {
+  const store = memory(t)
+  const worker = await startWorker(t, store, {
+    heartbeatMs: 30,
+    leaseMs: 1000,
+    functions: {
+      steps: async (ctx: RunContext) => {
+        ctx.progress(0.25, 'a quarter')
+        ctx.message('working')
+        await new Promise((resolve) => setTimeout(resolve, 400))
+        return 'done'
+      },
+    },
+  })
+  const seen: unknown[] = []
+  worker.on('progress', ({ progress, message }) => seen.push({ progress, message }))
+  const started: boolean[] = []
+  worker.on('started', ({ resumed }) => started.push(resumed))
+  const job = await createQueue({ store, namespace: 'w' }).submit('steps', [])
+  t.equal(await job.result(), 'done')
+  t.same(started, [false], 'started, not resumed')
+  t.match(seen, [{ progress: { fraction: 0.25, note: 'a quarter' }, message: 'working' }])
+})
