@@ -1,10 +1,24 @@
 import { resolve } from 'node:path'
-import type { CacheStore, ComputationStore, PingResult, Store, StoreCapabilities } from '@comp-manager/core'
-import { GuardedCacheStore, GuardedComputationStore } from '@comp-manager/core/store-kit'
+import type {
+  CacheStore,
+  ComputationStore,
+  PingResult,
+  QueueStore,
+  Store,
+  StoreCapabilities,
+} from '@comp-manager/core'
+import {
+  GuardedCacheStore,
+  GuardedComputationStore,
+  GuardedQueueStore,
+  type QueueBackend,
+} from '@comp-manager/core/store-kit'
 import { SqliteCacheStore } from './cache.js'
 import { SqliteComputationStore } from './computations.js'
 import { Connection } from './connection.js'
 import { resolveOptions, type SqliteStoreOptions } from './options.js'
+import { SqliteJobs } from './queue.js'
+import { SqliteQueueRegistry } from './queue-registry.js'
 
 /** How long `ping()` waits for the write lock before it reports the store unavailable. */
 const PING_WRITE_BUDGET_MS = 1000
@@ -26,6 +40,8 @@ export class SqliteStore implements Store {
   readonly capabilities: StoreCapabilities
   readonly computations: ComputationStore
   readonly cache: CacheStore
+  /** The queue port (for `@comp-manager/worker`): jobs claimed by processes sharing the file. */
+  readonly queue: QueueStore
   readonly #cache: GuardedCacheStore
   /** The database file, as an absolute path (`':memory:'` for an in-memory database). */
   readonly path: string
@@ -43,6 +59,7 @@ export class SqliteStore implements Store {
       maxValueBytes: resolved.maxValueBytes,
       hitFlushMs: resolved.hitFlushMs,
     })
+    this.queue = new GuardedQueueStore(queueBackend(this.#conn), resolved.clock)
   }
 
   /**
@@ -76,6 +93,30 @@ export class SqliteStore implements Store {
       this.#conn.close()
     })()
     return this.#closing
+  }
+}
+
+/** The queue backend: jobs on the computations table, plus the worker and schedule tables. */
+function queueBackend(conn: Connection): QueueBackend {
+  const jobs = new SqliteJobs(conn)
+  const registry = new SqliteQueueRegistry(conn)
+  return {
+    assertOpen: (operation) => conn.assertOpen(operation),
+    enqueue: (input) => jobs.enqueue(input),
+    claimNext: (input) => jobs.claimNext(input),
+    retry: (namespace, id, input) => jobs.retry(namespace, id, input),
+    requeue: (namespace, id, expected, input) => jobs.requeue(namespace, id, expected, input),
+    recoverExpired: (limit, maxLostRetries) => jobs.recoverExpired(limit, maxLostRetries),
+    prune: (criteria) => jobs.prune(criteria),
+    registerWorker: (info, ttlMs) => registry.registerWorker(info, ttlMs),
+    unregisterWorker: (id) => registry.unregisterWorker(id),
+    listWorkers: (namespace) => registry.listWorkers(namespace),
+    upsertSchedule: (input) => registry.upsertSchedule(input),
+    deleteSchedule: (namespace, name) => registry.deleteSchedule(namespace, name),
+    listSchedules: (namespaces) => registry.listSchedules(namespaces),
+    advanceSchedule: (namespace, name, expected, next) =>
+      registry.advanceSchedule(namespace, name, expected, next),
+    dueSchedules: (namespaces, limit) => registry.dueSchedules(namespaces, limit),
   }
 }
 
