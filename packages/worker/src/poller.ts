@@ -1,8 +1,8 @@
 /**
  * The idle wait of the claim loop: after a claim that found nothing the worker waits `minMs`, then
  * ×2 each empty claim up to `maxMs`; a claim that found work resets it. `wake()` ends the current wait
- * at once (an in-process submit, a slot freed). Timers are unref'd: an idle worker never keeps the
- * process alive by itself.
+ * at once (an in-process submit, a slot freed). Its timer is not unref'd: a started worker keeps its
+ * process alive, like a server, until `drain()`/`close()` ends the claim loop.
  */
 export class IdleWait {
   readonly #minMs: number
@@ -40,7 +40,6 @@ export class IdleWait {
     return new Promise<void>((resolve) => {
       this.#resolve = resolve
       this.#timer = setTimeout(() => this.#finish(), ms)
-      this.#timer.unref?.()
     })
   }
 
