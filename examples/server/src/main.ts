@@ -46,6 +46,9 @@ if (config.auth !== null && config.env !== 'production') {
   console.log(
     `    curl -s -X POST ${url}/api/v1/demo/factor -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"n":"147573952589676412927"}'`,
   )
+  console.log(
+    `    curl -s -X POST ${url}/api/v1/demo/jobs -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"function":"demo.invertHilbert","size":12}'   # queued, run by the worker`,
+  )
   console.log(`    curl -s ${url}/api/v1/computations -H "authorization: Bearer $TOKEN"`)
   console.log(`    curl -s ${url}/api/v1/cache -H "authorization: Bearer $TOKEN"`)
 }
