@@ -39,7 +39,10 @@ console.log(`  API docs:  ${url}/docs   (OpenAPI document: ${url}/docs/json)`)
 console.log(`  health:    ${url}/health/detailed`)
 console.log(`  store:     ${config.store.kind === 'sqlite' ? config.store.path : 'MongoDB'}`)
 if (config.auth !== null && config.env !== 'production') {
-  const token = app.issueToken({ sub: 'developer', role: 'admin', namespaces: ['*'] }, { expiresIn: '12h' })
+  const token = app.issueToken(
+    { sub: 'developer', role: 'admin', namespaces: ['*'] },
+    { expiresIn: '12h', development: true },
+  )
   console.log('  development token (admin, all namespaces, 12 h; never printed in production):')
   console.log(`    export TOKEN=${token}`)
   console.log('  try:')

@@ -36,6 +36,7 @@ export {
   type ErrorHandlerOptions,
   ErrorResponseSchema,
   errorResponses,
+  STORE_RETRY_AFTER_SECONDS,
 } from './errors.js'
 export {
   DEFAULT_HEALTH_CHECK_TIMEOUT_MS,

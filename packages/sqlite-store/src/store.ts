@@ -23,6 +23,14 @@ import { SqliteQueueRegistry } from './queue-registry.js'
 /** How long `ping()` waits for the write lock before it reports the store unavailable. */
 const PING_WRITE_BUDGET_MS = 1000
 
+const PROBE_LOCK = (conn: Connection): unknown => conn.statement('SELECT 1').get()
+const PROBE_SPACE = (conn: Connection): void => {
+  conn.db.exec(
+    'SAVEPOINT cm_probe; CREATE TABLE cm_probe (x BLOB); INSERT INTO cm_probe VALUES (zeroblob(4096)); ' +
+      'ROLLBACK TO cm_probe; RELEASE cm_probe',
+  )
+}
+
 /**
  * The embedded default `Store`: computations and cache entries in one SQLite file (WAL mode),
  * safe for several processes on one machine. Opening the file creates its directory, sets the
@@ -69,9 +77,14 @@ export class SqliteStore implements Store {
   async ping(): Promise<PingResult> {
     const started = performance.now()
     try {
+      const conn = this.#conn
+      conn.assertOpen('ping')
+      // After a fault (disk full, read-only…), only a write that needs space proves it has cleared:
+      // a table created and rolled back needs a new page, and is never kept.
+      const probe = conn.fault === undefined ? PROBE_LOCK : PROBE_SPACE
       // Take the write lock (and give it back at once): in WAL mode reads never block, so a plain
       // SELECT would report a healthy store while another process holds the file locked for writes.
-      await this.#conn.write('ping', () => this.#conn.statement('SELECT 1').get(), PING_WRITE_BUDGET_MS)
+      await conn.write('ping', () => probe(conn), PING_WRITE_BUDGET_MS)
       return { ok: true, latencyMs: performance.now() - started }
     } catch (err) {
       return { ok: false, latencyMs: performance.now() - started, error: (err as Error).message }
