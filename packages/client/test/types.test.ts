@@ -13,6 +13,7 @@ import {
   type Computation,
   type ComputationEvent,
   type ComputationPage,
+  type ComputationSummary,
   createClient,
   type ErrorCode,
   isApiError,
@@ -85,9 +86,9 @@ async function requests(client: CompManagerClient): Promise<void> {
   assertType<Equal<typeof stats.entries, number>>(true)
   for await (const event of client.computations.watch('id')) {
     if (event.type === 'end') {
-      assertType<Equal<typeof event.data, Computation | null>>(true)
+      assertType<Equal<typeof event.data, ComputationSummary | null>>(true)
     } else {
-      assertType<Equal<typeof event.data, Computation>>(true)
+      assertType<Equal<typeof event.data, ComputationSummary>>(true)
       // @ts-expect-error not an event type of the stream
       if (event.type === 'error') return
     }

@@ -1,5 +1,5 @@
 import { type Computation, runningTimeMs } from '@comp-manager/core'
-import type { ComputationDto } from './schemas.js'
+import type { ComputationDto, ComputationSummaryDto } from './schemas.js'
 
 const iso = (ms: number): string => new Date(ms).toISOString()
 const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms))
@@ -43,4 +43,10 @@ export function toDto(record: Computation, now: number = Date.now()): Computatio
     runningTimeMs: runningTimeMs(record, now),
     schemaVersion: record.schemaVersion,
   }
+}
+
+/** A record for the event stream: the DTO without `args` and `checkpoint` (which may weigh megabytes). */
+export function toSummary(record: Computation, now: number = Date.now()): ComputationSummaryDto {
+  const { args: _args, checkpoint: _checkpoint, ...summary } = toDto(record, now)
+  return summary
 }

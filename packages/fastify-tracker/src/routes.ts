@@ -30,6 +30,7 @@ import {
   ComputationValidationError,
   DuplicateComputationError,
 } from './errors.js'
+import type { ResolvedSseOptions } from './options.js'
 import {
   changeStatus,
   find,
@@ -47,13 +48,14 @@ import {
   RecordQuerySchema,
   UpdateBodySchema,
 } from './schemas.js'
-import { EventStream, type StreamRegistry } from './sse.js'
+import { EventStream } from './sse.js'
+import { clientKey, type StreamRegistry } from './stream-registry.js'
 
 export interface RoutesOptions {
   tracker: Tracker
   codec: Codec
   namespace: string
-  sse: { pollMs: number; heartbeatMs: number }
+  sse: ResolvedSseOptions
   development: boolean
   streams: StreamRegistry
 }
@@ -327,13 +329,15 @@ function eventsRoute({ app, instance, tagged, authErrors, ctx, opts }: Routes): 
       if (request.headers['last-event-id'] !== undefined && isOver(record)) {
         return reply.code(204).send(null)
       }
+      const client = clientKey(request)
+      opts.streams.admit(client, reply)
       new EventStream(request, reply, {
+        ...opts.sse,
         computations: ctx.computations,
         tracker: ctx.tracker,
         record,
-        pollMs: opts.sse.pollMs,
-        heartbeatMs: opts.sse.heartbeatMs,
         streams: opts.streams,
+        client,
       }).start()
       return reply
     },

@@ -82,6 +82,10 @@ export const ComputationDtoSchema = Type.Object(
 )
 export type ComputationDto = Static<typeof ComputationDtoSchema>
 
+/** A record in the event stream (`GET /computations/:id/events`): the DTO without `args` and `checkpoint`. */
+export const ComputationSummaryDtoSchema = Type.Omit(ComputationDtoSchema, ['args', 'checkpoint'])
+export type ComputationSummaryDto = Static<typeof ComputationSummaryDtoSchema>
+
 /** `{ data: Computation[], page, per_page, total, pages }`. */
 export const ComputationPageSchema = PageResponseSchema(ComputationDtoSchema)
 export type ComputationPage = Static<typeof ComputationPageSchema>

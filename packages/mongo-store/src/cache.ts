@@ -32,6 +32,7 @@ import {
   invalidateFilter,
   liveEntryFilter,
   namespaceFilter,
+  timeCondition,
 } from './filters.js'
 
 const toMeta = (doc: Document): CacheEntryMeta =>
@@ -187,7 +188,10 @@ export class MongoCacheStore implements CacheBackend {
       await this.collection.bulkWrite(
         hits.map((hit) => ({
           updateOne: {
-            filter: { ...byKey(hit.namespace, hit.key), createdAt: { $eq: toDate(hit.createdAt) } },
+            filter: {
+              ...byKey(hit.namespace, hit.key),
+              ...timeCondition('createdAt', { $eq: hit.createdAt }),
+            },
             update: { $inc: { hits: hit.count }, $max: { lastHitAt: toDate(hit.lastHitAt) } },
           },
         })),

@@ -46,6 +46,7 @@ import {
   expiredLeaseFilter,
   LIVE_STATUSES,
   oneOf,
+  timeCondition,
 } from './filters.js'
 
 /** A record as read, with what a compare-and-set needs to detect a concurrent write. */
@@ -102,6 +103,7 @@ export class MongoComputationStore implements ComputationBackend {
   async create(input: NewComputation): Promise<Computation> {
     this.ctx.assertOpen()
     return this.ctx.run('computations.create', async () => {
+      await this.ctx.indexes.assertClaimable()
       const now = this.ctx.clock()
       if ((await this.latest(input.namespace, input.hash)) !== null)
         this.duplicate(input.namespace, input.hash)
@@ -112,6 +114,7 @@ export class MongoComputationStore implements ComputationBackend {
         if (isDuplicateKeyError(err)) this.duplicate(input.namespace, input.hash, err)
         throw err
       }
+      await this.assertSoleAttempt(record)
       return asStored(record)
     })
   }
@@ -139,6 +142,7 @@ export class MongoComputationStore implements ComputationBackend {
   async claim(input: ClaimInput): Promise<ClaimResult> {
     this.ctx.assertOpen()
     return this.ctx.run('computations.claim', async () => {
+      await this.ctx.indexes.assertClaimable()
       for (let round = 0; round < MAX_CAS_ROUNDS; round++) {
         const now = this.ctx.clock()
         const latest = await this.latest(input.namespace, input.hash)
@@ -166,6 +170,7 @@ export class MongoComputationStore implements ComputationBackend {
           if (winner !== null) return { won: false, record: winner.record }
           continue
         }
+        await this.assertSoleAttempt(record)
         let previous = decision.previous
         if (decision.expire) {
           const retired = await this.retire(latest!, now)
@@ -235,9 +240,11 @@ export class MongoComputationStore implements ComputationBackend {
         if (read === null) notFound('computation', id)
         const now = this.ctx.clock()
         if (!isLeaseExpired(read.record, now)) return null
-        const lost = await this.writeIfUnchanged(read, markLost(read.record, now), {
-          leaseUntil: { $lte: toDate(now) },
-        })
+        const lost = await this.writeIfUnchanged(
+          read,
+          markLost(read.record, now),
+          timeCondition('leaseUntil', { $lte: now }),
+        )
         if (lost !== null) return lost
       }
       return conflictAfterRetries(id)
@@ -289,6 +296,22 @@ export class MongoComputationStore implements ComputationBackend {
     )
   }
 
+  /**
+   * After inserting an attempt: no other document may hold it. Another one means the unique index
+   * is gone; the insert is undone and claims are refused (see `IndexGuard`). Of two claimers that
+   * both inserted, at most one counts only itself: the later counter sees both.
+   */
+  private async assertSoleAttempt(record: Computation): Promise<void> {
+    const filter = {
+      namespace: eq(record.namespace, 'namespace'),
+      hash: eq(record.hash, 'hash'),
+      attempt: eq(record.attempt, 'attempt'),
+    }
+    if ((await this.collection.countDocuments(filter, { ...PRIMARY, limit: 2 })) <= 1) return
+    await this.collection.deleteOne({ _id: record.id, rev: 0 })
+    await this.ctx.indexes.duplicateOutcome()
+  }
+
   /** One record read from the primary. */
   private async read(namespace: string, id: string): Promise<ReadRecord | null> {
     const doc = await this.collection.findOne(byId(namespace, id), PRIMARY)
@@ -310,9 +333,11 @@ export class MongoComputationStore implements ComputationBackend {
    * then: `lost` (by this write, or by a sweeper or a waiter meanwhile), or live again.
    */
   private async retire(read: ReadRecord, now: number): Promise<Computation> {
-    const lost = await this.writeIfUnchanged(read, markLost(read.record, now), {
-      leaseUntil: { $lte: toDate(now) },
-    })
+    const lost = await this.writeIfUnchanged(
+      read,
+      markLost(read.record, now),
+      timeCondition('leaseUntil', { $lte: now }),
+    )
     if (lost !== null) return lost
     return (await this.read(read.record.namespace, read.record.id))?.record ?? markLost(read.record, now)
   }

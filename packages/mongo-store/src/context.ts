@@ -1,6 +1,7 @@
 import type { Clock } from '@comp-manager/core'
 import type { Collection, Document } from 'mongodb'
 import type { ValueFiles } from './gridfs.js'
+import type { IndexGuard } from './index-guard.js'
 
 /** What the computation and cache halves of a `MongoStore` share. */
 export interface StoreContext {
@@ -11,6 +12,8 @@ export interface StoreContext {
   readonly files: ValueFiles
   readonly gridFsThresholdBytes: number
   readonly maxValueBytes: number
+  /** The unique indexes single flight needs: claims are refused while one is missing. */
+  readonly indexes: IndexGuard
   /** Throws `CM_ERR_STORE_UNAVAILABLE` once the store is closed (checked before validating input). */
   assertOpen(): void
   /**

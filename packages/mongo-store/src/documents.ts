@@ -128,7 +128,7 @@ export function encodeJson(value: unknown, field: string): string {
   return text
 }
 
-function decodeJson(text: unknown, field: string, id: unknown): unknown {
+export function decodeJson(text: unknown, field: string, id: unknown): unknown {
   if (text === null || text === undefined) return null
   if (typeof text !== 'string') throw corrupt(`${field} is not JSON text`, id)
   try {

@@ -53,18 +53,35 @@ export function functionFilter(fn: string): Document {
 /** Statuses that hold (or may take back) a lease. */
 export const LIVE_STATUSES = ['started', 'paused'] as const
 
+type TimeOperator = '$eq' | '$lt' | '$lte' | '$gt' | '$gte'
+
+/**
+ * A time condition on `field` that matches both layouts: BSON Dates, and the epoch-ms numbers of
+ * version-0 documents (MongoDB's type bracketing never matches a number against a Date).
+ */
+export function timeCondition(field: string, ops: Partial<Record<TimeOperator, number>>): Document {
+  const asDates: Document = {}
+  const asNumbers: Document = {}
+  for (const [op, ms] of Object.entries(ops) as [TimeOperator, number][]) {
+    asDates[op] = toDate(ms)
+    asNumbers[op] = toDate(ms).getTime()
+  }
+  return { $or: [{ [field]: asDates }, { [field]: asNumbers }] }
+}
+
 /** The filter of a computation listing. */
 export function computationListFilter(q: NormalizedComputationQuery): Document {
   const filter: Document = namespaceFilter(q.namespaces)
   if (q.statuses !== undefined) filter.status = oneOf(q.statuses, 'status')
   if (q.hash !== undefined) filter.hash = eq(q.hash, 'hash')
-  if (q.since !== undefined || q.until !== undefined) {
-    filter.createdAt = {
-      ...(q.since === undefined ? {} : { $gte: toDate(q.since) }),
-      ...(q.until === undefined ? {} : { $lt: toDate(q.until) }),
-    }
-  }
-  return q.function === undefined ? filter : and(filter, functionFilter(q.function))
+  const range =
+    q.since !== undefined || q.until !== undefined
+      ? timeCondition('createdAt', {
+          ...(q.since === undefined ? {} : { $gte: q.since }),
+          ...(q.until === undefined ? {} : { $lt: q.until }),
+        })
+      : {}
+  return and(filter, range, q.function === undefined ? {} : functionFilter(q.function))
 }
 
 /** Sort of a computation listing: the field, then `_id` (time-ordered) in the same direction. */
@@ -75,17 +92,18 @@ export function computationSort(q: NormalizedComputationQuery): Sort {
 
 /** Live runs whose lease ran out by `now`, in every namespace. */
 export function expiredLeaseFilter(now: number): Document {
-  return { status: oneOf(LIVE_STATUSES, 'status'), leaseUntil: { $lte: toDate(now) } }
+  return { status: oneOf(LIVE_STATUSES, 'status'), ...timeCondition('leaseUntil', { $lte: now }) }
 }
 
 /** Entries that have not expired by `now` (no expiry, or a later one). */
 export function liveEntryFilter(now: number): Document {
-  return { $or: [{ expiresAt: { $eq: null } }, { expiresAt: { $gt: toDate(now) } }] }
+  const later = timeCondition('expiresAt', { $gt: now }).$or as Document[]
+  return { $or: [{ expiresAt: { $eq: null } }, ...later] }
 }
 
 /** Entries that have expired by `now`. */
 export function expiredEntryFilter(now: number): Document {
-  return { expiresAt: { $lte: toDate(now) } }
+  return timeCondition('expiresAt', { $lte: now })
 }
 
 /** The filter of a cache listing (live entries only). */

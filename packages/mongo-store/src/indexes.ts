@@ -28,6 +28,16 @@ export const computationIndexes: readonly IndexSpec[] = [
   { name: 'cm_namespace_createdAt_id', key: { namespace: 1, createdAt: 1, _id: 1 } },
   // Lost-run sweeps across namespaces: live statuses with an expired lease, oldest first.
   { name: 'cm_status_leaseUntil', key: { status: 1, leaseUntil: 1 } },
+  // queue.claimNext: the queued jobs in claim order (priority desc, due time, creation, id).
+  { name: 'cm_queue_claim', key: { status: 1, priority: -1, dueAt: 1, createdAt: 1, _id: 1 } },
+  // Fleet-wide limits: the running claimed jobs of a function.
+  { name: 'cm_queue_slots', key: { status: 1, function: 1, leaseUntil: 1 } },
+]
+
+/** Indexes of the queue's worker registry and schedules collections. */
+export const workerIndexes: readonly IndexSpec[] = [{ name: 'cm_expiresAt', key: { expiresAt: 1 } }]
+export const scheduleIndexes: readonly IndexSpec[] = [
+  { name: 'cm_namespace_nextRunAt', key: { namespace: 1, nextRunAt: 1 } },
 ]
 
 /** The TTL index: MongoDB deletes inline entries once `expiresAt` (a BSON Date) has passed. */

@@ -19,6 +19,8 @@ export const DEFAULT_GRIDFS_THRESHOLD_BYTES = 8 * MiB
 export const MAX_GRIDFS_THRESHOLD_BYTES = 15 * MiB
 /** Largest encoded cache value accepted by default. */
 export const DEFAULT_MAX_VALUE_BYTES = 64 * MiB
+/** A store operation fails with `CM_ERR_TIMEOUT` after this many milliseconds without an answer. */
+export const DEFAULT_OPERATION_TIMEOUT_MS = 10_000
 /** `ping()` reports a failure when the server does not answer within this many milliseconds. */
 export const DEFAULT_PING_TIMEOUT_MS = 5000
 /** How often batched cache hit counts are written by default. */
@@ -70,6 +72,12 @@ export interface MongoStoreOptions {
   ttlIndex?: boolean
   /** `ping()` gives up after this long (default 5000 ms). */
   pingTimeoutMs?: Duration
+  /**
+   * Every store operation (retries included) fails with `CM_ERR_TIMEOUT` after this long without an
+   * answer, e.g. from a hung server (default 10 s; `0`: no limit). The driver's own `timeoutMS` is
+   * a no-op in driver 7.
+   */
+  operationTimeoutMs?: Duration
   /** Cache hit counts are summed in memory and written in one bulk write every `hitFlushMs` (default 1000 ms; `0`: at once). */
   hitFlushMs?: Duration
 }
@@ -91,6 +99,7 @@ export interface ResolvedOptions {
   ensureIndexes: boolean
   ttlIndex: boolean
   pingTimeoutMs: number
+  operationTimeoutMs: number
   hitFlushMs: number
 }
 
@@ -178,6 +187,7 @@ const MongoStoreOptionsParser = defineOptions(
       ensureIndexes: Type.Optional(Type.Boolean()),
       ttlIndex: Type.Optional(Type.Boolean()),
       pingTimeoutMs: Type.Optional(DurationSchema({ min: 1, max: 600_000 })),
+      operationTimeoutMs: Type.Optional(DurationSchema({ min: 0, max: 3_600_000 })),
       hitFlushMs: Type.Optional(DurationSchema({ min: 0, max: 3_600_000 })),
     },
     { additionalProperties: false },
@@ -273,6 +283,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     ensureIndexes: o.ensureIndexes ?? true,
     ttlIndex: o.ttlIndex ?? true,
     pingTimeoutMs: o.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS,
+    operationTimeoutMs: o.operationTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS,
     hitFlushMs: o.hitFlushMs ?? DEFAULT_HIT_FLUSH_MS,
   }
 }

@@ -5,10 +5,11 @@ import {
   type ComputationStore,
   cmError,
   type PingResult,
+  type QueueStore,
   type Store,
   type StoreCapabilities,
 } from '@comp-manager/core'
-import { GuardedCacheStore, GuardedComputationStore } from '@comp-manager/core/store-kit'
+import { GuardedCacheStore, GuardedComputationStore, GuardedQueueStore } from '@comp-manager/core/store-kit'
 import {
   type Collection,
   type Db,
@@ -22,8 +23,17 @@ import { MongoComputationStore } from './computations.js'
 import type { StoreContext } from './context.js'
 import { closedError, mapMongoError } from './errors.js'
 import { ValueFiles } from './gridfs.js'
-import { cacheIndexes, computationIndexes, type IndexSpec } from './indexes.js'
+import { IndexGuard } from './index-guard.js'
+import {
+  cacheEntryIndexes,
+  cacheIndexes,
+  computationIndexes,
+  type IndexSpec,
+  scheduleIndexes,
+  workerIndexes,
+} from './indexes.js'
 import { type MongoStoreOptions, type ResolvedOptions, resolveOptions } from './options.js'
+import { queueBackend } from './queue.js'
 
 /**
  * The production comp-manager Store on MongoDB: computations and cache entries in two collections,
@@ -39,6 +49,8 @@ export class MongoStore implements Store {
   readonly capabilities: StoreCapabilities
   readonly computations: ComputationStore
   readonly cache: CacheStore
+  /** The queue port (for `@comp-manager/worker`): one queue for every machine sharing the database. */
+  readonly queue: QueueStore
   readonly #cache: GuardedCacheStore
   /** The database the store works in. */
   readonly db: Db
@@ -50,7 +62,12 @@ export class MongoStore implements Store {
   private readonly options: ResolvedOptions
   private readonly computationsCollection: Collection<Document & { _id: string }>
   private readonly cacheCollection: Collection<Document>
+  private readonly indexGuard: IndexGuard
+  private readonly workersCollection: Collection<Document & { _id: string }>
+  private readonly schedulesCollection: Collection<Document & { _id: string }>
   private initializing: Promise<void> | undefined
+  /** Set once `init()` has succeeded: from then on the health check verifies the unique indexes. */
+  private initialized = false
   private closing: Promise<void> | undefined
   /** Set once `close()` has written the pending hit counts: from then on every operation is refused. */
   private closed = false
@@ -79,6 +96,8 @@ export class MongoStore implements Store {
     }
     this.computationsCollection = this.db.collection(o.computationsCollection, collectionOptions)
     this.cacheCollection = this.db.collection(o.cacheCollection, collectionOptions)
+    this.workersCollection = this.db.collection(`${o.computationsCollection}_workers`, collectionOptions)
+    this.schedulesCollection = this.db.collection(`${o.computationsCollection}_schedules`, collectionOptions)
     const bucketOptions = {
       bucketName: o.bucketName,
       ...(o.writeConcern === undefined ? {} : { writeConcern: o.writeConcern }),
@@ -95,6 +114,14 @@ export class MongoStore implements Store {
       multiMachine: true,
       maxValueBytes: o.maxValueBytes,
     })
+    const unique = (specs: readonly IndexSpec[]) => specs.filter((spec) => spec.unique === true)
+    this.indexGuard = new IndexGuard(
+      [
+        { collection: this.computationsCollection, specs: unique(computationIndexes) },
+        { collection: this.cacheCollection, specs: unique(cacheEntryIndexes) },
+      ],
+      o.ensureIndexes ? () => this.createAllIndexes() : undefined,
+    )
     const context: StoreContext = {
       clock: o.clock,
       computations: this.computationsCollection,
@@ -102,6 +129,7 @@ export class MongoStore implements Store {
       files,
       gridFsThresholdBytes: o.gridFsThresholdBytes,
       maxValueBytes: o.maxValueBytes,
+      indexes: this.indexGuard,
       assertOpen: () => {
         if (this.closed) throw closedError()
       },
@@ -113,6 +141,10 @@ export class MongoStore implements Store {
       maxValueBytes: o.maxValueBytes,
       hitFlushMs: o.hitFlushMs,
     })
+    this.queue = new GuardedQueueStore(
+      queueBackend(context, this.workersCollection, this.schedulesCollection),
+      o.clock,
+    )
   }
 
   /** The store's clock (epoch ms). */
@@ -156,7 +188,19 @@ export class MongoStore implements Store {
           this.options.pingTimeoutMs,
         )
       })
-      await Promise.race([this.db.command({ ping: 1 }), timeout])
+      const missing = await Promise.race([
+        this.db
+          .command({ ping: 1 })
+          .then(() => (this.initialized ? this.indexGuard.verify() : this.indexGuard.missing)),
+        timeout,
+      ])
+      if (missing.length > 0) {
+        return {
+          ok: false,
+          latencyMs: elapsed(),
+          error: `required unique index missing: ${missing.join(', ')}`,
+        }
+      }
       return { ok: true, latencyMs: elapsed() }
     } catch (err) {
       return { ok: false, latencyMs: elapsed(), error: err instanceof Error ? err.message : String(err) }
@@ -187,19 +231,55 @@ export class MongoStore implements Store {
 
   private async initialize(): Promise<void> {
     if (this.ownsClient) await this.client!.connect()
-    if (!this.options.ensureIndexes) return
+    if (this.options.ensureIndexes) await this.createAllIndexes()
+    // Missing unique indexes (`ensureIndexes: false` without them) refuse claims, not the whole store.
+    await this.indexGuard.verify()
+    this.initialized = true
+  }
+
+  private async createAllIndexes(): Promise<void> {
     await createIndexes(this.computationsCollection, computationIndexes)
     await createIndexes(this.cacheCollection, cacheIndexes({ ttlIndex: this.options.ttlIndex }))
+    await createIndexes(this.workersCollection, workerIndexes)
+    await createIndexes(this.schedulesCollection, scheduleIndexes)
   }
 
   private async run<T>(operation: string, fn: () => Promise<T>): Promise<T> {
     if (this.closed) throw closedError()
-    await this.init()
-    try {
-      return await fn()
-    } catch (err) {
-      throw mapMongoError(err, operation)
-    }
+    return withDeadline(operation, this.options.operationTimeoutMs, async () => {
+      await this.init()
+      try {
+        return await fn()
+      } catch (err) {
+        throw mapMongoError(err, operation)
+      }
+    })
+  }
+}
+
+/**
+ * `fn`, or `CM_ERR_TIMEOUT` after `timeoutMs` without an answer (`0`: no limit). The abandoned
+ * operation may still complete on the server: a timed-out write may have been applied.
+ */
+async function withDeadline<T>(operation: string, timeoutMs: number, fn: () => Promise<T>): Promise<T> {
+  if (timeoutMs === 0) return fn()
+  let timer: NodeJS.Timeout | undefined
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(
+        cmError(
+          'CM_ERR_TIMEOUT',
+          `${operation}: no answer from MongoDB within ${timeoutMs} ms (operationTimeoutMs); a write may or may not have been applied`,
+          { details: { operation, timeoutMs } },
+        ),
+      )
+    }, timeoutMs)
+    timer.unref?.()
+  })
+  try {
+    return await Promise.race([fn(), deadline])
+  } finally {
+    clearTimeout(timer)
   }
 }
 

@@ -96,15 +96,18 @@ function computationV1toV2(doc: Document): Document {
   }
 }
 
-/** Version 2 → 3: the queue fields, with the defaults of a record that was never queued by a worker. */
+/**
+ * Version 2 → 3: the queue fields, with the defaults of a record that was never queued by a worker.
+ * Fields a claim already `$set` on a version-2 document (`worker`) are kept.
+ */
 function computationV2toV3(doc: Document): Document {
   return {
     ...doc,
-    priority: 0,
-    runAt: null,
-    maxAttempts: 1,
-    worker: null,
-    dueAt: asDate(doc.createdAt),
+    priority: typeof doc.priority === 'number' ? doc.priority : 0,
+    runAt: doc.runAt ?? null,
+    maxAttempts: typeof doc.maxAttempts === 'number' ? doc.maxAttempts : 1,
+    worker: typeof doc.worker === 'string' ? doc.worker : null,
+    dueAt: asDate(doc.runAt ?? doc.createdAt),
   }
 }
 

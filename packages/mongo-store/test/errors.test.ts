@@ -58,14 +58,51 @@ t.test('network and server selection errors → CM_ERR_STORE_UNAVAILABLE, cause 
   }
 })
 
-t.test('elections, shutdowns, write concern failures → CM_ERR_STORE_UNAVAILABLE', async (t) => {
+t.test('elections, shutdowns, retryable errors → CM_ERR_STORE_UNAVAILABLE', async (t) => {
   for (const code of [91, 189, 10107, 11600, 11602, 13435, 13436]) {
     t.equal(mapped(serverError(code)).code, 'CM_ERR_STORE_UNAVAILABLE', `code ${code}`)
   }
-  const wc = new MongoWriteConcernError({
-    writeConcernError: { code: 64, errmsg: 'waiting for replication timed out' },
-  } as never)
-  t.equal(mapped(wc).code, 'CM_ERR_STORE_UNAVAILABLE')
+  const labelled = serverError(1, 'retry me')
+  labelled.addErrorLabel('RetryableWriteError')
+  t.equal(mapped(labelled).code, 'CM_ERR_STORE_UNAVAILABLE', 'RetryableWriteError label')
+})
+
+t.test(
+  'a write applied but not confirmed by its write concern → CM_ERR_WRITE_UNCONFIRMED, not "unavailable"',
+  async (t) => {
+    const wc = new MongoWriteConcernError({
+      writeConcernError: { code: 64, errmsg: 'waiting for replication timed out' },
+    } as never)
+    const e = mapped(wc)
+    t.equal(e.code, 'CM_ERR_WRITE_UNCONFIRMED')
+    t.equal(e.statusCode, 504)
+    t.match(e.message, /applied but its write concern was not confirmed/)
+    t.equal(
+      mapped(serverError(100, 'Not enough data-bearing nodes')).code,
+      'CM_ERR_WRITE_UNCONFIRMED',
+      'code 100',
+    )
+    const reply = Object.assign(serverError(1, 'wc'), { writeConcernError: { code: 64 } })
+    t.equal(mapped(reply).code, 'CM_ERR_WRITE_UNCONFIRMED', 'a reply carrying writeConcernError')
+  },
+)
+
+t.test('write conflicts → CM_ERR_CONFLICT (nothing written)', async (t) => {
+  t.equal(mapped(serverError(112, 'WriteConflict', 'WriteConflict')).code, 'CM_ERR_CONFLICT')
+  const transient = serverError(1, 'aborted')
+  transient.addErrorLabel('TransientTransactionError')
+  t.equal(mapped(transient).code, 'CM_ERR_CONFLICT')
+})
+
+t.test('requests refused as malformed → CM_ERR_INVALID_ARGUMENT, not a 503', async (t) => {
+  for (const code of [2, 9, 14, 52, 121]) {
+    const e = mapped(serverError(code, `refused ${code}`))
+    t.equal(e.code, 'CM_ERR_INVALID_ARGUMENT', `code ${code}`)
+    t.equal(e.statusCode, 400)
+  }
+  const driverSide = Object.assign(new Error('bad option'), { name: 'MongoInvalidArgumentError' })
+  t.equal(mapped(driverSide).code, 'CM_ERR_INVALID_ARGUMENT', 'driver-side argument error')
+  t.equal(mapped(new BSON.BSONError('cannot serialize a symbol')).code, 'CM_ERR_INVALID_ARGUMENT')
 })
 
 t.test('document too large → CM_ERR_VALUE_TOO_LARGE', async (t) => {
@@ -89,14 +126,18 @@ t.test('maxTimeMS → CM_ERR_TIMEOUT', async (t) => {
   t.equal(mapped(serverError(50, 'operation exceeded time limit', 'MaxTimeMSExpired')).code, 'CM_ERR_TIMEOUT')
 })
 
-t.test('any other driver error → CM_ERR_STORE_UNAVAILABLE "refused", never a raw driver error', async (t) => {
-  const e = mapped(
-    serverError(85, 'Index with name: cm_x already exists with different options', 'IndexOptionsConflict'),
-  )
-  t.equal(e.code, 'CM_ERR_STORE_UNAVAILABLE')
-  t.match(e.message, /refused the operation/)
-  t.same(e.details, { driverError: 'MongoServerError', driverCode: 85, codeName: 'IndexOptionsConflict' })
-})
+t.test(
+  'any other driver error → CM_ERR_INTERNAL "refused", never a raw driver error nor a 503',
+  async (t) => {
+    const e = mapped(
+      serverError(85, 'Index with name: cm_x already exists with different options', 'IndexOptionsConflict'),
+    )
+    t.equal(e.code, 'CM_ERR_INTERNAL')
+    t.equal(e.statusCode, 500)
+    t.match(e.message, /refused the operation/)
+    t.same(e.details, { driverError: 'MongoServerError', driverCode: 85, codeName: 'IndexOptionsConflict' })
+  },
+)
 
 t.test('comp-manager errors pass through; bugs are not disguised', async (t) => {
   const ours = cmError('CM_ERR_CONFLICT', 'lost')

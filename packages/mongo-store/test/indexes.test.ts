@@ -29,7 +29,9 @@ t.test('computations: an index for every listing filter, the default sort and lo
     'namespace:1,functionFull:1',
     'namespace:1,hash:1,attempt:1',
     'namespace:1,status:1,updatedAt:1',
+    'status:1,function:1,leaseUntil:1',
     'status:1,leaseUntil:1',
+    'status:1,priority:-1,dueAt:1,createdAt:1,_id:1',
   ])
 })
 

@@ -122,7 +122,10 @@ t.test('built filters put caller values only under $eq / $in / ranges the store 
         namespace: { $in: ['a', 'b'] },
         status: { $in: ['started', 'paused'] },
         hash: { $eq: 'h' },
-        createdAt: { $gte: new Date(10), $lt: new Date(20) },
+      },
+      // Dates, or the epoch-ms numbers of version-0 documents
+      {
+        $or: [{ createdAt: { $gte: new Date(10), $lt: new Date(20) } }, { createdAt: { $gte: 10, $lt: 20 } }],
       },
       { $or: [{ function: { $eq: 'fib' } }, { functionFull: { $eq: 'fib' } }] },
     ],
@@ -131,7 +134,13 @@ t.test('built filters put caller values only under $eq / $in / ranges the store 
   t.same(cacheListFilter(cq, 1000), {
     $and: [
       { namespace: { $eq: 'a' }, tags: { $eq: 't' }, version: { $eq: null } },
-      { $or: [{ expiresAt: { $eq: null } }, { expiresAt: { $gt: new Date(1000) } }] },
+      {
+        $or: [
+          { expiresAt: { $eq: null } },
+          { expiresAt: { $gt: new Date(1000) } },
+          { expiresAt: { $gt: 1000 } },
+        ],
+      },
     ],
   })
   t.same(invalidateFilter('a', { all: true }), { namespace: { $eq: 'a' } })

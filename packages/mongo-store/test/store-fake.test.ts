@@ -316,8 +316,8 @@ t.test(
     )
     t.same(
       computations.calls.filter((c) => c !== 'find' && c !== 'findOne'),
-      ['createIndexes', 'insertOne', 'insertOne', 'findOneAndUpdate'],
-      'the insert of the next attempt (unique index: one winner), then the conditional update of the old run',
+      ['createIndexes', 'insertOne', 'countDocuments', 'insertOne', 'countDocuments', 'findOneAndUpdate'],
+      'the insert of the next attempt (unique index: one winner, checked sole), then the conditional update of the old run',
     )
   },
 )

@@ -58,6 +58,16 @@ export const errorCodes = {
     statusCode: 413,
     description: 'The encoded value is larger than the configured `maxBytes`.',
   },
+  CM_ERR_TOO_LARGE: {
+    statusCode: 413,
+    description:
+      'A decoded string, binary value or BigInt is larger than the codec allows (`maxStringLength`, `maxBinaryBytes`, `maxBigIntDigits`).',
+  },
+  CM_ERR_TOO_COMPLEX: {
+    statusCode: 400,
+    description:
+      'A decoded value has more entries or values than the codec allows (`maxEntries`, `maxNodes`).',
+  },
   CM_ERR_TYPE_REGISTERED: {
     statusCode: 500,
     description: 'A codec type with that name (or class) is already registered.',
@@ -79,6 +89,11 @@ export const errorCodes = {
   CM_ERR_STORE_UNAVAILABLE: {
     statusCode: 503,
     description: 'The store cannot be reached (closed, locked, or down).',
+  },
+  CM_ERR_WRITE_UNCONFIRMED: {
+    statusCode: 504,
+    description:
+      'The write was applied but its write concern was not confirmed (it may yet be rolled back); read before retrying.',
   },
   CM_ERR_SCHEMA_VERSION: {
     statusCode: 500,
