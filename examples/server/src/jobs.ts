@@ -53,35 +53,38 @@ export async function demoJobs(api: FastifyInstance): Promise<void> {
   api.addHook('onClose', async () => {
     await worker.close({ timeoutMs: 5000 })
   })
-  await api.register(async (jobs) => {
-    useRouteKit(jobs)
-    jobs.post(
-      '/demo/jobs',
-      {
-        preHandler: protect(jobs, 'operator'),
-        schema: {
-          tags: ['demo'],
-          summary: 'Queue a demo computation for the worker',
-          description:
-            "Queues `demo.factorize` (n ≤ 10^24) or `demo.invertHilbert` (size ≤ 16); the server's worker runs " +
-            'it. Follow it at `/computations/{id}` (status, progress) and `/computations/{id}/events`.',
-          body: JobBody,
-          response: { 202: JobAccepted },
+  await api.register(
+    async (jobs) => {
+      useRouteKit(jobs)
+      jobs.post(
+        '/jobs',
+        {
+          preHandler: protect(jobs, 'operator'),
+          schema: {
+            tags: ['demo'],
+            summary: 'Queue a demo computation for the worker',
+            description:
+              "Queues `demo.factorize` (n ≤ 10^24) or `demo.invertHilbert` (size ≤ 16); the server's worker runs " +
+              'it. Follow it at `/computations/{id}` (status, progress) and `/computations/{id}/events`.',
+            body: JobBody,
+            response: { 202: JobAccepted },
+          },
         },
-      },
-      async (request, reply) => {
-        const body = request.body as JobRequest
-        const args = body.function === 'demo.factorize' ? [BigInt(body.n)] : [body.size]
-        if (body.function === 'demo.factorize' && (args[0] as bigint) > MAX_FACTOR_INPUT) {
-          throw Object.assign(new Error('n must be at most 10^24'), {
-            statusCode: 400,
-            code: 'CM_ERR_VALIDATION',
-          })
-        }
-        const job = await queue.submit(body.function, args)
-        reply.code(202)
-        return { id: job.id, status: job.record.status, created: job.created }
-      },
-    )
-  })
+        async (request, reply) => {
+          const body = request.body as JobRequest
+          const args = body.function === 'demo.factorize' ? [BigInt(body.n)] : [body.size]
+          if (body.function === 'demo.factorize' && (args[0] as bigint) > MAX_FACTOR_INPUT) {
+            throw Object.assign(new Error('n must be at most 10^24'), {
+              statusCode: 400,
+              code: 'CM_ERR_VALIDATION',
+            })
+          }
+          const job = await queue.submit(body.function, args)
+          reply.code(202)
+          return { id: job.id, status: job.record.status, created: job.created }
+        },
+      )
+    },
+    { prefix: '/demo' },
+  )
 }

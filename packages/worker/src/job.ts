@@ -8,7 +8,7 @@ import {
   type RunContext,
   type Store,
 } from '@comp-manager/core'
-import { type Emitter, executeRun, type RunOutcome, toErrorInfo } from '@comp-manager/core/runs'
+import { type Emitter, executeRun, type RunOutcome, toErrorInfo, withRetry } from '@comp-manager/core/runs'
 import { backoffDelay } from './backoff.js'
 import type { ResolvedFunction } from './function-options.js'
 import type { ResolvedWorkerOptions } from './options.js'
@@ -130,7 +130,10 @@ export async function runJob(
     clock: options.clock,
     codec: options.codec,
     resumeState: claimed.checkpoint === null ? undefined : options.codec.decode(claimed.checkpoint),
-    ...(fn.storeResult ? { storeResult: (value, record) => storeResult(value, record, fn, deps) } : {}),
+    // Several worker processes write one SQLite file: a busy store is retried, not a lost result.
+    ...(fn.storeResult
+      ? { storeResult: (value, record) => withRetry(() => storeResult(value, record, fn, deps)) }
+      : {}),
     onError: (err, during) => deps.report(err, during, id),
     onRenew: (record) => {
       const key = JSON.stringify([record.progress, record.message])

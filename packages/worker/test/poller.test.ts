@@ -1,10 +1,6 @@
 import t from 'tap'
 import { IdleWait } from '../src/poller.js'
 
-// IdleWait's timers are unref'd on purpose; a ref'd interval keeps this test process alive meanwhile.
-const keepAlive = setInterval(() => {}, 1_000)
-t.teardown(() => clearInterval(keepAlive))
-
 t.test('idle waits double from minMs up to maxMs and reset on work', async (t) => {
   const wait = new IdleWait(5, 40)
   const seen: number[] = []
