@@ -33,6 +33,8 @@ type CacheKeyPath = paths[R['cacheEntry']]
 export type Computation = SuccessBody<ComputationPath['get']>
 /** A page of computations: `{ data, page, per_page, total, pages }`. */
 export type ComputationPage = SuccessBody<ComputationsPath['get']>
+/** A row of a listing: a computation without `args`/`checkpoint` unless `include` asked for them. */
+export type ComputationSummary = ComputationPage['data'][number]
 /** Filters and paging of `GET /computations`. */
 export type ComputationFilters = QueryOf<ComputationsPath['get']>
 /** Body of `POST /computations`. */
