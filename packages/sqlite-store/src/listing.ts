@@ -16,11 +16,16 @@ import type { Clause, Param } from './sql.js'
 
 export const MAX_BRANCHES = 32
 
+/** A branch of a listing; `from` (e.g. `t INDEXED BY i`) replaces the table when the plan is pinned. */
+export interface Branch extends Clause {
+  from?: string
+}
+
 /** One dimension of the branches: the alternatives it splits a listing into (none: `[null]`). */
 export type Split = readonly (Clause | null)[]
 
 /** Every combination of one alternative per split, ANDed with `common`. */
-export function branchesOf(splits: readonly Split[], common: readonly Clause[]): Clause[] {
+export function branchesOf(splits: readonly Split[], common: readonly Clause[]): Branch[] {
   let combos: Clause[][] = [[]]
   for (const split of splits) {
     combos = combos.flatMap((combo) => split.map((alt) => (alt === null ? combo : [...combo, alt])))
@@ -58,7 +63,7 @@ export interface OrderedSelect {
 /** `SELECT … WHERE branch₁ UNION ALL … ORDER BY … LIMIT ? OFFSET ?` with its parameters. */
 export function pageQuery(
   select: OrderedSelect,
-  branches: readonly Clause[],
+  branches: readonly Branch[],
   limit: number,
   offset: number,
 ): Clause {
@@ -74,8 +79,8 @@ export function pageQuery(
 }
 
 /** `count(*)` of the branches, stopping at `limit` rows. */
-export function countQuery(table: string, branches: readonly Clause[], limit: number): Clause {
-  const union = branches.map((b) => `SELECT 1 FROM ${table} WHERE ${b.sql}`).join(' UNION ALL ')
+export function countQuery(table: string, branches: readonly Branch[], limit: number): Clause {
+  const union = branches.map((b) => `SELECT 1 FROM ${b.from ?? table} WHERE ${b.sql}`).join(' UNION ALL ')
   return {
     sql: `SELECT count(*) AS total FROM (${union} LIMIT ?)`,
     params: [...branches.flatMap((b) => b.params), limit],

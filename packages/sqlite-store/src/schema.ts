@@ -164,8 +164,13 @@ CREATE INDEX computations_status ON computations (namespace, status, created_at,
 CREATE INDEX computations_status_updated ON computations (namespace, status, updated_at, id);
 CREATE INDEX computations_function ON computations (namespace, function, created_at, id);
 CREATE INDEX computations_function_updated ON computations (namespace, function, updated_at, id);
-CREATE INDEX computations_function_full ON computations (namespace, function_full, created_at, id);
-CREATE INDEX computations_function_full_updated ON computations (namespace, function_full, updated_at, id);
+-- \`function\` last: the full-name branch checks \`function <> ?\` from the index, without the row
+CREATE INDEX computations_function_full ON computations (namespace, function_full, created_at, id, function);
+CREATE INDEX computations_function_full_updated ON computations (namespace, function_full, updated_at, id, function);
+-- status + function: both equalities in the prefix, so a rare combination is a short range to count
+CREATE INDEX computations_function_status ON computations (namespace, function, status, created_at, id);
+CREATE INDEX computations_function_full_status
+  ON computations (namespace, function_full, status, created_at, id, function);
 DROP INDEX cache_entries_function;
 DROP INDEX cache_entries_function_full;
 DROP INDEX cache_entries_version;
