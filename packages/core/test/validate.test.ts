@@ -193,6 +193,7 @@ t.test('normalizeComputationQuery', async (t) => {
     fingerprint: defaults.fingerprint,
     after: undefined,
     countLimit: 10_000,
+    include: { args: true, checkpoint: true },
     namespaces: ['ns'],
     statuses: undefined,
     function: undefined,
