@@ -35,6 +35,8 @@ export type Computation = SuccessBody<ComputationPath['get']>
 export type ComputationSummary = Omit<Computation, 'args' | 'checkpoint'>
 /** A page of computations: `{ data, page, per_page, total, pages }`. */
 export type ComputationPage = SuccessBody<ComputationsPath['get']>
+/** A row of a listing: a computation without `args`/`checkpoint` unless `include` asked for them. */
+export type ComputationSummary = ComputationPage['data'][number]
 /** Filters and paging of `GET /computations`. */
 export type ComputationFilters = QueryOf<ComputationsPath['get']>
 /** Body of `POST /computations`. */

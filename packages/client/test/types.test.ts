@@ -63,7 +63,7 @@ async function requests(client: CompManagerClient): Promise<void> {
     per_page: 50,
     sort: '-updatedAt',
   })
-  const first: Computation | undefined = page.data[0]
+  const first: ComputationSummary | undefined = page.data[0]
   assertType<
     Equal<
       NonNullable<typeof first>['status'],
@@ -95,7 +95,7 @@ async function requests(client: CompManagerClient): Promise<void> {
   }
   assertType<Equal<ComputationEvent['type'], 'status' | 'progress' | 'end'>>(true)
   for await (const c of client.computations.all({ status: 'started' })) {
-    assertType<Equal<typeof c, Computation>>(true)
+    assertType<Equal<typeof c, ComputationSummary>>(true)
   }
   // @ts-expect-error `all` walks every page: no `page` filter
   client.computations.all({ page: 2 })

@@ -6,6 +6,7 @@
  * `markLost`…) so semantics never drift between stores, and run `@comp-manager/store-testkit`.
  */
 export * from './store/backend.js'
+export * from './store/cursor.js'
 export * from './store/guard.js'
 export * from './store/hits.js'
 export * from './store/ports.js'

@@ -60,14 +60,17 @@ export {
   type ResolvedPluginOptions,
 } from './options.js'
 export {
+  CursorQueryProperty,
   DEFAULT_PER_PAGE,
   emptyPage,
   MAX_PAGE,
   MAX_PER_PAGE,
+  type PageBody,
   PageResponseSchema,
   PaginationQueryProperties,
   PaginationQuerySchema,
   pageOf,
+  pagingOf,
   toPageBody,
 } from './pagination.js'
 export {

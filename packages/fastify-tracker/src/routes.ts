@@ -1,10 +1,16 @@
-import { type Codec, type Computation, type ComputationStatus, isCompManagerError } from '@comp-manager/core'
+import {
+  type Codec,
+  type Computation,
+  type ComputationListField,
+  type ComputationStatus,
+  isCompManagerError,
+} from '@comp-manager/core'
 import { callHash, createRun, type RunNotes } from '@comp-manager/core/runs'
 import {
   emptyPage,
   errorResponses,
   identityOf,
-  pageOf,
+  pagingOf,
   protect,
   type RouteDocs,
   resolveNamespaces,
@@ -87,7 +93,8 @@ function listRoute({ app, instance, tagged, authErrors, ctx }: Routes): void {
         ...tagged(
           'List computations',
           'Newest first by default, filtered by `status` (one or a comma-separated list), `function`, ' +
-            '`since`/`until` (creation time) and `namespace`, paginated by `page`/`per_page` (≤ 100). ' +
+            '`since`/`until` (creation time) and `namespace`, paginated by `page`/`per_page` (≤ 100) or by `cursor` (the `next_cursor` of the previous page; ' +
+            'flat at any depth). Rows are summaries without `args`/`checkpoint` unless `include` asks. ' +
             'Unknown or `$`-prefixed query keys are refused with 400.',
         ),
         querystring: ListQuerySchema,
@@ -106,9 +113,11 @@ function listRoute({ app, instance, tagged, authErrors, ctx }: Routes): void {
           namespace: query.namespace,
         })
       }
-      const { page, perPage } = pageOf(query)
+      const paging = pagingOf(query)
       const now = Date.now()
-      if (namespaces.length === 0) return toPageBody(emptyPage(page, perPage), (r) => toDto(r, now))
+      if (namespaces.length === 0) {
+        return toPageBody(emptyPage(paging.page ?? null, paging.perPage), (r) => toDto(r, now))
+      }
       const since = query.since === undefined ? undefined : Date.parse(query.since)
       const until = query.until === undefined ? undefined : Date.parse(query.until)
       for (const [key, value] of [
@@ -135,8 +144,8 @@ function listRoute({ app, instance, tagged, authErrors, ctx }: Routes): void {
         ...(since === undefined ? {} : { since }),
         ...(until === undefined ? {} : { until }),
         ...(query.sort === undefined ? {} : { sort: query.sort }),
-        page,
-        perPage,
+        ...paging,
+        include: query.include === undefined ? [] : (query.include.split(',') as ComputationListField[]),
       })
       return toPageBody(result, (r) => toDto(r, now))
     },

@@ -7,7 +7,6 @@ import {
   cmError,
   type HeartbeatInput,
   type NewComputation,
-  type Page,
 } from '@comp-manager/core'
 import {
   applyHeartbeat,
@@ -17,11 +16,11 @@ import {
   type ComputationBackend,
   decideClaim,
   isLeaseExpired,
+  type ListSlice,
   markLost,
   type NormalizedComputationQuery,
   newId,
   notFound,
-  pageOf,
   takeQueued,
 } from '@comp-manager/core/store-kit'
 import type { Document } from 'mongodb'
@@ -39,7 +38,9 @@ import {
 } from './documents.js'
 import { isDuplicateKeyError } from './errors.js'
 import {
+  and,
   byId,
+  computationAfter,
   computationListFilter,
   computationSort,
   eq,
@@ -263,15 +264,31 @@ export class MongoComputationStore implements ComputationBackend {
     })
   }
 
-  async list(q: NormalizedComputationQuery): Promise<Page<Computation>> {
+  async list(q: NormalizedComputationQuery): Promise<ListSlice<Computation>> {
     this.ctx.assertOpen()
     return this.ctx.run('computations.list', async () => {
       const filter = computationListFilter(q)
+      const projection = {
+        ...(q.include.args ? {} : { argsJson: 0 }),
+        ...(q.include.checkpoint ? {} : { checkpointJson: 0 }),
+      }
       const [docs, total] = await Promise.all([
-        this.collection.find(filter).sort(computationSort(q)).skip(q.offset).limit(q.perPage).toArray(),
-        this.collection.countDocuments(filter),
+        this.collection
+          .find(and(filter, computationAfter(q)), { projection })
+          .sort(computationSort(q))
+          .skip(q.offset)
+          .limit(q.perPage + 1)
+          .toArray(),
+        // Bounded: past countLimit the guard reports a lower bound, so never count further.
+        this.collection.countDocuments(filter, { limit: q.countLimit + 1 }),
       ])
-      return pageOf(docs.map(toRecord), total, q.page, q.perPage)
+      const rows = docs.map((doc) => {
+        const record = toRecord(doc)
+        if (!q.include.args) record.args = undefined
+        if (!q.include.checkpoint) record.checkpoint = undefined
+        return record
+      })
+      return { rows, total }
     })
   }
 

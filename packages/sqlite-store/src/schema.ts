@@ -203,3 +203,33 @@ export function jsonColumn(value: unknown, field: string): string | null {
 export function fromJsonColumn(text: string | null): unknown {
   return text === null ? null : JSON.parse(text)
 }
+
+/**
+ * Version 4: indexes that cover each filter of the listings together with its order, so a page, a
+ * cursor position and a bounded count are index ranges (see `listing.ts`): status and function
+ * (short and full) followed by each sort column and the tie-breaker, for computations; function and
+ * version followed by `created_at, key`, for cache entries. The old two-column indexes they extend
+ * are dropped.
+ */
+export const SCHEMA_V4 = `
+DROP INDEX computations_status;
+DROP INDEX computations_function;
+DROP INDEX computations_function_full;
+CREATE INDEX computations_status ON computations (namespace, status, created_at, id);
+CREATE INDEX computations_status_updated ON computations (namespace, status, updated_at, id);
+CREATE INDEX computations_function ON computations (namespace, function, created_at, id);
+CREATE INDEX computations_function_updated ON computations (namespace, function, updated_at, id);
+-- \`function\` last: the full-name branch checks \`function <> ?\` from the index, without the row
+CREATE INDEX computations_function_full ON computations (namespace, function_full, created_at, id, function);
+CREATE INDEX computations_function_full_updated ON computations (namespace, function_full, updated_at, id, function);
+-- status + function: both equalities in the prefix, so a rare combination is a short range to count
+CREATE INDEX computations_function_status ON computations (namespace, function, status, created_at, id);
+CREATE INDEX computations_function_full_status
+  ON computations (namespace, function_full, status, created_at, id, function);
+DROP INDEX cache_entries_function;
+DROP INDEX cache_entries_function_full;
+DROP INDEX cache_entries_version;
+CREATE INDEX cache_entries_function ON cache_entries (namespace, function, created_at, key);
+CREATE INDEX cache_entries_function_full ON cache_entries (namespace, function_full, created_at, key);
+CREATE INDEX cache_entries_version ON cache_entries (namespace, version, created_at, key);
+`

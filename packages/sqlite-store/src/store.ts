@@ -61,8 +61,13 @@ export class SqliteStore implements Store {
     this.#conn = Connection.open(resolved)
     this.path = this.#conn.db.memory ? this.#conn.db.name : resolve(this.#conn.db.name)
     this.capabilities = { multiProcess: true, multiMachine: false, maxValueBytes: resolved.maxValueBytes }
-    this.computations = new GuardedComputationStore(new SqliteComputationStore(this.#conn))
+    const lists = {
+      ...(resolved.countLimit === undefined ? {} : { countLimit: resolved.countLimit }),
+      ...(resolved.cursorSecret === undefined ? {} : { cursorSecret: resolved.cursorSecret }),
+    }
+    this.computations = new GuardedComputationStore(new SqliteComputationStore(this.#conn), lists)
     this.cache = this.#cache = new GuardedCacheStore(new SqliteCacheStore(this.#conn), {
+      ...lists,
       clock: resolved.clock,
       maxValueBytes: resolved.maxValueBytes,
       hitFlushMs: resolved.hitFlushMs,

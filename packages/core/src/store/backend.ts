@@ -10,7 +10,6 @@ import type {
   InvalidateCriteria,
   NewCacheEntry,
   NewComputation,
-  Page,
   PingResult,
   StoreCapabilities,
 } from './ports.js'
@@ -57,8 +56,19 @@ export interface ComputationBackend {
   expire(namespace: string, id: string): Promise<Computation | null>
   /** `limit` is already checked (1..1000). */
   findExpired(limit: number): Promise<Computation[]>
-  list(query: NormalizedComputationQuery): Promise<Page<Computation>>
+  list(query: NormalizedComputationQuery): Promise<ListSlice<Computation>>
   delete(namespace: string, id: string): Promise<boolean>
+}
+
+/**
+ * What a backend's `list` returns; the guard makes the `Page` of it. `rows`: in sort order, from
+ * `offset` or after the cursor key `after`, **at most `perPage + 1`** (one more than the page tells
+ * that there is a next one). `total`: the number of matches, which may stop at `countLimit + 1`
+ * (count with a `LIMIT`, never the whole table).
+ */
+export interface ListSlice<T> {
+  rows: T[]
+  total: number
 }
 
 /** Hits of one entry, summed by the guard between two flushes. */
@@ -81,7 +91,7 @@ export interface CacheBackend {
   delete(namespace: string, key: string): Promise<boolean>
   /** `criteria` is checked: `all: true` alone, or at least one of function/tag/version. */
   invalidate(namespace: string, criteria: InvalidateCriteria): Promise<number>
-  list(query: NormalizedCacheQuery): Promise<Page<CacheEntryMeta>>
+  list(query: NormalizedCacheQuery): Promise<ListSlice<CacheEntryMeta>>
   stats(namespace: string): Promise<CacheStats>
   purgeExpired(): Promise<number>
   /**
