@@ -10,7 +10,13 @@ export const MAX_PER_PAGE = 100
 /** The pagination query properties, to spread into a route's querystring schema. */
 export const PaginationQueryProperties = {
   page: Type.Optional(
-    Type.Integer({ minimum: 1, maximum: MAX_PAGE, default: 1, description: 'Page number, from 1' }),
+    Type.Integer({
+      minimum: 1,
+      maximum: MAX_PAGE,
+      default: 1,
+      description: 'Page number, from 1',
+      examples: [1],
+    }),
   ),
   per_page: Type.Optional(
     Type.Integer({
@@ -18,6 +24,7 @@ export const PaginationQueryProperties = {
       maximum: MAX_PER_PAGE,
       default: DEFAULT_PER_PAGE,
       description: `Items per page, 1..${MAX_PER_PAGE}`,
+      examples: [DEFAULT_PER_PAGE],
     }),
   ),
 }

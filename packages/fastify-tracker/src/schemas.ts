@@ -77,7 +77,10 @@ export const ComputationDtoSchema = Type.Object(
 export type ComputationDto = Static<typeof ComputationDtoSchema>
 
 /** `{ data: Computation[], page, per_page, total, pages }`. */
-export const ComputationPageSchema = PageResponseSchema(ComputationDtoSchema)
+export const ComputationPageSchema = described(
+  PageResponseSchema(ComputationDtoSchema),
+  'A page of computations',
+)
 export type ComputationPage = Static<typeof ComputationPageSchema>
 
 const statusAlternatives = computationStatuses.join('|')
@@ -86,6 +89,7 @@ const statusAlternatives = computationStatuses.join('|')
 const StatusListSchema = Type.String({
   pattern: `^(?:${statusAlternatives})(?:,(?:${statusAlternatives}))*$`,
   description: `One status or a comma-separated list of them: ${computationStatuses.join(', ')}`,
+  examples: ['started,paused'],
 })
 
 export const SortSchema = Type.Union(
@@ -95,7 +99,10 @@ export const SortSchema = Type.Union(
     Type.Literal('updatedAt'),
     Type.Literal('-updatedAt'),
   ],
-  { description: 'Order; `-` for descending. Default `-createdAt` (newest first); ties by id.' },
+  {
+    description: 'Order; `-` for descending. Default `-createdAt` (newest first); ties by id.',
+    examples: ['-createdAt'],
+  },
 )
 
 /** `GET /computations` query. Unknown keys are refused (400). */
@@ -105,6 +112,7 @@ export const ListQuerySchema = Type.Object(
     status: Type.Optional(
       Type.Union([StatusListSchema, Type.Array(StatusListSchema, { minItems: 1, maxItems: 6 })], {
         description: 'Filter by status: `status=started,paused` (or the key repeated)',
+        examples: ['started,paused'],
       }),
     ),
     function: Type.Optional(described(FunctionNameSchema, 'Exact `function` or `functionFull`')),
@@ -119,7 +127,14 @@ export type ListQuery = Static<typeof ListQuerySchema>
 
 /** `:id` of the record routes. */
 export const IdParamsSchema = Type.Object(
-  { id: Type.String({ minLength: 1, maxLength: 256, description: 'The computation id' }) },
+  {
+    id: Type.String({
+      minLength: 1,
+      maxLength: 256,
+      description: 'The computation id',
+      examples: ['0193b5c2e4a07c3f9d12ab34cd56ef78'],
+    }),
+  },
   { additionalProperties: false },
 )
 
@@ -161,7 +176,11 @@ export const CreateBodySchema = Type.Object(
       Type.Union([Type.Literal('queued'), Type.Literal('started')], { description: 'Default `queued`' }),
     ),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    description: 'The run to record',
+    examples: [{ function: 'fib', functionFull: 'math/Series.fib', args: [30], status: 'queued' }],
+  },
 )
 export type CreateBody = Static<typeof CreateBodySchema>
 
@@ -172,6 +191,11 @@ export const UpdateBodySchema = Type.Object(
     message: Type.Optional(Type.Union([Type.String({ maxLength: 4096 }), Type.Null()])),
     progress: Type.Optional(Type.Union([ProgressSchema, Type.Null()])),
   },
-  { additionalProperties: false, minProperties: 1 },
+  {
+    additionalProperties: false,
+    minProperties: 1,
+    description: 'The change: at least one field',
+    examples: [{ status: 'paused' }, { progress: { fraction: 0.3, note: 'step 3 of 10' } }],
+  },
 )
 export type UpdateBody = Static<typeof UpdateBodySchema>
