@@ -882,7 +882,7 @@ export interface operations {
       path: {
         /**
          * @description The computation id
-         * @example 0193b5c2e4a07c3f9d12ab34cd56ef78
+         * @example 01a200cc-9fef-7000-86b9-17c8a4690c68
          */
         id: string
       }
@@ -1112,7 +1112,7 @@ export interface operations {
       path: {
         /**
          * @description The computation id
-         * @example 0193b5c2e4a07c3f9d12ab34cd56ef78
+         * @example 01a200cc-9fef-7000-86b9-17c8a4690c68
          */
         id: string
       }
@@ -1373,7 +1373,7 @@ export interface operations {
       path: {
         /**
          * @description The computation id
-         * @example 0193b5c2e4a07c3f9d12ab34cd56ef78
+         * @example 01a200cc-9fef-7000-86b9-17c8a4690c68
          */
         id: string
       }
@@ -1547,7 +1547,7 @@ export interface operations {
       path: {
         /**
          * @description The computation id
-         * @example 0193b5c2e4a07c3f9d12ab34cd56ef78
+         * @example 01a200cc-9fef-7000-86b9-17c8a4690c68
          */
         id: string
       }

@@ -132,7 +132,7 @@ export const IdParamsSchema = Type.Object(
       minLength: 1,
       maxLength: 256,
       description: 'The computation id',
-      examples: ['0193b5c2e4a07c3f9d12ab34cd56ef78'],
+      examples: ['01a200cc-9fef-7000-86b9-17c8a4690c68'],
     }),
   },
   { additionalProperties: false },
