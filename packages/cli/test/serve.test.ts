@@ -16,6 +16,7 @@ t.test('serve in development prints the URL and a token that the other commands 
       COMP_MANAGER_DATA_DIR: mkdtempSync(join(tmpdir(), 'cm-serve-dev-')),
       JWT_SECRET: 'cli-serve-dev-0123456789-abcdefghijklmnopqrstuvwx',
     }),
+    180_000,
   )
   t.teardown(() => server.kill('SIGKILL'))
   await server.waitFor(/export COMP_MANAGER_TOKEN=\S+\n/)
