@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { AbortError, ApiError, NetworkError, TimeoutError } from '@comp-manager/client'
 import { cacheCommands } from './commands/cache.js'
 import { computationCommands } from './commands/computations.js'
+import { credentialCommands } from './commands/credentials.js'
 import { healthCommands } from './commands/health.js'
 import { serveCommands } from './commands/serve.js'
 import { type Context, createContext } from './context.js'
@@ -22,6 +23,7 @@ export const commands: ReadonlyArray<CommandSpec<Context>> = [
   ...cacheCommands,
   ...healthCommands,
   ...serveCommands,
+  ...credentialCommands,
 ]
 
 const groups = [...new Set(commands.map((c) => c.name.split(' ')[0]!))]

@@ -3,7 +3,27 @@
 // CI runs `node scripts/generate-client.mjs --check` and fails when this file is stale.
 
 export interface paths {
-  '/api/v1/computations/': {
+  '/api/v1/auth/token': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /**
+     * Exchange an API key for a short-lived JWT
+     * @description Send the key as `x-api-key: cmk_…` (or `Authorization: ApiKey cmk_…`); no body. Answers 401 `CM_ERR_UNAUTHORIZED` for anything but a valid API key.
+     */
+    post: operations['createToken']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/api/v1/computations': {
     parameters: {
       query?: never
       header?: never
@@ -12,498 +32,15 @@ export interface paths {
     }
     /**
      * List computations
-     * @description Newest first by default, filtered by `status` (one or a comma-separated list), `function`, `since`/`until` (creation time) and `namespace`, paginated by `page`/`per_page` (≤ 100) or by `cursor` (the `next_cursor` of the previous page; flat at any depth). Rows are summaries without `args`/`checkpoint` unless `include` asks. Unknown or `$`-prefixed query keys are refused with 400.
+     * @description Newest first by default, filtered by `status` (one or a comma-separated list), `function`, `since`/`until` (creation time) and `namespace`, paginated by `page`/`per_page` (≤ 100). Unknown or `$`-prefixed query keys are refused with 400.
      */
-    get: {
-      parameters: {
-        query?: {
-          /** @description Page number, from 1 (default 1); not with `cursor`. For deep pages use `cursor` */
-          page?: number
-          /** @description Items per page, 1..100 */
-          per_page?: number
-          /** @description Filter by status: `status=started,paused` (or the key repeated) */
-          status?: string | string[]
-          /** @description Exact `function` or `functionFull` */
-          function?: string
-          /** @description Created at or after (ISO 8601 date-time) */
-          since?: string
-          /** @description Created before (ISO 8601 date-time) */
-          until?: string
-          /** @description Order; `-` for descending. Default `-createdAt` (newest first); ties by id. */
-          sort?: 'createdAt' | '-createdAt' | 'updatedAt' | '-updatedAt'
-          /** @description The namespace to look in (default: the plugin's, or the token's namespaces) */
-          namespace?: string
-          /** @description The `next_cursor` of the previous page: the page after it (keyset paging, flat at any depth). Same filters and sort as that page; not with `page`. A forged or foreign cursor is a 400 */
-          cursor?: string
-          /** @description Big fields listed rows carry: `args`, `checkpoint` or `args,checkpoint` (default none: summaries). Combine with a small `per_page`: each may be up to the store limit */
-          include?: string
-        }
-        header?: never
-        path?: never
-        cookie?: never
-      }
-      requestBody?: never
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              data: {
-                id: string
-                /** @description Tenant scope of a record; letters, digits, `.`, `_`, `:`, `-` */
-                namespace: string
-                name: string
-                function: string
-                functionFull: string
-                /** @description The codec-encoded argument list (decode with the codec) */
-                args?: unknown
-                hash: string
-                hashAlgorithm: string
-                /** @description Runs of the same hash are attempts 1, 2, … */
-                attempt: number
-                /** @description queued → started → finished | failed; started ⇄ paused; started | paused → lost; started | paused → queued (requeue) */
-                status: 'queued' | 'started' | 'paused' | 'finished' | 'failed' | 'lost'
-                pid: number | null
-                host: string | null
-                owner: string | null
-                message: string | null
-                error: {
-                  name: string
-                  message: string
-                  stack?: string
-                  code?: string
-                } | null
-                progress: {
-                  fraction: number
-                  note?: string
-                } | null
-                result: {
-                  cacheKey: string
-                  /** @description Tenant scope of a record; letters, digits, `.`, `_`, `:`, `-` */
-                  namespace?: string
-                  size?: number
-                } | null
-                /** @description The codec-encoded checkpoint of a paused run, or null */
-                checkpoint?: unknown
-                /**
-                 * Format: date-time
-                 * @description ISO 8601 date-time (UTC)
-                 */
-                createdAt: string
-                /**
-                 * Format: date-time
-                 * @description ISO 8601 date-time (UTC)
-                 */
-                updatedAt: string
-                /** @description ISO 8601 date-time, or null when unset */
-                startedAt: string | null
-                /** @description ISO 8601 date-time, or null when unset */
-                finishedAt: string | null
-                /** @description ISO 8601 date-time, or null when unset */
-                pausedAt: string | null
-                /** @description ISO 8601 date-time, or null when unset */
-                heartbeatAt: string | null
-                /** @description ISO 8601 date-time, or null when unset */
-                leaseUntil: string | null
-                /** @description When a pause was requested and not yet honoured: the run is still `started` until its runner stops */
-                pauseRequestedAt: string | null
-                /** @description Queue order: higher is claimed first (default 0) */
-                priority: number
-                /** @description A queued job is not claimed before this time; null = as soon as possible */
-                runAt: string | null
-                /** @description Attempts a job may make before it fails for good (default 1) */
-                maxAttempts: number
-                /** @description Id of the worker that claimed the job from the queue; null for a run tracked in-process */
-                worker: string | null
-                /** @description Time spent running: the running segments summed, paused time excluded; a lost run ends at its last heartbeat. Null before it started */
-                runningTimeMs: number | null
-                schemaVersion: number
-              }[]
-              /** @description The page asked for; null when the page was asked by cursor */
-              page: number | null
-              per_page: number
-              /** @description Matches, exact up to the count bound (10,000 by default), then the bound */
-              total: number
-              pages: number
-              /** @description true when there are more matches than the count bound: total is a lower bound */
-              total_is_lower_bound: boolean
-              /** @description Pass as cursor to get the next page (keyset paging); null on the last page */
-              next_cursor: string | null
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        400: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        401: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        403: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        404: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        500: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        503: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-      }
-    }
+    get: operations['listComputations']
     put?: never
     /**
      * Create a computation record
      * @description Records a run (default `queued`) of `functionFull` with the codec-encoded argument list `args`, hashed as `tracker.track` hashes the same call, so a tracked call of the same function and arguments takes the queued record over. 409 `CM_ERR_DUPLICATE` when the hash already has a run.
      */
-    post: {
-      parameters: {
-        query?: never
-        header?: never
-        path?: never
-        cookie?: never
-      }
-      requestBody: {
-        content: {
-          'application/json': {
-            /** @description Short name of the function (`fib`) */
-            function: string
-            /** @description Qualified name, part of the hash (`math/Series.fib`); default `function` */
-            functionFull?: string
-            /** @description Display name; default `function` */
-            name?: string
-            /** @description Part of the hash, as `track(…, { version })` */
-            version?: string | number
-            /** @description The argument list, codec-encoded (`encode([a, b])`); default `[]`. Hashed as `tracker.track` does. */
-            args?: unknown[]
-            /** @description Where to create it (default: see README) */
-            namespace?: string
-            message?: string
-            /** @description Default `queued` */
-            status?: 'queued' | 'started'
-          }
-        }
-      }
-      responses: {
-        /** @description One tracked run of a function */
-        201: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              id: string
-              /** @description Tenant scope of a record; letters, digits, `.`, `_`, `:`, `-` */
-              namespace: string
-              name: string
-              function: string
-              functionFull: string
-              /** @description The codec-encoded argument list (decode with the codec) */
-              args: unknown
-              hash: string
-              hashAlgorithm: string
-              /** @description Runs of the same hash are attempts 1, 2, … */
-              attempt: number
-              /** @description queued → started → finished | failed; started ⇄ paused; started | paused → lost; started | paused → queued (requeue) */
-              status: 'queued' | 'started' | 'paused' | 'finished' | 'failed' | 'lost'
-              pid: number | null
-              host: string | null
-              owner: string | null
-              message: string | null
-              error: {
-                name: string
-                message: string
-                stack?: string
-                code?: string
-              } | null
-              progress: {
-                fraction: number
-                note?: string
-              } | null
-              result: {
-                cacheKey: string
-                /** @description Tenant scope of a record; letters, digits, `.`, `_`, `:`, `-` */
-                namespace?: string
-                size?: number
-              } | null
-              /** @description The codec-encoded checkpoint of a paused run, or null */
-              checkpoint: unknown
-              /**
-               * Format: date-time
-               * @description ISO 8601 date-time (UTC)
-               */
-              createdAt: string
-              /**
-               * Format: date-time
-               * @description ISO 8601 date-time (UTC)
-               */
-              updatedAt: string
-              /** @description ISO 8601 date-time, or null when unset */
-              startedAt: string | null
-              /** @description ISO 8601 date-time, or null when unset */
-              finishedAt: string | null
-              /** @description ISO 8601 date-time, or null when unset */
-              pausedAt: string | null
-              /** @description ISO 8601 date-time, or null when unset */
-              heartbeatAt: string | null
-              /** @description ISO 8601 date-time, or null when unset */
-              leaseUntil: string | null
-              /** @description When a pause was requested and not yet honoured: the run is still `started` until its runner stops */
-              pauseRequestedAt: string | null
-              /** @description Queue order: higher is claimed first (default 0) */
-              priority: number
-              /** @description A queued job is not claimed before this time; null = as soon as possible */
-              runAt: string | null
-              /** @description Attempts a job may make before it fails for good (default 1) */
-              maxAttempts: number
-              /** @description Id of the worker that claimed the job from the queue; null for a run tracked in-process */
-              worker: string | null
-              /** @description Time spent running: the running segments summed, paused time excluded; a lost run ends at its last heartbeat. Null before it started */
-              runningTimeMs: number | null
-              schemaVersion: number
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        400: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        401: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        403: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        404: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        409: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        413: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        500: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        503: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-      }
-    }
+    post: operations['createComputation']
     delete?: never
     options?: never
     head?: never
@@ -521,603 +58,18 @@ export interface paths {
      * Get a computation
      * @description 404 when it does not exist or belongs to a namespace outside the caller's.
      */
-    get: {
-      parameters: {
-        query?: {
-          /** @description The namespace to look in (default: the plugin's, or the token's namespaces) */
-          namespace?: string
-        }
-        header?: never
-        path: {
-          /** @description The computation id */
-          id: string
-        }
-        cookie?: never
-      }
-      requestBody?: never
-      responses: {
-        /** @description One tracked run of a function */
-        200: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              id: string
-              /** @description Tenant scope of a record; letters, digits, `.`, `_`, `:`, `-` */
-              namespace: string
-              name: string
-              function: string
-              functionFull: string
-              /** @description The codec-encoded argument list (decode with the codec) */
-              args: unknown
-              hash: string
-              hashAlgorithm: string
-              /** @description Runs of the same hash are attempts 1, 2, … */
-              attempt: number
-              /** @description queued → started → finished | failed; started ⇄ paused; started | paused → lost; started | paused → queued (requeue) */
-              status: 'queued' | 'started' | 'paused' | 'finished' | 'failed' | 'lost'
-              pid: number | null
-              host: string | null
-              owner: string | null
-              message: string | null
-              error: {
-                name: string
-                message: string
-                stack?: string
-                code?: string
-              } | null
-              progress: {
-                fraction: number
-                note?: string
-              } | null
-              result: {
-                cacheKey: string
-                /** @description Tenant scope of a record; letters, digits, `.`, `_`, `:`, `-` */
-                namespace?: string
-                size?: number
-              } | null
-              /** @description The codec-encoded checkpoint of a paused run, or null */
-              checkpoint: unknown
-              /**
-               * Format: date-time
-               * @description ISO 8601 date-time (UTC)
-               */
-              createdAt: string
-              /**
-               * Format: date-time
-               * @description ISO 8601 date-time (UTC)
-               */
-              updatedAt: string
-              /** @description ISO 8601 date-time, or null when unset */
-              startedAt: string | null
-              /** @description ISO 8601 date-time, or null when unset */
-              finishedAt: string | null
-              /** @description ISO 8601 date-time, or null when unset */
-              pausedAt: string | null
-              /** @description ISO 8601 date-time, or null when unset */
-              heartbeatAt: string | null
-              /** @description ISO 8601 date-time, or null when unset */
-              leaseUntil: string | null
-              /** @description When a pause was requested and not yet honoured: the run is still `started` until its runner stops */
-              pauseRequestedAt: string | null
-              /** @description Queue order: higher is claimed first (default 0) */
-              priority: number
-              /** @description A queued job is not claimed before this time; null = as soon as possible */
-              runAt: string | null
-              /** @description Attempts a job may make before it fails for good (default 1) */
-              maxAttempts: number
-              /** @description Id of the worker that claimed the job from the queue; null for a run tracked in-process */
-              worker: string | null
-              /** @description Time spent running: the running segments summed, paused time excluded; a lost run ends at its last heartbeat. Null before it started */
-              runningTimeMs: number | null
-              schemaVersion: number
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        400: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        401: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        403: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        404: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        500: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        503: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-      }
-    }
+    get: operations['getComputation']
     /**
      * Update a computation
      * @description Changes `status` through the state machine (`paused` pauses, `started` resumes a paused run of this server or starts a queued one, `failed` cancels with `message` as the reason, `finished`/`lost` by compare-and-set), and sets `message` and `progress`. 409 `CM_ERR_INVALID_TRANSITION` for a change the state machine does not allow.
      */
-    put: {
-      parameters: {
-        query?: {
-          /** @description The namespace to look in (default: the plugin's, or the token's namespaces) */
-          namespace?: string
-        }
-        header?: never
-        path: {
-          /** @description The computation id */
-          id: string
-        }
-        cookie?: never
-      }
-      requestBody: {
-        content: {
-          'application/json': {
-            /** @description queued → started → finished | failed; started ⇄ paused; started | paused → lost; started | paused → queued (requeue) */
-            status?: 'queued' | 'started' | 'paused' | 'finished' | 'failed' | 'lost'
-            message?: string | null
-            progress?: {
-              fraction: number
-              note?: string
-            } | null
-          }
-        }
-      }
-      responses: {
-        /** @description One tracked run of a function */
-        200: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              id: string
-              /** @description Tenant scope of a record; letters, digits, `.`, `_`, `:`, `-` */
-              namespace: string
-              name: string
-              function: string
-              functionFull: string
-              /** @description The codec-encoded argument list (decode with the codec) */
-              args: unknown
-              hash: string
-              hashAlgorithm: string
-              /** @description Runs of the same hash are attempts 1, 2, … */
-              attempt: number
-              /** @description queued → started → finished | failed; started ⇄ paused; started | paused → lost; started | paused → queued (requeue) */
-              status: 'queued' | 'started' | 'paused' | 'finished' | 'failed' | 'lost'
-              pid: number | null
-              host: string | null
-              owner: string | null
-              message: string | null
-              error: {
-                name: string
-                message: string
-                stack?: string
-                code?: string
-              } | null
-              progress: {
-                fraction: number
-                note?: string
-              } | null
-              result: {
-                cacheKey: string
-                /** @description Tenant scope of a record; letters, digits, `.`, `_`, `:`, `-` */
-                namespace?: string
-                size?: number
-              } | null
-              /** @description The codec-encoded checkpoint of a paused run, or null */
-              checkpoint: unknown
-              /**
-               * Format: date-time
-               * @description ISO 8601 date-time (UTC)
-               */
-              createdAt: string
-              /**
-               * Format: date-time
-               * @description ISO 8601 date-time (UTC)
-               */
-              updatedAt: string
-              /** @description ISO 8601 date-time, or null when unset */
-              startedAt: string | null
-              /** @description ISO 8601 date-time, or null when unset */
-              finishedAt: string | null
-              /** @description ISO 8601 date-time, or null when unset */
-              pausedAt: string | null
-              /** @description ISO 8601 date-time, or null when unset */
-              heartbeatAt: string | null
-              /** @description ISO 8601 date-time, or null when unset */
-              leaseUntil: string | null
-              /** @description When a pause was requested and not yet honoured: the run is still `started` until its runner stops */
-              pauseRequestedAt: string | null
-              /** @description Queue order: higher is claimed first (default 0) */
-              priority: number
-              /** @description A queued job is not claimed before this time; null = as soon as possible */
-              runAt: string | null
-              /** @description Attempts a job may make before it fails for good (default 1) */
-              maxAttempts: number
-              /** @description Id of the worker that claimed the job from the queue; null for a run tracked in-process */
-              worker: string | null
-              /** @description Time spent running: the running segments summed, paused time excluded; a lost run ends at its last heartbeat. Null before it started */
-              runningTimeMs: number | null
-              schemaVersion: number
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        400: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        401: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        403: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        404: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        409: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        500: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        503: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-      }
-    }
+    put: operations['updateComputation']
     post?: never
     /**
      * Delete a computation
      * @description Deletes the record (204). A run that is live (started, lease valid) is refused with 409 `CM_ERR_CONFLICT`: cancel it first (`PUT` with `status: "failed"`).
      */
-    delete: {
-      parameters: {
-        query?: {
-          /** @description The namespace to look in (default: the plugin's, or the token's namespaces) */
-          namespace?: string
-        }
-        header?: never
-        path: {
-          /** @description The computation id */
-          id: string
-        }
-        cookie?: never
-      }
-      requestBody?: never
-      responses: {
-        /** @description Deleted */
-        204: {
-          headers: {
-            [name: string]: unknown
-          }
-          content?: never
-        }
-        /** @description The error body of every non-2xx response */
-        400: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        401: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        403: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        404: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        409: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        500: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        503: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-      }
-    }
+    delete: operations['deleteComputation']
     options?: never
     head?: never
     patch?: never
@@ -1134,147 +86,7 @@ export interface paths {
      * Follow a computation (server-sent events)
      * @description `text/event-stream`: a `status` event with the record first and on each status change, `progress` events when its progress or message changes, a comment heartbeat, and a final `end` event (the final record, or null if it was deleted) when the run is over; then the stream closes. A reconnection (`Last-Event-ID`) to a run that is over gets 204, which stops EventSource.
      */
-    get: {
-      parameters: {
-        query?: {
-          /** @description The namespace to look in (default: the plugin's, or the token's namespaces) */
-          namespace?: string
-        }
-        header?: never
-        path: {
-          /** @description The computation id */
-          id: string
-        }
-        cookie?: never
-      }
-      requestBody?: never
-      responses: {
-        /** @description The event stream */
-        200: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'text/event-stream': string
-          }
-        }
-        /** @description The run is over (a reconnection after `end`) */
-        204: {
-          headers: {
-            [name: string]: unknown
-          }
-          content?: never
-        }
-        /** @description The error body of every non-2xx response */
-        400: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        401: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        403: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        404: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        500: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        503: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-      }
-    }
+    get: operations['watchComputation']
     put?: never
     post?: never
     delete?: never
@@ -1283,7 +95,7 @@ export interface paths {
     patch?: never
     trace?: never
   }
-  '/api/v1/cache/': {
+  '/api/v1/cache': {
     parameters: {
       query?: never
       header?: never
@@ -1292,195 +104,9 @@ export interface paths {
     }
     /**
      * List cache entries
-     * @description Metadata only (no values), newest first by default, filtered by `function` (or `functionFull`), `tag`, `version` and `namespace`, sorted by `sort`, paginated by `page`/`per_page` (≤ 100) or by `cursor` (the `next_cursor` of the previous page). Expired entries are never listed. Unknown or `$`-prefixed query keys are refused with 400.
+     * @description Metadata only (no values), newest first by default, filtered by `function` (or `functionFull`), `tag`, `version` and `namespace`, sorted by `sort`, paginated by `page`/`per_page` (≤ 100). Expired entries are never listed. Unknown or `$`-prefixed query keys are refused with 400.
      */
-    get: {
-      parameters: {
-        query?: {
-          /** @description Page number, from 1 (default 1); not with `cursor`. For deep pages use `cursor` */
-          page?: number
-          /** @description Items per page, 1..100 */
-          per_page?: number
-          /** @description Exact `function` or `functionFull` */
-          function?: string
-          /** @description Entries carrying this tag */
-          tag?: string
-          /** @description Entries of this version */
-          version?: string
-          /** @description Order; `-` for descending. Default `-createdAt` (newest first); ties by key. */
-          sort?: 'createdAt' | '-createdAt' | 'hits' | '-hits' | 'size' | '-size'
-          /** @description The namespace to look in (default: the plugin's, or the token's namespaces) */
-          namespace?: string
-          /** @description The `next_cursor` of the previous page: the page after it (keyset paging, flat at any depth). Same filters and sort as that page; not with `page`. A forged or foreign cursor is a 400 */
-          cursor?: string
-        }
-        header?: never
-        path?: never
-        cookie?: never
-      }
-      requestBody?: never
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              data: {
-                /** @description The key: a digest of `{ function, version, args }`, or a custom key */
-                key: string
-                /** @description Tenant scope of a record; letters, digits, `.`, `_`, `:`, `-` */
-                namespace: string
-                /** @description The name the function was wrapped under */
-                function: string
-                /** @description Its qualified name, part of the key */
-                functionFull: string
-                /** @description The version part of the key, or null */
-                version: string | null
-                /** @description How the key was made: `sha256`, … or `custom` */
-                algorithm: string
-                /** @description The codec-encoded argument list when the entry was stored with `storeArgs`, else null */
-                args: unknown
-                /** @description Bytes of the encoded value (UTF-8) */
-                size: number
-                tags: string[]
-                /**
-                 * Format: date-time
-                 * @description ISO 8601 date-time (UTC)
-                 */
-                createdAt: string
-                /** @description When the entry expires, or null (never) */
-                expiresAt: string | null
-                /** @description Reads served from the store (hits in a process L1 are not counted here) */
-                hits: number
-                /** @description The last of those reads, or null */
-                lastHitAt: string | null
-                schemaVersion: number
-              }[]
-              /** @description The page asked for; null when the page was asked by cursor */
-              page: number | null
-              per_page: number
-              /** @description Matches, exact up to the count bound (10,000 by default), then the bound */
-              total: number
-              pages: number
-              /** @description true when there are more matches than the count bound: total is a lower bound */
-              total_is_lower_bound: boolean
-              /** @description Pass as cursor to get the next page (keyset paging); null on the last page */
-              next_cursor: string | null
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        400: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        401: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        403: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        404: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        500: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        503: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-      }
-    }
+    get: operations['listCacheEntries']
     put?: never
     post?: never
     delete?: never
@@ -1500,166 +126,7 @@ export interface paths {
      * Cache statistics
      * @description `hits`, `misses`, `staleHits`, `dedupes` and `hitRate` are the counters of **this server process** (its `fastify.cache`, in namespace `namespace`) since it started: each instance behind a load balancer answers its own, and they are null when the request does not cover that namespace. `entries` and `bytes` come from the store (every process), per namespace in `namespaces` and summed.
      */
-    get: {
-      parameters: {
-        query?: {
-          /** @description The namespace to look in (default: the plugin's, or the token's namespaces) */
-          namespace?: string
-        }
-        header?: never
-        path?: never
-        cookie?: never
-      }
-      requestBody?: never
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              /** @description The namespace of this process's cache (`fastify.cache`), whose counters follow; null (and null counters) when the request does not cover it */
-              namespace: string | null
-              /** @description This process's lookups served a fresh value (L1 or store), since it started */
-              hits: number | null
-              /** @description This process's lookups that found no usable entry */
-              misses: number | null
-              /** @description This process's lookups served a stale value (stale-while-revalidate) */
-              staleHits: number | null
-              /** @description This process's misses that got a value computed by another caller or process */
-              dedupes: number | null
-              /** @description (hits + staleHits) / (hits + staleHits + misses); 0 before any lookup */
-              hitRate: number | null
-              /** @description This process's in-memory L1, when it has one */
-              l1?: {
-                entries: number
-                bytes: number
-              }
-              /** @description Live entries in the store, over `namespaces` */
-              entries: number
-              /** @description Bytes of their values in the store */
-              bytes: number
-              /** @description Entries and bytes in the store, per namespace the request covers (every process) */
-              namespaces: {
-                /** @description Tenant scope of a record; letters, digits, `.`, `_`, `:`, `-` */
-                namespace: string
-                entries: number
-                bytes: number
-              }[]
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        400: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        401: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        403: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        404: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        500: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        503: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-      }
-    }
+    get: operations['getCacheStats']
     put?: never
     post?: never
     delete?: never
@@ -1681,172 +148,7 @@ export interface paths {
      * Invalidate cache entries
      * @description Deletes the live entries of one namespace matching every criterion given (`function`, `tag`, `version`), or all of them with `{ "all": true }` alone, and answers how many. A body without criteria, or `all` combined with one, is a 400. The namespace is `namespace`, else the plugin’s (when the credentials cover it), else the only one the credentials cover.
      */
-    post: {
-      parameters: {
-        query?: never
-        header?: never
-        path?: never
-        cookie?: never
-      }
-      requestBody: {
-        content: {
-          'application/json': {
-            /** @description Entries of this `function` or `functionFull` */
-            function?: string
-            /** @description Entries carrying this tag */
-            tag?: string
-            /** @description Entries of this version (a number is matched as its text); null: entries without version */
-            version?: string | number | null
-            /** @description `true`: every entry of the namespace (alone: no other criterion) */
-            all?: boolean
-            /** @description The namespace to invalidate in (default: the plugin's, see README) */
-            namespace?: string
-          }
-        }
-      }
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              /** @description How many live entries were deleted */
-              deleted: number
-              /** @description Where */
-              namespace: string
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        400: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        401: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        403: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        404: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        413: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        500: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        503: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-      }
-    }
+    post: operations['invalidateCache']
     delete?: never
     options?: never
     head?: never
@@ -1864,310 +166,14 @@ export interface paths {
      * Get a cache entry with its value
      * @description `value` is the codec-encoded JSON exactly as stored (decode it with `decode` from `@comp-manager/core/codec`), with the metadata. Reading it does not count a hit. 404 when the entry is absent, expired, or in a namespace outside the caller's.
      */
-    get: {
-      parameters: {
-        query?: {
-          /** @description The namespace to look in (default: the plugin's, or the token's namespaces) */
-          namespace?: string
-        }
-        header?: never
-        path: {
-          /** @description The entry key (URL-encode custom keys: `encodeURIComponent(key)`) */
-          key: string
-        }
-        cookie?: never
-      }
-      requestBody?: never
-      responses: {
-        /** @description A cache entry with its codec-encoded value */
-        200: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              /** @description The key: a digest of `{ function, version, args }`, or a custom key */
-              key: string
-              /** @description Tenant scope of a record; letters, digits, `.`, `_`, `:`, `-` */
-              namespace: string
-              /** @description The name the function was wrapped under */
-              function: string
-              /** @description Its qualified name, part of the key */
-              functionFull: string
-              /** @description The version part of the key, or null */
-              version: string | null
-              /** @description How the key was made: `sha256`, … or `custom` */
-              algorithm: string
-              /** @description The codec-encoded argument list when the entry was stored with `storeArgs`, else null */
-              args: unknown
-              /** @description Bytes of the encoded value (UTF-8) */
-              size: number
-              tags: string[]
-              /**
-               * Format: date-time
-               * @description ISO 8601 date-time (UTC)
-               */
-              createdAt: string
-              /** @description When the entry expires, or null (never) */
-              expiresAt: string | null
-              /** @description Reads served from the store (hits in a process L1 are not counted here) */
-              hits: number
-              /** @description The last of those reads, or null */
-              lastHitAt: string | null
-              schemaVersion: number
-              /** @description The value as the codec encoded it (a JSON tree with `__type__` tags): decode it with `decode` from `@comp-manager/core/codec` */
-              value: unknown
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        400: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        401: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        403: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        404: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        500: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        503: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-      }
-    }
+    get: operations['getCacheEntry']
     put?: never
     post?: never
     /**
      * Delete a cache entry
      * @description Deletes the entry (204; the next call computes it again) in `namespace`, or in the first of the caller's namespaces that has it. 404 when it is absent, expired, or outside the caller's namespaces.
      */
-    delete: {
-      parameters: {
-        query?: {
-          /** @description The namespace to look in (default: the plugin's, or the token's namespaces) */
-          namespace?: string
-        }
-        header?: never
-        path: {
-          /** @description The entry key (URL-encode custom keys: `encodeURIComponent(key)`) */
-          key: string
-        }
-        cookie?: never
-      }
-      requestBody?: never
-      responses: {
-        /** @description Deleted */
-        204: {
-          headers: {
-            [name: string]: unknown
-          }
-          content?: never
-        }
-        /** @description The error body of every non-2xx response */
-        400: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        401: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        403: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        404: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        500: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        503: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-      }
-    }
+    delete: operations['deleteCacheEntry']
     options?: never
     head?: never
     patch?: never
@@ -2184,47 +190,7 @@ export interface paths {
      * Liveness
      * @description Answers `{ status: "ok" }` while the process serves requests. Touches no dependency.
      */
-    get: {
-      parameters: {
-        query?: never
-        header?: never
-        path?: never
-        cookie?: never
-      }
-      requestBody?: never
-      responses: {
-        /** @description The process is up and serving requests */
-        200: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              /** @enum {string} */
-              status: 'ok'
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        503: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-      }
-    }
+    get: operations['getHealth']
     put?: never
     post?: never
     delete?: never
@@ -2244,71 +210,7 @@ export interface paths {
      * Readiness: every plugin check
      * @description Runs every registered check (the store ping, Redis…) concurrently and reports each with its latency. Answers 503 when one fails or does not answer within 2000 ms.
      */
-    get: {
-      parameters: {
-        query?: never
-        header?: never
-        path?: never
-        cookie?: never
-      }
-      requestBody?: never
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              status: 'ok' | 'fail'
-              /** @description Version of @comp-manager/server */
-              version: string
-              uptimeSeconds: number
-              /** @description One entry per registered check (`store`, `redis`…) */
-              checks: {
-                [key: string]: components['schemas']['HealthCheckResult']
-              }
-            }
-          }
-        }
-        /** @description The error body of every non-2xx response */
-        429: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              statusCode: number
-              code: string
-              error: string
-              message: string
-              requestId: string
-              details?: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-        /** @description Default Response */
-        503: {
-          headers: {
-            [name: string]: unknown
-          }
-          content: {
-            'application/json': {
-              status: 'ok' | 'fail'
-              /** @description Version of @comp-manager/server */
-              version: string
-              uptimeSeconds: number
-              /** @description One entry per registered check (`store`, `redis`…) */
-              checks: {
-                [key: string]: components['schemas']['HealthCheckResult']
-              }
-            }
-          }
-        }
-      }
-    }
+    get: operations['getHealthDetailed']
     put?: never
     post?: never
     delete?: never
@@ -2339,4 +241,2533 @@ export interface components {
   pathItems: never
 }
 export type $defs = Record<string, never>
-export type operations = Record<string, never>
+export interface operations {
+  createToken: {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description A token issued for the API key */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            /**
+             * @description The JWT, to send as `Authorization: Bearer <token>`
+             * @example eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJzdmMifQ.c2lnbmF0dXJl
+             */
+            token: string
+            /** @enum {string} */
+            tokenType: 'Bearer'
+            /** @description Lifetime in seconds */
+            expiresIn: number
+            /** Format: date-time */
+            expiresAt: string
+          }
+        }
+      }
+      /** @description No credentials, or invalid or expired ones (`CM_ERR_UNAUTHORIZED`) */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Over the rate limit (`CM_ERR_RATE_LIMITED`): retry after `retry-after` seconds */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+    }
+  }
+  listComputations: {
+    parameters: {
+      query?: {
+        /**
+         * @description Page number, from 1
+         * @example 1
+         */
+        page?: number
+        /**
+         * @description Items per page, 1..100
+         * @example 20
+         */
+        per_page?: number
+        /**
+         * @description Filter by status: `status=started,paused` (or the key repeated)
+         * @example started,paused
+         */
+        status?: string | string[]
+        /**
+         * @description Exact `function` or `functionFull`
+         * @example fib
+         */
+        function?: string
+        /**
+         * @description Created at or after (ISO 8601 date-time)
+         * @example 2026-01-31T12:00:00.000Z
+         */
+        since?: string
+        /**
+         * @description Created before (ISO 8601 date-time)
+         * @example 2026-01-31T12:00:00.000Z
+         */
+        until?: string
+        /**
+         * @description Order; `-` for descending. Default `-createdAt` (newest first); ties by id.
+         * @example -createdAt
+         */
+        sort?: 'createdAt' | '-createdAt' | 'updatedAt' | '-updatedAt'
+        /**
+         * @description The namespace to look in (default: the plugin's, or the token's namespaces)
+         * @example default
+         */
+        namespace?: string
+      }
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description A page of computations */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            data: {
+              id: string
+              /**
+               * @description Tenant scope of a record; letters, digits, `.`, `_`, `:`, `-`
+               * @example default
+               */
+              namespace: string
+              name: string
+              /** @example fib */
+              function: string
+              /** @example fib */
+              functionFull: string
+              /** @description The codec-encoded argument list (decode with the codec) */
+              args: unknown
+              hash: string
+              hashAlgorithm: string
+              /** @description Runs of the same hash are attempts 1, 2, … */
+              attempt: number
+              /** @description queued → started → finished | failed; started ⇄ paused; started | paused → lost */
+              status: 'queued' | 'started' | 'paused' | 'finished' | 'failed' | 'lost'
+              pid: number | null
+              host: string | null
+              owner: string | null
+              message: string | null
+              error: {
+                name: string
+                message: string
+                stack?: string
+                code?: string
+              } | null
+              progress: {
+                fraction: number
+                note?: string
+              } | null
+              result: {
+                cacheKey: string
+                /**
+                 * @description Tenant scope of a record; letters, digits, `.`, `_`, `:`, `-`
+                 * @example default
+                 */
+                namespace?: string
+                size?: number
+              } | null
+              /** @description The codec-encoded checkpoint of a paused run, or null */
+              checkpoint: unknown
+              /**
+               * Format: date-time
+               * @description ISO 8601 date-time (UTC)
+               * @example 2026-01-31T12:00:00.000Z
+               */
+              createdAt: string
+              /**
+               * Format: date-time
+               * @description ISO 8601 date-time (UTC)
+               * @example 2026-01-31T12:00:00.000Z
+               */
+              updatedAt: string
+              /** @description ISO 8601 date-time, or null when unset */
+              startedAt: string | null
+              /** @description ISO 8601 date-time, or null when unset */
+              finishedAt: string | null
+              /** @description ISO 8601 date-time, or null when unset */
+              pausedAt: string | null
+              /** @description ISO 8601 date-time, or null when unset */
+              heartbeatAt: string | null
+              /** @description ISO 8601 date-time, or null when unset */
+              leaseUntil: string | null
+              /** @description When a pause was requested and not yet honoured: the run is still `started` until its runner stops */
+              pauseRequestedAt: string | null
+              /** @description Time spent running: the running segments summed, paused time excluded; a lost run ends at its last heartbeat. Null before it started */
+              runningTimeMs: number | null
+              schemaVersion: number
+            }[]
+            page: number
+            per_page: number
+            total: number
+            pages: number
+          }
+        }
+      }
+      /** @description Invalid input (`CM_ERR_VALIDATION`, `CM_ERR_INVALID_ARGUMENT`…): `details` says where */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description No credentials, or invalid or expired ones (`CM_ERR_UNAUTHORIZED`) */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The caller's role does not allow this (`CM_ERR_FORBIDDEN`) */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Not found, or outside the caller's namespaces (`CM_ERR_NOT_FOUND`) */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Over the rate limit (`CM_ERR_RATE_LIMITED`): retry after `retry-after` seconds */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Unexpected error (`CM_ERR_INTERNAL`): report it with the `requestId` */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The store is unavailable (`CM_ERR_STORE_UNAVAILABLE`) or the server is shutting down (`CM_ERR_SHUTTING_DOWN`) */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+    }
+  }
+  createComputation: {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** @description The run to record */
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "function": "fib",
+         *       "functionFull": "math/Series.fib",
+         *       "args": [
+         *         30
+         *       ],
+         *       "status": "queued"
+         *     }
+         */
+        'application/json': {
+          /**
+           * @description Short name of the function (`fib`)
+           * @example fib
+           */
+          function: string
+          /**
+           * @description Qualified name, part of the hash (`math/Series.fib`); default `function`
+           * @example fib
+           */
+          functionFull?: string
+          /** @description Display name; default `function` */
+          name?: string
+          /** @description Part of the hash, as `track(…, { version })` */
+          version?: string | number
+          /** @description The argument list, codec-encoded (`encode([a, b])`); default `[]`. Hashed as `tracker.track` does. */
+          args?: unknown[]
+          /**
+           * @description Where to create it (default: see README)
+           * @example default
+           */
+          namespace?: string
+          message?: string
+          /** @description Default `queued` */
+          status?: 'queued' | 'started'
+        }
+      }
+    }
+    responses: {
+      /** @description One tracked run of a function */
+      201: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            id: string
+            /**
+             * @description Tenant scope of a record; letters, digits, `.`, `_`, `:`, `-`
+             * @example default
+             */
+            namespace: string
+            name: string
+            /** @example fib */
+            function: string
+            /** @example fib */
+            functionFull: string
+            /** @description The codec-encoded argument list (decode with the codec) */
+            args: unknown
+            hash: string
+            hashAlgorithm: string
+            /** @description Runs of the same hash are attempts 1, 2, … */
+            attempt: number
+            /** @description queued → started → finished | failed; started ⇄ paused; started | paused → lost */
+            status: 'queued' | 'started' | 'paused' | 'finished' | 'failed' | 'lost'
+            pid: number | null
+            host: string | null
+            owner: string | null
+            message: string | null
+            error: {
+              name: string
+              message: string
+              stack?: string
+              code?: string
+            } | null
+            progress: {
+              fraction: number
+              note?: string
+            } | null
+            result: {
+              cacheKey: string
+              /**
+               * @description Tenant scope of a record; letters, digits, `.`, `_`, `:`, `-`
+               * @example default
+               */
+              namespace?: string
+              size?: number
+            } | null
+            /** @description The codec-encoded checkpoint of a paused run, or null */
+            checkpoint: unknown
+            /**
+             * Format: date-time
+             * @description ISO 8601 date-time (UTC)
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            createdAt: string
+            /**
+             * Format: date-time
+             * @description ISO 8601 date-time (UTC)
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            updatedAt: string
+            /** @description ISO 8601 date-time, or null when unset */
+            startedAt: string | null
+            /** @description ISO 8601 date-time, or null when unset */
+            finishedAt: string | null
+            /** @description ISO 8601 date-time, or null when unset */
+            pausedAt: string | null
+            /** @description ISO 8601 date-time, or null when unset */
+            heartbeatAt: string | null
+            /** @description ISO 8601 date-time, or null when unset */
+            leaseUntil: string | null
+            /** @description When a pause was requested and not yet honoured: the run is still `started` until its runner stops */
+            pauseRequestedAt: string | null
+            /** @description Time spent running: the running segments summed, paused time excluded; a lost run ends at its last heartbeat. Null before it started */
+            runningTimeMs: number | null
+            schemaVersion: number
+          }
+        }
+      }
+      /** @description Invalid input (`CM_ERR_VALIDATION`, `CM_ERR_INVALID_ARGUMENT`…): `details` says where */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description No credentials, or invalid or expired ones (`CM_ERR_UNAUTHORIZED`) */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The caller's role does not allow this (`CM_ERR_FORBIDDEN`) */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Not found, or outside the caller's namespaces (`CM_ERR_NOT_FOUND`) */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Conflicts with the current state (`CM_ERR_CONFLICT`, `CM_ERR_DUPLICATE`, `CM_ERR_INVALID_TRANSITION`) */
+      409: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The body or the value is too large (`CM_ERR_MAX_BYTES`, `CM_ERR_VALUE_TOO_LARGE`) */
+      413: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Over the rate limit (`CM_ERR_RATE_LIMITED`): retry after `retry-after` seconds */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Unexpected error (`CM_ERR_INTERNAL`): report it with the `requestId` */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The store is unavailable (`CM_ERR_STORE_UNAVAILABLE`) or the server is shutting down (`CM_ERR_SHUTTING_DOWN`) */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+    }
+  }
+  getComputation: {
+    parameters: {
+      query?: {
+        /**
+         * @description The namespace to look in (default: the plugin's, or the token's namespaces)
+         * @example default
+         */
+        namespace?: string
+      }
+      header?: never
+      path: {
+        /**
+         * @description The computation id
+         * @example 01a200cc-9fef-7000-86b9-17c8a4690c68
+         */
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description One tracked run of a function */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            id: string
+            /**
+             * @description Tenant scope of a record; letters, digits, `.`, `_`, `:`, `-`
+             * @example default
+             */
+            namespace: string
+            name: string
+            /** @example fib */
+            function: string
+            /** @example fib */
+            functionFull: string
+            /** @description The codec-encoded argument list (decode with the codec) */
+            args: unknown
+            hash: string
+            hashAlgorithm: string
+            /** @description Runs of the same hash are attempts 1, 2, … */
+            attempt: number
+            /** @description queued → started → finished | failed; started ⇄ paused; started | paused → lost */
+            status: 'queued' | 'started' | 'paused' | 'finished' | 'failed' | 'lost'
+            pid: number | null
+            host: string | null
+            owner: string | null
+            message: string | null
+            error: {
+              name: string
+              message: string
+              stack?: string
+              code?: string
+            } | null
+            progress: {
+              fraction: number
+              note?: string
+            } | null
+            result: {
+              cacheKey: string
+              /**
+               * @description Tenant scope of a record; letters, digits, `.`, `_`, `:`, `-`
+               * @example default
+               */
+              namespace?: string
+              size?: number
+            } | null
+            /** @description The codec-encoded checkpoint of a paused run, or null */
+            checkpoint: unknown
+            /**
+             * Format: date-time
+             * @description ISO 8601 date-time (UTC)
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            createdAt: string
+            /**
+             * Format: date-time
+             * @description ISO 8601 date-time (UTC)
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            updatedAt: string
+            /** @description ISO 8601 date-time, or null when unset */
+            startedAt: string | null
+            /** @description ISO 8601 date-time, or null when unset */
+            finishedAt: string | null
+            /** @description ISO 8601 date-time, or null when unset */
+            pausedAt: string | null
+            /** @description ISO 8601 date-time, or null when unset */
+            heartbeatAt: string | null
+            /** @description ISO 8601 date-time, or null when unset */
+            leaseUntil: string | null
+            /** @description When a pause was requested and not yet honoured: the run is still `started` until its runner stops */
+            pauseRequestedAt: string | null
+            /** @description Time spent running: the running segments summed, paused time excluded; a lost run ends at its last heartbeat. Null before it started */
+            runningTimeMs: number | null
+            schemaVersion: number
+          }
+        }
+      }
+      /** @description Invalid input (`CM_ERR_VALIDATION`, `CM_ERR_INVALID_ARGUMENT`…): `details` says where */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description No credentials, or invalid or expired ones (`CM_ERR_UNAUTHORIZED`) */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The caller's role does not allow this (`CM_ERR_FORBIDDEN`) */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Not found, or outside the caller's namespaces (`CM_ERR_NOT_FOUND`) */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Over the rate limit (`CM_ERR_RATE_LIMITED`): retry after `retry-after` seconds */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Unexpected error (`CM_ERR_INTERNAL`): report it with the `requestId` */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The store is unavailable (`CM_ERR_STORE_UNAVAILABLE`) or the server is shutting down (`CM_ERR_SHUTTING_DOWN`) */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+    }
+  }
+  updateComputation: {
+    parameters: {
+      query?: {
+        /**
+         * @description The namespace to look in (default: the plugin's, or the token's namespaces)
+         * @example default
+         */
+        namespace?: string
+      }
+      header?: never
+      path: {
+        /**
+         * @description The computation id
+         * @example 01a200cc-9fef-7000-86b9-17c8a4690c68
+         */
+        id: string
+      }
+      cookie?: never
+    }
+    /** @description The change: at least one field */
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description queued → started → finished | failed; started ⇄ paused; started | paused → lost */
+          status?: 'queued' | 'started' | 'paused' | 'finished' | 'failed' | 'lost'
+          message?: string | null
+          progress?: {
+            fraction: number
+            note?: string
+          } | null
+        }
+      }
+    }
+    responses: {
+      /** @description One tracked run of a function */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            id: string
+            /**
+             * @description Tenant scope of a record; letters, digits, `.`, `_`, `:`, `-`
+             * @example default
+             */
+            namespace: string
+            name: string
+            /** @example fib */
+            function: string
+            /** @example fib */
+            functionFull: string
+            /** @description The codec-encoded argument list (decode with the codec) */
+            args: unknown
+            hash: string
+            hashAlgorithm: string
+            /** @description Runs of the same hash are attempts 1, 2, … */
+            attempt: number
+            /** @description queued → started → finished | failed; started ⇄ paused; started | paused → lost */
+            status: 'queued' | 'started' | 'paused' | 'finished' | 'failed' | 'lost'
+            pid: number | null
+            host: string | null
+            owner: string | null
+            message: string | null
+            error: {
+              name: string
+              message: string
+              stack?: string
+              code?: string
+            } | null
+            progress: {
+              fraction: number
+              note?: string
+            } | null
+            result: {
+              cacheKey: string
+              /**
+               * @description Tenant scope of a record; letters, digits, `.`, `_`, `:`, `-`
+               * @example default
+               */
+              namespace?: string
+              size?: number
+            } | null
+            /** @description The codec-encoded checkpoint of a paused run, or null */
+            checkpoint: unknown
+            /**
+             * Format: date-time
+             * @description ISO 8601 date-time (UTC)
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            createdAt: string
+            /**
+             * Format: date-time
+             * @description ISO 8601 date-time (UTC)
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            updatedAt: string
+            /** @description ISO 8601 date-time, or null when unset */
+            startedAt: string | null
+            /** @description ISO 8601 date-time, or null when unset */
+            finishedAt: string | null
+            /** @description ISO 8601 date-time, or null when unset */
+            pausedAt: string | null
+            /** @description ISO 8601 date-time, or null when unset */
+            heartbeatAt: string | null
+            /** @description ISO 8601 date-time, or null when unset */
+            leaseUntil: string | null
+            /** @description When a pause was requested and not yet honoured: the run is still `started` until its runner stops */
+            pauseRequestedAt: string | null
+            /** @description Time spent running: the running segments summed, paused time excluded; a lost run ends at its last heartbeat. Null before it started */
+            runningTimeMs: number | null
+            schemaVersion: number
+          }
+        }
+      }
+      /** @description Invalid input (`CM_ERR_VALIDATION`, `CM_ERR_INVALID_ARGUMENT`…): `details` says where */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description No credentials, or invalid or expired ones (`CM_ERR_UNAUTHORIZED`) */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The caller's role does not allow this (`CM_ERR_FORBIDDEN`) */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Not found, or outside the caller's namespaces (`CM_ERR_NOT_FOUND`) */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Conflicts with the current state (`CM_ERR_CONFLICT`, `CM_ERR_DUPLICATE`, `CM_ERR_INVALID_TRANSITION`) */
+      409: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Over the rate limit (`CM_ERR_RATE_LIMITED`): retry after `retry-after` seconds */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Unexpected error (`CM_ERR_INTERNAL`): report it with the `requestId` */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The store is unavailable (`CM_ERR_STORE_UNAVAILABLE`) or the server is shutting down (`CM_ERR_SHUTTING_DOWN`) */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+    }
+  }
+  deleteComputation: {
+    parameters: {
+      query?: {
+        /**
+         * @description The namespace to look in (default: the plugin's, or the token's namespaces)
+         * @example default
+         */
+        namespace?: string
+      }
+      header?: never
+      path: {
+        /**
+         * @description The computation id
+         * @example 01a200cc-9fef-7000-86b9-17c8a4690c68
+         */
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description Deleted */
+      204: {
+        headers: {
+          [name: string]: unknown
+        }
+        content?: never
+      }
+      /** @description Invalid input (`CM_ERR_VALIDATION`, `CM_ERR_INVALID_ARGUMENT`…): `details` says where */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description No credentials, or invalid or expired ones (`CM_ERR_UNAUTHORIZED`) */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The caller's role does not allow this (`CM_ERR_FORBIDDEN`) */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Not found, or outside the caller's namespaces (`CM_ERR_NOT_FOUND`) */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Conflicts with the current state (`CM_ERR_CONFLICT`, `CM_ERR_DUPLICATE`, `CM_ERR_INVALID_TRANSITION`) */
+      409: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Over the rate limit (`CM_ERR_RATE_LIMITED`): retry after `retry-after` seconds */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Unexpected error (`CM_ERR_INTERNAL`): report it with the `requestId` */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The store is unavailable (`CM_ERR_STORE_UNAVAILABLE`) or the server is shutting down (`CM_ERR_SHUTTING_DOWN`) */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+    }
+  }
+  watchComputation: {
+    parameters: {
+      query?: {
+        /**
+         * @description The namespace to look in (default: the plugin's, or the token's namespaces)
+         * @example default
+         */
+        namespace?: string
+      }
+      header?: never
+      path: {
+        /**
+         * @description The computation id
+         * @example 01a200cc-9fef-7000-86b9-17c8a4690c68
+         */
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description The event stream */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'text/event-stream': string
+        }
+      }
+      /** @description The run is over (a reconnection after `end`) */
+      204: {
+        headers: {
+          [name: string]: unknown
+        }
+        content?: never
+      }
+      /** @description Invalid input (`CM_ERR_VALIDATION`, `CM_ERR_INVALID_ARGUMENT`…): `details` says where */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description No credentials, or invalid or expired ones (`CM_ERR_UNAUTHORIZED`) */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The caller's role does not allow this (`CM_ERR_FORBIDDEN`) */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Not found, or outside the caller's namespaces (`CM_ERR_NOT_FOUND`) */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Over the rate limit (`CM_ERR_RATE_LIMITED`): retry after `retry-after` seconds */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Unexpected error (`CM_ERR_INTERNAL`): report it with the `requestId` */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The store is unavailable (`CM_ERR_STORE_UNAVAILABLE`) or the server is shutting down (`CM_ERR_SHUTTING_DOWN`) */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+    }
+  }
+  listCacheEntries: {
+    parameters: {
+      query?: {
+        /**
+         * @description Page number, from 1
+         * @example 1
+         */
+        page?: number
+        /**
+         * @description Items per page, 1..100
+         * @example 20
+         */
+        per_page?: number
+        /**
+         * @description Exact `function` or `functionFull`
+         * @example fib
+         */
+        function?: string
+        /**
+         * @description Entries carrying this tag
+         * @example nightly
+         */
+        tag?: string
+        /**
+         * @description Entries of this version
+         * @example 2
+         */
+        version?: string
+        /**
+         * @description Order; `-` for descending. Default `-createdAt` (newest first); ties by key.
+         * @example -createdAt
+         */
+        sort?: 'createdAt' | '-createdAt' | 'hits' | '-hits' | 'size' | '-size'
+        /**
+         * @description The namespace to look in (default: the plugin's, or the token's namespaces)
+         * @example default
+         */
+        namespace?: string
+      }
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description A page of cache entries (metadata only) */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            data: {
+              /** @description The key: a digest of `{ function, version, args }`, or a custom key */
+              key: string
+              /**
+               * @description Tenant scope of a record; letters, digits, `.`, `_`, `:`, `-`
+               * @example default
+               */
+              namespace: string
+              /**
+               * @description The name the function was wrapped under
+               * @example fib
+               */
+              function: string
+              /**
+               * @description Its qualified name, part of the key
+               * @example fib
+               */
+              functionFull: string
+              /** @description The version part of the key, or null */
+              version: string | null
+              /** @description How the key was made: `sha256`, … or `custom` */
+              algorithm: string
+              /** @description The codec-encoded argument list when the entry was stored with `storeArgs`, else null */
+              args: unknown
+              /** @description Bytes of the encoded value (UTF-8) */
+              size: number
+              tags: string[]
+              /**
+               * Format: date-time
+               * @description ISO 8601 date-time (UTC)
+               * @example 2026-01-31T12:00:00.000Z
+               */
+              createdAt: string
+              /** @description When the entry expires, or null (never) */
+              expiresAt: string | null
+              /** @description Reads served from the store (hits in a process L1 are not counted here) */
+              hits: number
+              /** @description The last of those reads, or null */
+              lastHitAt: string | null
+              schemaVersion: number
+            }[]
+            page: number
+            per_page: number
+            total: number
+            pages: number
+          }
+        }
+      }
+      /** @description Invalid input (`CM_ERR_VALIDATION`, `CM_ERR_INVALID_ARGUMENT`…): `details` says where */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description No credentials, or invalid or expired ones (`CM_ERR_UNAUTHORIZED`) */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The caller's role does not allow this (`CM_ERR_FORBIDDEN`) */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Not found, or outside the caller's namespaces (`CM_ERR_NOT_FOUND`) */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Over the rate limit (`CM_ERR_RATE_LIMITED`): retry after `retry-after` seconds */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Unexpected error (`CM_ERR_INTERNAL`): report it with the `requestId` */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The store is unavailable (`CM_ERR_STORE_UNAVAILABLE`) or the server is shutting down (`CM_ERR_SHUTTING_DOWN`) */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+    }
+  }
+  getCacheStats: {
+    parameters: {
+      query?: {
+        /**
+         * @description The namespace to look in (default: the plugin's, or the token's namespaces)
+         * @example default
+         */
+        namespace?: string
+      }
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description This process's counters and the store's totals */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            /** @description The namespace of this process's cache (`fastify.cache`), whose counters follow; null (and null counters) when the request does not cover it */
+            namespace: string | null
+            /** @description This process's lookups served a fresh value (L1 or store), since it started */
+            hits: number | null
+            /** @description This process's lookups that found no usable entry */
+            misses: number | null
+            /** @description This process's lookups served a stale value (stale-while-revalidate) */
+            staleHits: number | null
+            /** @description This process's misses that got a value computed by another caller or process */
+            dedupes: number | null
+            /** @description (hits + staleHits) / (hits + staleHits + misses); 0 before any lookup */
+            hitRate: number | null
+            /** @description This process's in-memory L1, when it has one */
+            l1?: {
+              entries: number
+              bytes: number
+            }
+            /** @description Live entries in the store, over `namespaces` */
+            entries: number
+            /** @description Bytes of their values in the store */
+            bytes: number
+            /** @description Entries and bytes in the store, per namespace the request covers (every process) */
+            namespaces: {
+              /**
+               * @description Tenant scope of a record; letters, digits, `.`, `_`, `:`, `-`
+               * @example default
+               */
+              namespace: string
+              entries: number
+              bytes: number
+            }[]
+          }
+        }
+      }
+      /** @description Invalid input (`CM_ERR_VALIDATION`, `CM_ERR_INVALID_ARGUMENT`…): `details` says where */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description No credentials, or invalid or expired ones (`CM_ERR_UNAUTHORIZED`) */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The caller's role does not allow this (`CM_ERR_FORBIDDEN`) */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Not found, or outside the caller's namespaces (`CM_ERR_NOT_FOUND`) */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Over the rate limit (`CM_ERR_RATE_LIMITED`): retry after `retry-after` seconds */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Unexpected error (`CM_ERR_INTERNAL`): report it with the `requestId` */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The store is unavailable (`CM_ERR_STORE_UNAVAILABLE`) or the server is shutting down (`CM_ERR_SHUTTING_DOWN`) */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+    }
+  }
+  invalidateCache: {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** @description What to invalidate: `function`, `tag` and `version` together, or `all` alone */
+    requestBody: {
+      content: {
+        'application/json': {
+          /**
+           * @description Entries of this `function` or `functionFull`
+           * @example fib
+           */
+          function?: string
+          /**
+           * @description Entries carrying this tag
+           * @example nightly
+           */
+          tag?: string
+          /** @description Entries of this version (a number is matched as its text); null: entries without version */
+          version?: string | number | null
+          /** @description `true`: every entry of the namespace (alone: no other criterion) */
+          all?: boolean
+          /**
+           * @description The namespace to invalidate in (default: the plugin's, see README)
+           * @example default
+           */
+          namespace?: string
+        }
+      }
+    }
+    responses: {
+      /** @description How many entries were deleted */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            /** @description How many live entries were deleted */
+            deleted: number
+            /**
+             * @description Where
+             * @example default
+             */
+            namespace: string
+          }
+        }
+      }
+      /** @description Invalid input (`CM_ERR_VALIDATION`, `CM_ERR_INVALID_ARGUMENT`…): `details` says where */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description No credentials, or invalid or expired ones (`CM_ERR_UNAUTHORIZED`) */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The caller's role does not allow this (`CM_ERR_FORBIDDEN`) */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Not found, or outside the caller's namespaces (`CM_ERR_NOT_FOUND`) */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The body or the value is too large (`CM_ERR_MAX_BYTES`, `CM_ERR_VALUE_TOO_LARGE`) */
+      413: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Over the rate limit (`CM_ERR_RATE_LIMITED`): retry after `retry-after` seconds */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Unexpected error (`CM_ERR_INTERNAL`): report it with the `requestId` */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The store is unavailable (`CM_ERR_STORE_UNAVAILABLE`) or the server is shutting down (`CM_ERR_SHUTTING_DOWN`) */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+    }
+  }
+  getCacheEntry: {
+    parameters: {
+      query?: {
+        /**
+         * @description The namespace to look in (default: the plugin's, or the token's namespaces)
+         * @example default
+         */
+        namespace?: string
+      }
+      header?: never
+      path: {
+        /**
+         * @description The entry key (URL-encode custom keys: `encodeURIComponent(key)`)
+         * @example 3f5c0e1d9b7a4c2e8f6d1a0b9c8e7f6a5d4c3b2a1e0f9d8c7b6a5f4e3d2c1b0a
+         */
+        key: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description A cache entry with its codec-encoded value */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            /** @description The key: a digest of `{ function, version, args }`, or a custom key */
+            key: string
+            /**
+             * @description Tenant scope of a record; letters, digits, `.`, `_`, `:`, `-`
+             * @example default
+             */
+            namespace: string
+            /**
+             * @description The name the function was wrapped under
+             * @example fib
+             */
+            function: string
+            /**
+             * @description Its qualified name, part of the key
+             * @example fib
+             */
+            functionFull: string
+            /** @description The version part of the key, or null */
+            version: string | null
+            /** @description How the key was made: `sha256`, … or `custom` */
+            algorithm: string
+            /** @description The codec-encoded argument list when the entry was stored with `storeArgs`, else null */
+            args: unknown
+            /** @description Bytes of the encoded value (UTF-8) */
+            size: number
+            tags: string[]
+            /**
+             * Format: date-time
+             * @description ISO 8601 date-time (UTC)
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            createdAt: string
+            /** @description When the entry expires, or null (never) */
+            expiresAt: string | null
+            /** @description Reads served from the store (hits in a process L1 are not counted here) */
+            hits: number
+            /** @description The last of those reads, or null */
+            lastHitAt: string | null
+            schemaVersion: number
+            /** @description The value as the codec encoded it (a JSON tree with `__type__` tags): decode it with `decode` from `@comp-manager/core/codec` */
+            value: unknown
+          }
+        }
+      }
+      /** @description Invalid input (`CM_ERR_VALIDATION`, `CM_ERR_INVALID_ARGUMENT`…): `details` says where */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description No credentials, or invalid or expired ones (`CM_ERR_UNAUTHORIZED`) */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The caller's role does not allow this (`CM_ERR_FORBIDDEN`) */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Not found, or outside the caller's namespaces (`CM_ERR_NOT_FOUND`) */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Over the rate limit (`CM_ERR_RATE_LIMITED`): retry after `retry-after` seconds */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Unexpected error (`CM_ERR_INTERNAL`): report it with the `requestId` */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The store is unavailable (`CM_ERR_STORE_UNAVAILABLE`) or the server is shutting down (`CM_ERR_SHUTTING_DOWN`) */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+    }
+  }
+  deleteCacheEntry: {
+    parameters: {
+      query?: {
+        /**
+         * @description The namespace to look in (default: the plugin's, or the token's namespaces)
+         * @example default
+         */
+        namespace?: string
+      }
+      header?: never
+      path: {
+        /**
+         * @description The entry key (URL-encode custom keys: `encodeURIComponent(key)`)
+         * @example 3f5c0e1d9b7a4c2e8f6d1a0b9c8e7f6a5d4c3b2a1e0f9d8c7b6a5f4e3d2c1b0a
+         */
+        key: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description Deleted */
+      204: {
+        headers: {
+          [name: string]: unknown
+        }
+        content?: never
+      }
+      /** @description Invalid input (`CM_ERR_VALIDATION`, `CM_ERR_INVALID_ARGUMENT`…): `details` says where */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description No credentials, or invalid or expired ones (`CM_ERR_UNAUTHORIZED`) */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The caller's role does not allow this (`CM_ERR_FORBIDDEN`) */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Not found, or outside the caller's namespaces (`CM_ERR_NOT_FOUND`) */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Over the rate limit (`CM_ERR_RATE_LIMITED`): retry after `retry-after` seconds */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Unexpected error (`CM_ERR_INTERNAL`): report it with the `requestId` */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The store is unavailable (`CM_ERR_STORE_UNAVAILABLE`) or the server is shutting down (`CM_ERR_SHUTTING_DOWN`) */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+    }
+  }
+  getHealth: {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description The process is up and serving requests */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            /** @enum {string} */
+            status: 'ok'
+          }
+        }
+      }
+      /** @description The store is unavailable (`CM_ERR_STORE_UNAVAILABLE`) or the server is shutting down (`CM_ERR_SHUTTING_DOWN`) */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+    }
+  }
+  getHealthDetailed: {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description Every check and its latency (`status: "fail"` with 503 when one fails) */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            status: 'ok' | 'fail'
+            /** @description Version of @comp-manager/server */
+            version: string
+            uptimeSeconds: number
+            /** @description One entry per registered check (`store`, `redis`…) */
+            checks: {
+              [key: string]: components['schemas']['HealthCheckResult']
+            }
+          }
+        }
+      }
+      /** @description Over the rate limit (`CM_ERR_RATE_LIMITED`): retry after `retry-after` seconds */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Every check and its latency (`status: "fail"` with 503 when one fails) */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            status: 'ok' | 'fail'
+            /** @description Version of @comp-manager/server */
+            version: string
+            uptimeSeconds: number
+            /** @description One entry per registered check (`store`, `redis`…) */
+            checks: {
+              [key: string]: components['schemas']['HealthCheckResult']
+            }
+          }
+        }
+      }
+    }
+  }
+}

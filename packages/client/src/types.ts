@@ -31,11 +31,12 @@ type CacheKeyPath = paths[R['cacheEntry']]
 
 /** One tracked run, as the API returns it. */
 export type Computation = SuccessBody<ComputationPath['get']>
-/** A computation as the event stream carries it: without `args` and `checkpoint` (fetch the record for those). */
-export type ComputationSummary = Omit<Computation, 'args' | 'checkpoint'>
 /** A page of computations: `{ data, page, per_page, total, pages }`. */
 export type ComputationPage = SuccessBody<ComputationsPath['get']>
-/** A row of a listing: a computation without `args`/`checkpoint` unless `include` asked for them. */
+/**
+ * A row of a listing (without `args`/`checkpoint` unless `include` asked for them), and a computation as
+ * the event stream carries it (never with them: fetch the record for those).
+ */
 export type ComputationSummary = ComputationPage['data'][number]
 /** Filters and paging of `GET /computations`. */
 export type ComputationFilters = QueryOf<ComputationsPath['get']>

@@ -146,11 +146,11 @@ t.test('no retry on POST', async (t) => {
   const api = await startApi(t)
   const proxy = await startProxy(t, api.url)
   const client = createClient({ baseUrl: proxy.url, token: api.tokens.admin, ...fast, retries: 5 })
-  proxy.failNext('POST /api/v1/computations/', 1)
+  proxy.failNext('POST /api/v1/computations', 1)
   const err = await client.computations.create({ function: 'f' }).catch((e: unknown) => e)
   t.ok(isApiError(err, 'CM_ERR_STORE_UNAVAILABLE'))
-  t.equal(proxy.hits.get('POST /api/v1/computations/'), 1)
-  t.equal(proxy.forwarded.get('POST /api/v1/computations/'), undefined)
+  t.equal(proxy.hits.get('POST /api/v1/computations'), 1)
+  t.equal(proxy.forwarded.get('POST /api/v1/computations'), undefined)
   t.equal((await client.computations.list()).total, 0, 'nothing was created')
 
   proxy.failNext('POST /api/v1/cache/invalidate', 1)
@@ -383,7 +383,7 @@ t.test('cache: list, all, get, stats, invalidate, delete', async (t) => {
 t.test('the raw client reaches any route of the document with the same transport', async (t) => {
   const api = await startApi(t)
   const client = createClient({ baseUrl: api.url, token: api.tokens.viewer })
-  const { data, error, response } = await client.raw.GET('/api/v1/computations/', {
+  const { data, error, response } = await client.raw.GET('/api/v1/computations', {
     params: { query: { per_page: 1 } },
   })
   t.equal(response.status, 200)

@@ -54,11 +54,11 @@ t.test('POST is never retried', async (t) => {
   const stub = await startStub(t)
   const retries: RetryInfo[] = []
   const client = createClient({ baseUrl: stub.url, ...fast, retries: 5, onRetry: (i) => retries.push(i) })
-  stub.failNext('POST /api/v1/computations/', 1, 503, '0')
+  stub.failNext('POST /api/v1/computations', 1, 503, '0')
   const err = await client.computations.create({ function: 'f' } as never).catch((e: unknown) => e)
   t.ok(err instanceof ApiError)
   t.equal((err as ApiError).status, 503)
-  t.equal(stub.hits.get('POST /api/v1/computations/'), 1)
+  t.equal(stub.hits.get('POST /api/v1/computations'), 1)
   t.same(retries, [])
 })
 

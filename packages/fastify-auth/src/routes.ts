@@ -1,3 +1,4 @@
+import { errorResponses } from '@comp-manager/fastify-kit'
 import type { FastifyContextConfig, FastifyInstance, FastifyRequest, FastifySchema } from 'fastify'
 import { Type } from 'typebox'
 import type { VerifiedToken } from './credentials.js'
@@ -9,12 +10,15 @@ import { type AuthIdentity, roles, type TokenClaims } from './types.js'
 /** `POST /auth/token`'s 200 body. */
 export const TokenResponseSchema = Type.Object(
   {
-    token: Type.String({ description: 'The JWT, to send as `Authorization: Bearer <token>`' }),
+    token: Type.String({
+      description: 'The JWT, to send as `Authorization: Bearer <token>`',
+      examples: ['eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJzdmMifQ.c2lnbmF0dXJl'],
+    }),
     tokenType: Type.Literal('Bearer'),
     expiresIn: Type.Integer({ minimum: 1, description: 'Lifetime in seconds' }),
     expiresAt: Type.String({ format: 'date-time' }),
   },
-  { $id: 'AuthToken', additionalProperties: false },
+  { $id: 'AuthToken', additionalProperties: false, description: 'A token issued for the API key' },
 )
 
 /** `POST /auth/session`'s 200 body. */
@@ -24,7 +28,7 @@ export const SessionResponseSchema = Type.Object(
     role: Type.Union(roles.map((role) => Type.Literal(role))),
     expiresAt: Type.String({ format: 'date-time' }),
   },
-  { $id: 'AuthSession', additionalProperties: false },
+  { $id: 'AuthSession', additionalProperties: false, description: 'The session cookie is set' },
 )
 
 /** OpenAPI security schemes matching what the plugin accepts; spread into `components.securitySchemes`. */
@@ -62,13 +66,14 @@ function tokenRoute(fastify: FastifyInstance, config: FastifyContextConfig, serv
     url: '/token',
     config,
     schema: {
+      operationId: 'createToken',
       tags: ['auth'],
       summary: 'Exchange an API key for a short-lived JWT',
       description:
         'Send the key as `x-api-key: cmk_…` (or `Authorization: ApiKey cmk_…`); no body. ' +
         'Answers 401 `CM_ERR_UNAUTHORIZED` for anything but a valid API key.',
       security: [{ apiKeyAuth: [] }],
-      response: { 200: TokenResponseSchema },
+      response: { 200: TokenResponseSchema, ...errorResponses(401) },
     } as FastifySchema,
     preHandler: fastify.authenticate,
     async handler(request, reply) {
@@ -110,13 +115,14 @@ function sessionRoutes(
     url: '/session',
     config,
     schema: {
+      operationId: 'createSession',
       tags: ['auth'],
       summary: 'Store a token in the HTTP-only session cookie',
       description:
         'With `Authorization: Bearer <token>`, the cookie holds that token until it expires; with an API key, ' +
         'a new token is issued for the key. No body. The cookie itself is not accepted here.',
       security: [{ bearerAuth: [] }, { apiKeyAuth: [] }],
-      response: { 200: SessionResponseSchema },
+      response: { 200: SessionResponseSchema, ...errorResponses(401) },
     } as FastifySchema,
     preHandler: fastify.authenticate,
     async handler(request, reply) {
@@ -141,6 +147,7 @@ function sessionRoutes(
     url: '/session',
     config,
     schema: {
+      operationId: 'deleteSession',
       tags: ['auth'],
       summary: 'Clear the session cookie',
       response: { 204: Type.Null({ description: 'Cleared' }) },

@@ -65,6 +65,7 @@ function listRoute({ app, instance, tagged, authErrors, ctx }: Routes): void {
     {
       schema: {
         ...tagged(
+          'listCacheEntries',
           'List cache entries',
           'Metadata only (no values), newest first by default, filtered by `function` (or `functionFull`), ' +
             '`tag`, `version` and `namespace`, sorted by `sort`, paginated by `page`/`per_page` (≤ 100) or by `cursor` (the `next_cursor` of the previous page). ' +
@@ -100,6 +101,7 @@ function statsRoute({ app, instance, tagged, authErrors, ctx }: Routes): void {
     {
       schema: {
         ...tagged(
+          'getCacheStats',
           'Cache statistics',
           '`hits`, `misses`, `staleHits`, `dedupes` and `hitRate` are the counters of **this server process** ' +
             '(its `fastify.cache`, in namespace `namespace`) since it started: each instance behind a load balancer ' +
@@ -146,6 +148,7 @@ function invalidateRoute({ app, instance, tagged, authErrors, ctx }: Routes): vo
     {
       schema: {
         ...tagged(
+          'invalidateCache',
           'Invalidate cache entries',
           'Deletes the live entries of one namespace matching every criterion given (`function`, `tag`, ' +
             '`version`), or all of them with `{ "all": true }` alone, and answers how many. A body without ' +
@@ -203,6 +206,7 @@ function getRoute({ app, instance, tagged, authErrors, ctx }: Routes): void {
     {
       schema: {
         ...tagged(
+          'getCacheEntry',
           'Get a cache entry with its value',
           '`value` is the codec-encoded JSON exactly as stored (decode it with `decode` from ' +
             '`@comp-manager/core/codec`), with the metadata. Reading it does not count a hit. 404 when the ' +
@@ -225,6 +229,7 @@ function deleteRoute({ app, instance, tagged, authErrors, ctx }: Routes): void {
     {
       schema: {
         ...tagged(
+          'deleteCacheEntry',
           'Delete a cache entry',
           'Deletes the entry (204; the next call computes it again) in `namespace`, or in the first of the ' +
             "caller's namespaces that has it. 404 when it is absent, expired, or outside the caller's namespaces.",

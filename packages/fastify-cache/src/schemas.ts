@@ -19,8 +19,8 @@ const p = CacheEntryMetaSchema.properties
 const NullableIsoDateTime = (description: string) =>
   Type.Union([IsoDateTimeSchema, Type.Null()], { description })
 const Count = Type.Integer({ minimum: 0 })
-const Tag = Type.String({ minLength: 1, maxLength: 256 })
-const Version = Type.String({ maxLength: 256 })
+const Tag = Type.String({ minLength: 1, maxLength: 256, examples: ['nightly'] })
+const Version = Type.String({ maxLength: 256, examples: ['2'] })
 
 const entryProperties = {
   key: described(p.key, 'The key: a digest of `{ function, version, args }`, or a custom key'),
@@ -73,7 +73,10 @@ export const CacheEntryWithValueDtoSchema = Type.Object(
 export type CacheEntryWithValueDto = Static<typeof CacheEntryWithValueDtoSchema>
 
 /** `{ data: CacheEntry[], page, per_page, total, pages }`. */
-export const CacheEntryPageSchema = PageResponseSchema(CacheEntryDtoSchema)
+export const CacheEntryPageSchema = described(
+  PageResponseSchema(CacheEntryDtoSchema),
+  'A page of cache entries (metadata only)',
+)
 export type CacheEntryPage = Static<typeof CacheEntryPageSchema>
 
 export const SortSchema = Type.Union(
@@ -85,7 +88,10 @@ export const SortSchema = Type.Union(
     Type.Literal('size'),
     Type.Literal('-size'),
   ],
-  { description: 'Order; `-` for descending. Default `-createdAt` (newest first); ties by key.' },
+  {
+    description: 'Order; `-` for descending. Default `-createdAt` (newest first); ties by key.',
+    examples: ['-createdAt'],
+  },
 )
 
 /** `GET /cache` query. Unknown keys are refused (400). */
@@ -110,6 +116,7 @@ export const KeyParamsSchema = Type.Object(
       minLength: 1,
       maxLength: 256,
       description: 'The entry key (URL-encode custom keys: `encodeURIComponent(key)`)',
+      examples: ['3f5c0e1d9b7a4c2e8f6d1a0b9c8e7f6a5d4c3b2a1e0f9d8c7b6a5f4e3d2c1b0a'],
     }),
   },
   { additionalProperties: false },
@@ -144,7 +151,11 @@ export const InvalidateBodySchema = Type.Object(
       described(NamespaceSchema, "The namespace to invalidate in (default: the plugin's, see README)"),
     ),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    description: 'What to invalidate: `function`, `tag` and `version` together, or `all` alone',
+    examples: [{ function: 'fib', version: '2' }, { all: true }],
+  },
 )
 export type InvalidateBody = Static<typeof InvalidateBodySchema>
 
@@ -154,7 +165,7 @@ export const InvalidateResultSchema = Type.Object(
     deleted: Type.Integer({ minimum: 0, description: 'How many live entries were deleted' }),
     namespace: described(NamespaceSchema, 'Where'),
   },
-  { additionalProperties: false, title: 'InvalidateResult' },
+  { additionalProperties: false, title: 'InvalidateResult', description: 'How many entries were deleted' },
 )
 export type InvalidateResult = Static<typeof InvalidateResultSchema>
 
@@ -190,6 +201,10 @@ export const CacheStatsSchema = Type.Object(
       { description: 'Entries and bytes in the store, per namespace the request covers (every process)' },
     ),
   },
-  { additionalProperties: false, title: 'CacheStats' },
+  {
+    additionalProperties: false,
+    title: 'CacheStats',
+    description: "This process's counters and the store's totals",
+  },
 )
 export type CacheStatsDto = Static<typeof CacheStatsSchema>

@@ -40,7 +40,28 @@ export const ErrorResponseSchema = Type.Object(ErrorBodySchema.properties, {
   description: 'The error body of every non-2xx response',
 })
 
-/** `{ [status]: ErrorResponseSchema }` for each status, to spread into a route's `response`. */
+/** What each error status of the routes means, as the OpenAPI response's description. */
+export const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
+  400: 'Invalid input (`CM_ERR_VALIDATION`, `CM_ERR_INVALID_ARGUMENT`…): `details` says where',
+  401: 'No credentials, or invalid or expired ones (`CM_ERR_UNAUTHORIZED`)',
+  403: "The caller's role does not allow this (`CM_ERR_FORBIDDEN`)",
+  404: "Not found, or outside the caller's namespaces (`CM_ERR_NOT_FOUND`)",
+  409: 'Conflicts with the current state (`CM_ERR_CONFLICT`, `CM_ERR_DUPLICATE`, `CM_ERR_INVALID_TRANSITION`)',
+  413: 'The body or the value is too large (`CM_ERR_MAX_BYTES`, `CM_ERR_VALUE_TOO_LARGE`)',
+  429: 'Over the rate limit (`CM_ERR_RATE_LIMITED`): retry after `retry-after` seconds',
+  500: 'Unexpected error (`CM_ERR_INTERNAL`): report it with the `requestId`',
+  503: 'The store is unavailable (`CM_ERR_STORE_UNAVAILABLE`) or the server is shutting down (`CM_ERR_SHUTTING_DOWN`)',
+}
+
+/** The error body's schema described as the response of one status. */
+export function errorResponse(status: number): typeof ErrorResponseSchema {
+  return Type.Object(ErrorBodySchema.properties, {
+    additionalProperties: false,
+    description: ERROR_DESCRIPTIONS[status] ?? 'The error body of every non-2xx response',
+  })
+}
+
+/** `{ [status]: error body }` for each status, to spread into a route's `response`. */
 export function errorResponses(...statuses: number[]): Record<number, typeof ErrorResponseSchema> {
-  return Object.fromEntries(statuses.map((status) => [status, ErrorResponseSchema]))
+  return Object.fromEntries(statuses.map((status) => [status, errorResponse(status)]))
 }

@@ -33,8 +33,10 @@ export {
 export { dollarKeyGuard, findDollarKey, MAX_SCANNED_NODES, rejectDollarKeys } from './dollar-keys.js'
 export {
   createErrorHandler,
+  ERROR_DESCRIPTIONS,
   type ErrorHandlerOptions,
   ErrorResponseSchema,
+  errorResponse,
   errorResponses,
   STORE_RETRY_AFTER_SECONDS,
 } from './errors.js'

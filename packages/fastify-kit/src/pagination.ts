@@ -14,6 +14,7 @@ export const PaginationQueryProperties = {
       minimum: 1,
       maximum: MAX_PAGE,
       description: 'Page number, from 1 (default 1); not with `cursor`. For deep pages use `cursor`',
+      examples: [1],
     }),
   ),
   per_page: Type.Optional(
@@ -22,6 +23,7 @@ export const PaginationQueryProperties = {
       maximum: MAX_PER_PAGE,
       default: DEFAULT_PER_PAGE,
       description: `Items per page, 1..${MAX_PER_PAGE}`,
+      examples: [DEFAULT_PER_PAGE],
     }),
   ),
 }

@@ -18,11 +18,16 @@ export function withDetails<E extends Error>(error: E, details: Record<string, u
 
 /** What {@link routeDocs} returns. */
 export interface RouteDocs {
-  /** `{ tags: [tag], summary, description, security? }`, to spread into a route's `schema`. */
+  /**
+   * `{ operationId, tags: [tag], summary, description, security? }`, to spread into a route's `schema`.
+   * `operationId` is unique in the document: the generated client's method names come from it.
+   */
   tagged(
+    operationId: string,
     summary: string,
     description: string,
   ): {
+    operationId: string
     tags: string[]
     summary: string
     description: string
@@ -36,7 +41,8 @@ export interface RouteDocs {
 export function routeDocs(fastify: FastifyInstance, tag: string): RouteDocs {
   const security = securityOf(fastify)
   return {
-    tagged: (summary, description) => ({
+    tagged: (operationId, summary, description) => ({
+      operationId,
       tags: [tag],
       summary,
       description,

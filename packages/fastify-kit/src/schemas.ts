@@ -10,7 +10,11 @@ export function described<T extends TSchema>(schema: T, description: string): T 
 }
 
 /** An ISO 8601 date-time string, as the routes render timestamps. */
-export const IsoDateTimeSchema = Type.String({ format: 'date-time', description: 'ISO 8601 date-time (UTC)' })
+export const IsoDateTimeSchema = Type.String({
+  format: 'date-time',
+  description: 'ISO 8601 date-time (UTC)',
+  examples: ['2026-01-31T12:00:00.000Z'],
+})
 
 /** The optional `namespace` query property of the routes reading records. */
 export const NamespaceQueryProperty = Type.Optional(

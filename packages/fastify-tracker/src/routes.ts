@@ -91,6 +91,7 @@ function listRoute({ app, instance, tagged, authErrors, ctx }: Routes): void {
     {
       schema: {
         ...tagged(
+          'listComputations',
           'List computations',
           'Newest first by default, filtered by `status` (one or a comma-separated list), `function`, ' +
             '`since`/`until` (creation time) and `namespace`, paginated by `page`/`per_page` (≤ 100) or by `cursor` (the `next_cursor` of the previous page; ' +
@@ -159,6 +160,7 @@ function createRoute({ app, instance, tagged, authErrors, ctx, opts }: Routes): 
     {
       schema: {
         ...tagged(
+          'createComputation',
           'Create a computation record',
           'Records a run (default `queued`) of `functionFull` with the codec-encoded argument list `args`, ' +
             'hashed as `tracker.track` hashes the same call, so a tracked call of the same function and ' +
@@ -221,6 +223,7 @@ function getRoute({ app, instance, tagged, authErrors, ctx }: Routes): void {
     {
       schema: {
         ...tagged(
+          'getComputation',
           'Get a computation',
           "404 when it does not exist or belongs to a namespace outside the caller's.",
         ),
@@ -241,6 +244,7 @@ function updateRoute({ app, instance, tagged, authErrors, ctx }: Routes): void {
     {
       schema: {
         ...tagged(
+          'updateComputation',
           'Update a computation',
           'Changes `status` through the state machine (`paused` pauses, `started` resumes a paused run of ' +
             'this server or starts a queued one, `failed` cancels with `message` as the reason, `finished`/`lost` ' +
@@ -278,6 +282,7 @@ function deleteRoute({ app, instance, tagged, authErrors, ctx }: Routes): void {
     {
       schema: {
         ...tagged(
+          'deleteComputation',
           'Delete a computation',
           'Deletes the record (204). A run that is live (started, lease valid) is refused with 409 ' +
             '`CM_ERR_CONFLICT`: cancel it first (`PUT` with `status: "failed"`).',
@@ -314,6 +319,7 @@ function eventsRoute({ app, instance, tagged, authErrors, ctx, opts }: Routes): 
       exposeHeadRoute: false,
       schema: {
         ...tagged(
+          'watchComputation',
           'Follow a computation (server-sent events)',
           '`text/event-stream`: a `status` event with the record first and on each status change, `progress` ' +
             'events when its progress or message changes, a comment heartbeat, and a final `end` event (the ' +

@@ -102,7 +102,10 @@ export const ComputationSummaryDtoSchema = Type.Object(
 export type ComputationSummaryDto = Static<typeof ComputationSummaryDtoSchema>
 
 /** `{ data: ComputationSummary[], page, per_page, total, pages, total_is_lower_bound, next_cursor }`. */
-export const ComputationPageSchema = PageResponseSchema(ComputationSummaryDtoSchema)
+export const ComputationPageSchema = described(
+  PageResponseSchema(ComputationSummaryDtoSchema),
+  'A page of computations',
+)
 export type ComputationPage = Static<typeof ComputationPageSchema>
 
 const statusAlternatives = computationStatuses.join('|')
@@ -111,6 +114,7 @@ const statusAlternatives = computationStatuses.join('|')
 const StatusListSchema = Type.String({
   pattern: `^(?:${statusAlternatives})(?:,(?:${statusAlternatives}))*$`,
   description: `One status or a comma-separated list of them: ${computationStatuses.join(', ')}`,
+  examples: ['started,paused'],
 })
 
 export const SortSchema = Type.Union(
@@ -120,7 +124,10 @@ export const SortSchema = Type.Union(
     Type.Literal('updatedAt'),
     Type.Literal('-updatedAt'),
   ],
-  { description: 'Order; `-` for descending. Default `-createdAt` (newest first); ties by id.' },
+  {
+    description: 'Order; `-` for descending. Default `-createdAt` (newest first); ties by id.',
+    examples: ['-createdAt'],
+  },
 )
 
 /** `GET /computations` query. Unknown keys are refused (400). */
@@ -130,6 +137,7 @@ export const ListQuerySchema = Type.Object(
     status: Type.Optional(
       Type.Union([StatusListSchema, Type.Array(StatusListSchema, { minItems: 1, maxItems: 6 })], {
         description: 'Filter by status: `status=started,paused` (or the key repeated)',
+        examples: ['started,paused'],
       }),
     ),
     function: Type.Optional(described(FunctionNameSchema, 'Exact `function` or `functionFull`')),
@@ -153,7 +161,14 @@ export type ListQuery = Static<typeof ListQuerySchema>
 
 /** `:id` of the record routes. */
 export const IdParamsSchema = Type.Object(
-  { id: Type.String({ minLength: 1, maxLength: 256, description: 'The computation id' }) },
+  {
+    id: Type.String({
+      minLength: 1,
+      maxLength: 256,
+      description: 'The computation id',
+      examples: ['01a200cc-9fef-7000-86b9-17c8a4690c68'],
+    }),
+  },
   { additionalProperties: false },
 )
 
@@ -195,7 +210,11 @@ export const CreateBodySchema = Type.Object(
       Type.Union([Type.Literal('queued'), Type.Literal('started')], { description: 'Default `queued`' }),
     ),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    description: 'The run to record',
+    examples: [{ function: 'fib', functionFull: 'math/Series.fib', args: [30], status: 'queued' }],
+  },
 )
 export type CreateBody = Static<typeof CreateBodySchema>
 
@@ -206,6 +225,11 @@ export const UpdateBodySchema = Type.Object(
     message: Type.Optional(Type.Union([Type.String({ maxLength: 4096 }), Type.Null()])),
     progress: Type.Optional(Type.Union([ProgressSchema, Type.Null()])),
   },
-  { additionalProperties: false, minProperties: 1 },
+  {
+    additionalProperties: false,
+    minProperties: 1,
+    description: 'The change: at least one field',
+    examples: [{ status: 'paused' }, { progress: { fraction: 0.3, note: 'step 3 of 10' } }],
+  },
 )
 export type UpdateBody = Static<typeof UpdateBodySchema>

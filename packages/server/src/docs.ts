@@ -1,8 +1,10 @@
 import { securitySchemes } from '@comp-manager/fastify-auth'
+import { errorResponse } from '@comp-manager/fastify-kit'
 import fastifySwagger from '@fastify/swagger'
 import fastifySwaggerUi from '@fastify/swagger-ui'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifySchema, RouteOptions } from 'fastify'
 import type { ServerConfig } from './config.js'
+import { swaggerUiCsp } from './docs-csp.js'
 
 /** Where the Swagger UI is served; the OpenAPI document is at `<DOCS_PREFIX>/json` (and `/yaml`). */
 export const DOCS_PREFIX = '/docs'
@@ -38,6 +40,29 @@ const API_DESCRIPTION = `The REST API of comp-manager: tracked computations and 
   \`CM_ERR_…\` code. \`x-request-id\` is echoed on every response (send your own to correlate logs).
 - Rate limits answer 429 \`CM_ERR_RATE_LIMITED\` with \`retry-after\` (seconds).`
 
+interface DocumentedRoute {
+  /** Undefined at run time for a route declared without one (the types say otherwise). */
+  schema: FastifySchema
+  url: string
+  route: RouteOptions
+}
+
+/**
+ * How a route appears in the document: without the trailing slash of a prefix's root route
+ * (`/api/v1/computations/` is served as `/api/v1/computations` too), and with the 429 of the rate
+ * limit, which every route gets unless its `config.rateLimit` is `false`.
+ */
+export function documentRoute({ schema, url, route }: DocumentedRoute): {
+  schema: FastifySchema
+  url: string
+} {
+  const path = url.length > 1 ? url.replace(/\/$/, '') : url
+  const limited = (route.config as { rateLimit?: unknown } | undefined)?.rateLimit !== false
+  const response = (schema as FastifySchema | undefined)?.response as Record<string, unknown> | undefined
+  if (response === undefined || !limited) return { schema, url: path }
+  return { schema: { ...schema, response: { ...response, 429: errorResponse(429) } }, url: path }
+}
+
 /**
  * Registers `@fastify/swagger` (OpenAPI 3.1: TypeBox schemas are JSON Schema 2020-12, which 3.1 takes as
  * is) and, when `config.docs` is on, `@fastify/swagger-ui` at `/docs` with `/docs/json` and `/docs/yaml`.
@@ -49,11 +74,19 @@ export async function registerDocs(fastify: FastifyInstance, config: ServerConfi
   await fastify.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'comp-manager API', version: options.version, description: API_DESCRIPTION },
+      info: {
+        title: 'comp-manager API',
+        version: options.version,
+        description: API_DESCRIPTION,
+        license: { name: 'MIT', identifier: 'MIT' },
+      },
+      // Relative: the document is served by the API it describes, whatever its host or proxy path.
+      servers: [{ url: '/', description: 'The server that serves this document' }],
       tags: options.tags,
       components: auth ? { securitySchemes: structuredClone(securitySchemes) as never } : {},
       ...(auth ? { security: [{ bearerAuth: [] }, { apiKeyAuth: [] }] } : {}),
     },
+    transform: documentRoute,
     // Named schemas (a TypeBox `$id`) become `#/components/schemas/<$id>`.
     refResolver: {
       buildLocalReference(json, _baseUri, _fragment, i) {
@@ -66,10 +99,7 @@ export async function registerDocs(fastify: FastifyInstance, config: ServerConfi
   await fastify.register(fastifySwaggerUi, {
     routePrefix: DOCS_PREFIX,
     uiConfig: { docExpansion: 'list', deepLinking: true, persistAuthorization: development },
-    // The UI's own CSP (hashes of its inline script and style) replaces helmet's on its routes. Over plain
-    // HTTP in development, `upgrade-insecure-requests` would send the UI's assets to https:// and break it.
-    staticCSP: true,
-    transformStaticCSP: (header) =>
-      development ? header.replace(/\s*upgrade-insecure-requests;?/, '') : header,
+    // The UI's own CSP replaces helmet's (`default-src 'none'`) on its routes (see docs-csp.ts).
+    staticCSP: swaggerUiCsp({ production: config.env === 'production' }),
   })
 }

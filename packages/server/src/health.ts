@@ -26,7 +26,11 @@ export const HealthDetailedSchema = Type.Object(
       description: 'One entry per registered check (`store`, `redis`…)',
     }),
   },
-  { $id: 'HealthDetailed', additionalProperties: false },
+  {
+    $id: 'HealthDetailed',
+    additionalProperties: false,
+    description: 'Every check and its latency (`status: "fail"` with 503 when one fails)',
+  },
 )
 
 export interface HealthRoutesOptions {
@@ -46,6 +50,7 @@ export async function healthRoutes(fastify: FastifyInstance, options: HealthRout
     {
       config: { rateLimit: false },
       schema: {
+        operationId: 'getHealth',
         tags: ['health'],
         summary: 'Liveness',
         description: 'Answers `{ status: "ok" }` while the process serves requests. Touches no dependency.',
@@ -60,6 +65,7 @@ export async function healthRoutes(fastify: FastifyInstance, options: HealthRout
     '/health/detailed',
     {
       schema: {
+        operationId: 'getHealthDetailed',
         tags: ['health'],
         summary: 'Readiness: every plugin check',
         description:

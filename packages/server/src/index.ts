@@ -13,6 +13,8 @@ import '@comp-manager/fastify-tracker'
 // …and `@fastify/swagger`'s (`tags`, `summary`, `description`, `security` in route schemas).
 import '@fastify/swagger'
 
+/** For `comp-manager api-key create`: the key and its hash, as API_KEYS takes it. */
+export { generateApiKey } from '@comp-manager/fastify-auth'
 export { API_PREFIX, type BuildAppOptions, buildApp, HEALTH_CHECK_TIMEOUT_MS, version } from './app.js'
 export {
   type AuthConfig,

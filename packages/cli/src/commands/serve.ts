@@ -3,6 +3,47 @@ import { EXIT, UsageError } from '../errors.js'
 import type { CommandSpec } from '../spec.js'
 import { positiveInt } from '../values.js'
 
+type ServerModule = typeof import('@comp-manager/server')
+
+/**
+ * `@comp-manager/server`, an optional peer of the CLI: loaded only here, so the other commands install
+ * and run without the server's dependencies (Fastify plugins, SQLite).
+ */
+export async function loadServer(
+  load: () => Promise<ServerModule> = () => import('@comp-manager/server'),
+): Promise<ServerModule> {
+  try {
+    return await load()
+  } catch (err) {
+    const code = (err as { code?: unknown }).code
+    const missing = code === 'ERR_MODULE_NOT_FOUND' && String(err).includes('@comp-manager/server')
+    if (!missing) throw err
+    throw new UsageError(
+      '`comp-manager serve` needs @comp-manager/server, which is not installed: npm install @comp-manager/server',
+    )
+  }
+}
+
+interface TokenIssuer {
+  issueToken?(
+    claims: { sub: string; role: 'admin'; namespaces: string[] },
+    options?: { expiresIn?: string },
+  ): string
+}
+
+/** What `serve` prints about credentials: a development token, or how to get a production one. */
+export function tokenHelp(app: TokenIssuer, env: string): string[] {
+  if (app.issueToken === undefined) return ['  auth is off (AUTH_ENABLED=false): no token needed']
+  if (env === 'development') {
+    const token = app.issueToken({ sub: 'developer', role: 'admin', namespaces: ['*'] }, { expiresIn: '12h' })
+    return [
+      '  development token (admin, all namespaces, 12 h; never printed in production):',
+      `    export COMP_MANAGER_TOKEN=${token}`,
+    ]
+  }
+  return ['  tokens: exchange an API key (API_KEYS) at POST /api/v1/auth/token, or sign one with JWT_SECRET']
+}
+
 const serve: CommandSpec<Context> = {
   name: 'serve',
   summary: 'Start the comp-manager server (@comp-manager/server) in this process',
@@ -32,8 +73,7 @@ const serve: CommandSpec<Context> = {
       env.PORT = port
     }
     if (ctx.values.host !== undefined) env.HOST = ctx.values.host as string
-    // Loaded only here: the other commands need none of the server's dependencies.
-    const server = await import('@comp-manager/server')
+    const server = await loadServer()
     let config: ReturnType<typeof server.loadConfig>
     try {
       config = server.loadConfig(env)
@@ -44,6 +84,7 @@ const serve: CommandSpec<Context> = {
     const started = await server.startServer(config)
     ctx.out(`comp-manager server listening on ${started.address}`)
     if (config.docs) ctx.out(`  API docs: ${started.address}/docs`)
+    for (const line of tokenHelp(started.app, config.env)) ctx.out(line)
     // Runs until a signal closes the app (the server's handler then exits the process).
     await new Promise<void>((resolve) => started.app.server.once('close', () => resolve()))
     return EXIT.ok

@@ -26,10 +26,11 @@ export const NamespaceSchema = Type.String({
   maxLength: 128,
   pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$',
   description: 'Tenant scope of a record; letters, digits, `.`, `_`, `:`, `-`',
+  examples: ['default'],
 })
 
 /** An identifier of a function: short (`fib`) or qualified (`math/Series.fib`). */
-export const FunctionNameSchema = Type.String({ minLength: 1, maxLength: 512 })
+export const FunctionNameSchema = Type.String({ minLength: 1, maxLength: 512, examples: ['fib'] })
 
 export const TimestampSchema = Type.Number({ minimum: 0, description: 'epoch milliseconds' })
 export const NullableTimestamp = Type.Union([TimestampSchema, Type.Null()])
