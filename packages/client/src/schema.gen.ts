@@ -32,7 +32,7 @@ export interface paths {
     }
     /**
      * List computations
-     * @description Newest first by default, filtered by `status` (one or a comma-separated list), `function`, `since`/`until` (creation time) and `namespace`, paginated by `page`/`per_page` (≤ 100). Unknown or `$`-prefixed query keys are refused with 400.
+     * @description Newest first by default, filtered by `status` (one or a comma-separated list), `function`, `since`/`until` (creation time) and `namespace`, paginated by `page`/`per_page` (≤ 100) or by `cursor` (the `next_cursor` of the previous page; flat at any depth). Rows are summaries without `args`/`checkpoint` unless `include` asks. Unknown or `$`-prefixed query keys are refused with 400.
      */
     get: operations['listComputations']
     put?: never
@@ -104,7 +104,7 @@ export interface paths {
     }
     /**
      * List cache entries
-     * @description Metadata only (no values), newest first by default, filtered by `function` (or `functionFull`), `tag`, `version` and `namespace`, sorted by `sort`, paginated by `page`/`per_page` (≤ 100). Expired entries are never listed. Unknown or `$`-prefixed query keys are refused with 400.
+     * @description Metadata only (no values), newest first by default, filtered by `function` (or `functionFull`), `tag`, `version` and `namespace`, sorted by `sort`, paginated by `page`/`per_page` (≤ 100) or by `cursor` (the `next_cursor` of the previous page). Expired entries are never listed. Unknown or `$`-prefixed query keys are refused with 400.
      */
     get: operations['listCacheEntries']
     put?: never
@@ -314,7 +314,7 @@ export interface operations {
     parameters: {
       query?: {
         /**
-         * @description Page number, from 1
+         * @description Page number, from 1 (default 1); not with `cursor`. For deep pages use `cursor`
          * @example 1
          */
         page?: number
@@ -353,6 +353,10 @@ export interface operations {
          * @example default
          */
         namespace?: string
+        /** @description The `next_cursor` of the previous page: the page after it (keyset paging, flat at any depth). Same filters and sort as that page; not with `page`. A forged or foreign cursor is a 400 */
+        cursor?: string
+        /** @description Big fields listed rows carry: `args`, `checkpoint` or `args,checkpoint` (default none: summaries). Combine with a small `per_page`: each may be up to the store limit */
+        include?: string
       }
       header?: never
       path?: never
@@ -380,12 +384,12 @@ export interface operations {
               /** @example fib */
               functionFull: string
               /** @description The codec-encoded argument list (decode with the codec) */
-              args: unknown
+              args?: unknown
               hash: string
               hashAlgorithm: string
               /** @description Runs of the same hash are attempts 1, 2, … */
               attempt: number
-              /** @description queued → started → finished | failed; started ⇄ paused; started | paused → lost */
+              /** @description queued → started → finished | failed; started ⇄ paused; started | paused → lost; started | paused → queued (requeue) */
               status: 'queued' | 'started' | 'paused' | 'finished' | 'failed' | 'lost'
               pid: number | null
               host: string | null
@@ -411,7 +415,7 @@ export interface operations {
                 size?: number
               } | null
               /** @description The codec-encoded checkpoint of a paused run, or null */
-              checkpoint: unknown
+              checkpoint?: unknown
               /**
                * Format: date-time
                * @description ISO 8601 date-time (UTC)
@@ -436,14 +440,28 @@ export interface operations {
               leaseUntil: string | null
               /** @description When a pause was requested and not yet honoured: the run is still `started` until its runner stops */
               pauseRequestedAt: string | null
+              /** @description Queue order: higher is claimed first (default 0) */
+              priority: number
+              /** @description A queued job is not claimed before this time; null = as soon as possible */
+              runAt: string | null
+              /** @description Attempts a job may make before it fails for good (default 1) */
+              maxAttempts: number
+              /** @description Id of the worker that claimed the job from the queue; null for a run tracked in-process */
+              worker: string | null
               /** @description Time spent running: the running segments summed, paused time excluded; a lost run ends at its last heartbeat. Null before it started */
               runningTimeMs: number | null
               schemaVersion: number
             }[]
-            page: number
+            /** @description The page asked for; null when the page was asked by cursor */
+            page: number | null
             per_page: number
+            /** @description Matches, exact up to the count bound (10,000 by default), then the bound */
             total: number
             pages: number
+            /** @description true when there are more matches than the count bound: total is a lower bound */
+            total_is_lower_bound: boolean
+            /** @description Pass as cursor to get the next page (keyset paging); null on the last page */
+            next_cursor: string | null
           }
         }
       }
@@ -648,7 +666,7 @@ export interface operations {
             hashAlgorithm: string
             /** @description Runs of the same hash are attempts 1, 2, … */
             attempt: number
-            /** @description queued → started → finished | failed; started ⇄ paused; started | paused → lost */
+            /** @description queued → started → finished | failed; started ⇄ paused; started | paused → lost; started | paused → queued (requeue) */
             status: 'queued' | 'started' | 'paused' | 'finished' | 'failed' | 'lost'
             pid: number | null
             host: string | null
@@ -699,6 +717,14 @@ export interface operations {
             leaseUntil: string | null
             /** @description When a pause was requested and not yet honoured: the run is still `started` until its runner stops */
             pauseRequestedAt: string | null
+            /** @description Queue order: higher is claimed first (default 0) */
+            priority: number
+            /** @description A queued job is not claimed before this time; null = as soon as possible */
+            runAt: string | null
+            /** @description Attempts a job may make before it fails for good (default 1) */
+            maxAttempts: number
+            /** @description Id of the worker that claimed the job from the queue; null for a run tracked in-process */
+            worker: string | null
             /** @description Time spent running: the running segments summed, paused time excluded; a lost run ends at its last heartbeat. Null before it started */
             runningTimeMs: number | null
             schemaVersion: number
@@ -914,7 +940,7 @@ export interface operations {
             hashAlgorithm: string
             /** @description Runs of the same hash are attempts 1, 2, … */
             attempt: number
-            /** @description queued → started → finished | failed; started ⇄ paused; started | paused → lost */
+            /** @description queued → started → finished | failed; started ⇄ paused; started | paused → lost; started | paused → queued (requeue) */
             status: 'queued' | 'started' | 'paused' | 'finished' | 'failed' | 'lost'
             pid: number | null
             host: string | null
@@ -965,6 +991,14 @@ export interface operations {
             leaseUntil: string | null
             /** @description When a pause was requested and not yet honoured: the run is still `started` until its runner stops */
             pauseRequestedAt: string | null
+            /** @description Queue order: higher is claimed first (default 0) */
+            priority: number
+            /** @description A queued job is not claimed before this time; null = as soon as possible */
+            runAt: string | null
+            /** @description Attempts a job may make before it fails for good (default 1) */
+            maxAttempts: number
+            /** @description Id of the worker that claimed the job from the queue; null for a run tracked in-process */
+            worker: string | null
             /** @description Time spent running: the running segments summed, paused time excluded; a lost run ends at its last heartbeat. Null before it started */
             runningTimeMs: number | null
             schemaVersion: number
@@ -1122,7 +1156,7 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': {
-          /** @description queued → started → finished | failed; started ⇄ paused; started | paused → lost */
+          /** @description queued → started → finished | failed; started ⇄ paused; started | paused → lost; started | paused → queued (requeue) */
           status?: 'queued' | 'started' | 'paused' | 'finished' | 'failed' | 'lost'
           message?: string | null
           progress?: {
@@ -1157,7 +1191,7 @@ export interface operations {
             hashAlgorithm: string
             /** @description Runs of the same hash are attempts 1, 2, … */
             attempt: number
-            /** @description queued → started → finished | failed; started ⇄ paused; started | paused → lost */
+            /** @description queued → started → finished | failed; started ⇄ paused; started | paused → lost; started | paused → queued (requeue) */
             status: 'queued' | 'started' | 'paused' | 'finished' | 'failed' | 'lost'
             pid: number | null
             host: string | null
@@ -1208,6 +1242,14 @@ export interface operations {
             leaseUntil: string | null
             /** @description When a pause was requested and not yet honoured: the run is still `started` until its runner stops */
             pauseRequestedAt: string | null
+            /** @description Queue order: higher is claimed first (default 0) */
+            priority: number
+            /** @description A queued job is not claimed before this time; null = as soon as possible */
+            runAt: string | null
+            /** @description Attempts a job may make before it fails for good (default 1) */
+            maxAttempts: number
+            /** @description Id of the worker that claimed the job from the queue; null for a run tracked in-process */
+            worker: string | null
             /** @description Time spent running: the running segments summed, paused time excluded; a lost run ends at its last heartbeat. Null before it started */
             runningTimeMs: number | null
             schemaVersion: number
@@ -1703,7 +1745,7 @@ export interface operations {
     parameters: {
       query?: {
         /**
-         * @description Page number, from 1
+         * @description Page number, from 1 (default 1); not with `cursor`. For deep pages use `cursor`
          * @example 1
          */
         page?: number
@@ -1737,6 +1779,8 @@ export interface operations {
          * @example default
          */
         namespace?: string
+        /** @description The `next_cursor` of the previous page: the page after it (keyset paging, flat at any depth). Same filters and sort as that page; not with `page`. A forged or foreign cursor is a 400 */
+        cursor?: string
       }
       header?: never
       path?: never
@@ -1792,10 +1836,16 @@ export interface operations {
               lastHitAt: string | null
               schemaVersion: number
             }[]
-            page: number
+            /** @description The page asked for; null when the page was asked by cursor */
+            page: number | null
             per_page: number
+            /** @description Matches, exact up to the count bound (10,000 by default), then the bound */
             total: number
             pages: number
+            /** @description true when there are more matches than the count bound: total is a lower bound */
+            total_is_lower_bound: boolean
+            /** @description Pass as cursor to get the next page (keyset paging); null on the last page */
+            next_cursor: string | null
           }
         }
       }
