@@ -45,8 +45,8 @@ import {
   eq,
   expiredLeaseFilter,
   LIVE_STATUSES,
+  leaseExpired,
   oneOf,
-  timeCondition,
 } from './filters.js'
 
 /** A record as read, with what a compare-and-set needs to detect a concurrent write. */
@@ -199,7 +199,7 @@ export class MongoComputationStore implements ComputationBackend {
       for (let round = 0; round < MAX_CAS_ROUNDS; round++) {
         const read = await this.read(namespace, id)
         if (read === null) notFound('computation', id)
-        const next = applyPatch(read.record, expectedStatus, patch, this.ctx.clock())
+        const next = applyPatch(read.record, expectedStatus, this.onStoreTime(patch), this.ctx.clock())
         const written = await this.writeIfUnchanged(read, next)
         if (written !== null) return written
       }
@@ -213,7 +213,8 @@ export class MongoComputationStore implements ComputationBackend {
       for (let round = 0; round < MAX_CAS_ROUNDS; round++) {
         // applyHeartbeat's decision as one conditional update: a live run (whatever its lease) renews.
         const now = toDate(this.ctx.clock())
-        const set: Document = { leaseUntil: toDate(input.leaseUntil), heartbeatAt: now, updatedAt: now }
+        const leaseUntil = toDate(this.ctx.leaseInstant(input.leaseUntil))
+        const set: Document = { leaseUntil, heartbeatAt: now, updatedAt: now }
         if (input.progress !== undefined) set.progress = progressDoc(input.progress)
         if (input.message !== undefined) set.message = input.message
         const doc = await this.collection.findOneAndUpdate(
@@ -243,9 +244,13 @@ export class MongoComputationStore implements ComputationBackend {
         const lost = await this.writeIfUnchanged(
           read,
           markLost(read.record, now),
-          timeCondition('leaseUntil', { $lte: now }),
+          leaseExpired(now, this.ctx.serverDecidesExpiry),
         )
         if (lost !== null) return lost
+        // Unchanged but not written: the server's clock says the lease has not run out yet.
+        const again = await this.read(namespace, id)
+        if (again !== null && again.rev === read.rev && again.record.status === read.record.status)
+          return null
       }
       return conflictAfterRetries(id)
     })
@@ -255,7 +260,7 @@ export class MongoComputationStore implements ComputationBackend {
     this.ctx.assertOpen()
     return this.ctx.run('computations.findExpired', async () => {
       const docs = await this.collection
-        .find(expiredLeaseFilter(this.ctx.clock()), PRIMARY)
+        .find(expiredLeaseFilter(this.ctx.clock(), this.ctx.serverDecidesExpiry), PRIMARY)
         .sort({ leaseUntil: 1, _id: 1 })
         .limit(limit)
         .toArray()
@@ -284,6 +289,12 @@ export class MongoComputationStore implements ComputationBackend {
   }
 
   // ---- internals ------------------------------------------------------------------------------
+
+  /** A patch's lease deadline (on the caller's clock) moved to the store's time line. */
+  private onStoreTime(patch: ComputationPatch): ComputationPatch {
+    if (typeof patch.leaseUntil !== 'number') return patch
+    return { ...patch, leaseUntil: this.ctx.leaseInstant(patch.leaseUntil) }
+  }
 
   private duplicate(namespace: string, hash: string, cause?: unknown): never {
     throw cmError(
@@ -336,7 +347,7 @@ export class MongoComputationStore implements ComputationBackend {
     const lost = await this.writeIfUnchanged(
       read,
       markLost(read.record, now),
-      timeCondition('leaseUntil', { $lte: now }),
+      leaseExpired(now, this.ctx.serverDecidesExpiry),
     )
     if (lost !== null) return lost
     return (await this.read(read.record.namespace, read.record.id))?.record ?? markLost(read.record, now)

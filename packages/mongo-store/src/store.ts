@@ -25,6 +25,7 @@ import { ValueFiles } from './gridfs.js'
 import { IndexGuard } from './index-guard.js'
 import { cacheEntryIndexes, cacheIndexes, computationIndexes, type IndexSpec } from './indexes.js'
 import { type MongoStoreOptions, type ResolvedOptions, resolveOptions } from './options.js'
+import { ServerClock } from './server-clock.js'
 
 /**
  * The production comp-manager Store on MongoDB: computations and cache entries in two collections,
@@ -52,6 +53,7 @@ export class MongoStore implements Store {
   private readonly computationsCollection: Collection<Document & { _id: string }>
   private readonly cacheCollection: Collection<Document>
   private readonly indexGuard: IndexGuard
+  private readonly serverClock: ServerClock
   private initializing: Promise<void> | undefined
   /** Set once `init()` has succeeded: from then on the health check verifies the unique indexes. */
   private initialized = false
@@ -107,8 +109,12 @@ export class MongoStore implements Store {
       ],
       o.ensureIndexes ? () => this.createAllIndexes() : undefined,
     )
+    const serverClock = new ServerClock(o.clock, this.db, o.leaseClock === 'server')
+    this.serverClock = serverClock
     const context: StoreContext = {
-      clock: o.clock,
+      clock: serverClock.now,
+      leaseInstant: (ms) => serverClock.fromBase(ms),
+      serverDecidesExpiry: serverClock.serverMode,
       computations: this.computationsCollection,
       cacheEntries: this.cacheCollection,
       files,
@@ -122,15 +128,20 @@ export class MongoStore implements Store {
     }
     this.computations = new GuardedComputationStore(new MongoComputationStore(context))
     this.cache = this.#cache = new GuardedCacheStore(new MongoCacheStore(context), {
-      clock: o.clock,
+      clock: serverClock.now,
       maxValueBytes: o.maxValueBytes,
       hitFlushMs: o.hitFlushMs,
     })
   }
 
-  /** The store's clock (epoch ms). */
+  /** The store's clock (epoch ms): `clock`, corrected to the server's in `leaseClock: 'server'` mode. */
   get clock(): Clock {
-    return this.options.clock
+    return this.serverClock.now
+  }
+
+  /** Server time minus `clock`, as last measured (always 0 in `leaseClock: 'client'` mode). */
+  get clockOffsetMs(): number {
+    return this.serverClock.offsetMs
   }
 
   /** Names of the collections and the GridFS bucket in use (after `collectionPrefix`). */
@@ -212,6 +223,7 @@ export class MongoStore implements Store {
 
   private async initialize(): Promise<void> {
     if (this.ownsClient) await this.client!.connect()
+    await this.serverClock.sync()
     if (this.options.ensureIndexes) await this.createAllIndexes()
     // Missing unique indexes (`ensureIndexes: false` without them) refuse claims, not the whole store.
     await this.indexGuard.verify()
