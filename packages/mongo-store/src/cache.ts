@@ -108,7 +108,7 @@ export class MongoCacheStore implements CacheBackend {
         throw err
       }
       if (previous?.storage === 'gridfs' && previous.valueFile)
-        await this.ctx.files.delete(previous.valueFile)
+        await this.ctx.files.deleteUnreferenced(previous.valueFile)
       return toMeta(doc)
     })
   }
@@ -121,7 +121,7 @@ export class MongoCacheStore implements CacheBackend {
         and(byKey(namespace, key), liveEntryFilter(this.ctx.clock())),
       )
       if (doc === null) return false
-      if (doc.storage === 'gridfs' && doc.valueFile) await this.ctx.files.delete(doc.valueFile)
+      if (doc.storage === 'gridfs' && doc.valueFile) await this.ctx.files.deleteUnreferenced(doc.valueFile)
       return true
     })
   }
@@ -200,6 +200,23 @@ export class MongoCacheStore implements CacheBackend {
     })
   }
 
+  /**
+   * Deletes GridFS files no entry references that were uploaded more than `graceMs` ago (younger
+   * ones may belong to a `set` still in flight). Returns how many were deleted.
+   */
+  async sweepOrphanFiles(graceMs: number): Promise<number> {
+    this.ctx.assertOpen()
+    return this.ctx.run('cache.sweepOrphanFiles', () =>
+      this.ctx.files.sweepOrphans(new Date(this.ctx.clock() - graceMs), async (id) => {
+        const entry = await this.collection.findOne(
+          { valueFile: { $eq: id } },
+          { ...PRIMARY, projection: { _id: 1 } },
+        )
+        return entry !== null
+      }),
+    )
+  }
+
   // ---- internals ------------------------------------------------------------------------------
 
   /** Replaces (or inserts) the entry of a key; returns the document it replaced, if any. */
@@ -231,7 +248,7 @@ export class MongoCacheStore implements CacheBackend {
         and(filter, { _id: { $eq: _id }, valueFile: { $eq: valueFile } }),
       )
       if (deleted === null) continue
-      await this.ctx.files.delete(valueFile as ObjectId)
+      await this.ctx.files.deleteUnreferenced(valueFile as ObjectId)
       count++
     }
     return count

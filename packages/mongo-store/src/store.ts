@@ -54,6 +54,7 @@ export class MongoStore implements Store {
   private readonly cacheCollection: Collection<Document>
   private readonly indexGuard: IndexGuard
   private readonly serverClock: ServerClock
+  private readonly cacheBackend: MongoCacheStore
   private initializing: Promise<void> | undefined
   /** Set once `init()` has succeeded: from then on the health check verifies the unique indexes. */
   private initialized = false
@@ -127,7 +128,8 @@ export class MongoStore implements Store {
       run: (operation, fn) => this.run(operation, fn),
     }
     this.computations = new GuardedComputationStore(new MongoComputationStore(context))
-    this.cache = this.#cache = new GuardedCacheStore(new MongoCacheStore(context), {
+    this.cacheBackend = new MongoCacheStore(context)
+    this.cache = this.#cache = new GuardedCacheStore(this.cacheBackend, {
       clock: serverClock.now,
       maxValueBytes: o.maxValueBytes,
       hitFlushMs: o.hitFlushMs,
@@ -165,6 +167,23 @@ export class MongoStore implements Store {
       throw mapMongoError(err, 'init')
     })
     return this.initializing
+  }
+
+  /**
+   * Deletes GridFS value files that no cache entry references (left by a crash between upload and
+   * write, or by a cleanup that failed after its operation completed), if uploaded more than
+   * `graceMs` ago (default one hour). Run it from a scheduled job; returns how many were deleted.
+   */
+  sweepOrphanFiles(options: { graceMs?: number } = {}): Promise<number> {
+    const graceMs = options.graceMs ?? 3_600_000
+    if (!Number.isFinite(graceMs) || graceMs < 0) {
+      return Promise.reject(
+        cmError('CM_ERR_INVALID_ARGUMENT', 'sweepOrphanFiles: graceMs must be a number of ms ≥ 0', {
+          details: { option: 'graceMs' },
+        }),
+      )
+    }
+    return this.cacheBackend.sweepOrphanFiles(graceMs)
   }
 
   /** `{ ping: 1 }` against the database, with its latency. Never throws. */
