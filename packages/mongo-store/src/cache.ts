@@ -34,6 +34,7 @@ import {
   namespaceFilter,
   timeCondition,
 } from './filters.js'
+import { chooseStorage } from './sizes.js'
 
 const toMeta = (doc: Document): CacheEntryMeta =>
   fromCacheEntryDocument(upgradeDocument(doc, cacheEntryUpgrades))
@@ -92,10 +93,13 @@ export class MongoCacheStore implements CacheBackend {
     this.ctx.assertOpen()
     return this.ctx.run('cache.set', async () => {
       const meta = buildCacheEntryMeta(entry, this.ctx.clock())
+      const storage = chooseStorage(
+        { size: meta.size, thresholdBytes: this.ctx.gridFsThresholdBytes },
+        (where) => toCacheEntryDocument(meta, where),
+        entry.value,
+      )
       const file =
-        meta.size > this.ctx.gridFsThresholdBytes
-          ? await this.ctx.files.upload(entry.namespace, entry.key, entry.value)
-          : null
+        storage === 'gridfs' ? await this.ctx.files.upload(entry.namespace, entry.key, entry.value) : null
       const doc = toCacheEntryDocument(
         meta,
         file === null ? { storage: 'inline', value: entry.value } : { storage: 'gridfs', valueFile: file },

@@ -48,6 +48,7 @@ import {
   leaseExpired,
   oneOf,
 } from './filters.js'
+import { assertDocumentFits } from './sizes.js'
 
 /** A record as read, with what a compare-and-set needs to detect a concurrent write. */
 interface ReadRecord {
@@ -67,6 +68,12 @@ function readRecord(doc: Document): ReadRecord {
 }
 
 const toRecord = (doc: Document): Computation => readRecord(doc).record
+
+/** `doc`, checked to fit in one MongoDB document (args included) before it is sent. */
+function fitting<T extends Document>(doc: T): T {
+  assertDocumentFits(doc, 'the computation')
+  return doc
+}
 
 /** What the caller will read back: timestamps go through BSON Dates (whole milliseconds). */
 const asStored = (record: Computation): Computation => fromComputationDocument(toComputationDocument(record))
@@ -109,7 +116,7 @@ export class MongoComputationStore implements ComputationBackend {
         this.duplicate(input.namespace, input.hash)
       const record = buildComputation(input, { id: newId(now), now })
       try {
-        await this.collection.insertOne(toComputationDocument(record))
+        await this.collection.insertOne(fitting(toComputationDocument(record)))
       } catch (err) {
         if (isDuplicateKeyError(err)) this.duplicate(input.namespace, input.hash, err)
         throw err
@@ -162,7 +169,7 @@ export class MongoComputationStore implements ComputationBackend {
         // claimer that reads in between find a `lost` run as the latest and return it.)
         const record = buildClaimedComputation(input, { id: newId(now), now, attempt: decision.attempt })
         try {
-          await this.collection.insertOne(toComputationDocument(record))
+          await this.collection.insertOne(fitting(toComputationDocument(record)))
         } catch (err) {
           if (!isDuplicateKeyError(err)) throw err
           // Another claimer inserted this attempt first: the race is lost, not an error.
