@@ -29,6 +29,8 @@ export {
   type MakeStore,
   type MakeStoreContext,
   type StoreConformanceCapabilities,
+  type StoreLimit,
+  storeLimits,
 } from './options.js'
 
 const groups: Record<ConformanceGroup, (t: Test, h: Harness) => void> = {
@@ -78,6 +80,14 @@ export function storeConformance(
           : false)
       t.test(name, { skip }, (t) => {
         groups[name](t, harness)
+        t.end()
+      })
+    }
+    const limits = Object.entries(caps.limits)
+    if (limits.length > 0) {
+      t.test('declared limits', (t) => {
+        for (const [limit, reason] of limits)
+          t.test(`${limit}: false`, { skip: `not verified: ${reason}` }, () => {})
         t.end()
       })
     }

@@ -37,6 +37,16 @@ export const conformanceGroups = [
 ] as const
 export type ConformanceGroup = (typeof conformanceGroups)[number]
 
+/** Behaviours a store (or the server behind it) may not have; declared, so they are never silently "passed". */
+export const storeLimits = [
+  'ttlEnforced',
+  'transactions',
+  'changeStreams',
+  'nonUniqueIndexes',
+  'writeConcernMajority',
+] as const
+export type StoreLimit = (typeof storeLimits)[number]
+
 /**
  * What the store under test can do, as flags: one suite for every store instead of forks of it.
  * Every field is optional.
@@ -60,6 +70,12 @@ export interface StoreConformanceCapabilities {
   maxValueTestBytes?: number
   /** Groups to skip, each with the reason shown in the TAP output. Default none. */
   skip?: Partial<Record<ConformanceGroup, string>>
+  /**
+   * What this store (or its server) does not do, each with the reason, e.g. `{ ttlEnforced: 'the test
+   * server stores TTL indexes but never deletes' }`. Each is reported as a skipped "not verified"
+   * check in the TAP output, so a green run says what it did not cover. Default none.
+   */
+  limits?: Partial<Record<StoreLimit, string>>
 }
 
 export interface ResolvedCapabilities {
@@ -69,6 +85,7 @@ export interface ResolvedCapabilities {
   supportsInjectedClock: boolean
   maxValueTestBytes: number
   skip: Partial<Record<ConformanceGroup, string>>
+  limits: Partial<Record<StoreLimit, string>>
 }
 
 const MiB = 1024 * 1024
@@ -89,6 +106,14 @@ const CapabilitiesParser = defineOptions(
           { additionalProperties: false },
         ),
       ),
+      limits: Type.Optional(
+        Type.Object(
+          Object.fromEntries(
+            storeLimits.map((limit) => [limit, Type.Optional(Type.String({ minLength: 1 }))]),
+          ),
+          { additionalProperties: false },
+        ),
+      ),
     },
     { additionalProperties: false },
   ),
@@ -105,5 +130,6 @@ export function resolveCapabilities(capabilities: StoreConformanceCapabilities =
     supportsInjectedClock: c.supportsInjectedClock ?? true,
     maxValueTestBytes: c.maxValueTestBytes ?? 64 * MiB,
     skip: (c.skip ?? {}) as Partial<Record<ConformanceGroup, string>>,
+    limits: (c.limits ?? {}) as Partial<Record<StoreLimit, string>>,
   }
 }
