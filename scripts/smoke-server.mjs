@@ -7,11 +7,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 const root = join(import.meta.dirname, '..')
+// The embedded default, as the README's command runs it: a MONGODB_URL exported for the MongoDB suites is not inherited.
+const { MONGODB_URL: _url, MONGODB_DB: _db, ...inherited } = process.env
 const dataDir = mkdtempSync(join(tmpdir(), 'cm-smoke-'))
 const child = spawn(process.execPath, ['dist/main.js'], {
   cwd: join(root, 'examples/server'),
   env: {
-    ...process.env,
+    ...inherited,
     PORT: '0',
     HOST: '127.0.0.1',
     COMP_MANAGER_DATA_DIR: dataDir,

@@ -1,8 +1,10 @@
 import { type BuildAppOptions, buildApp, loadConfig, type ServerConfig } from '@comp-manager/server'
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import { demoRoutes, demoTag } from './demo.js'
+import { demoJobs } from './jobs.js'
 
 export { factorize, invertHilbert, isPrime, MAX_FACTOR_INPUT, MAX_MATRIX_SIZE, math, ratio } from './demo.js'
+export { DEMO_JOBS } from './jobs.js'
 
 export interface BuildServerOptions {
   /** The configuration; default `loadConfig(env)`. */
@@ -13,9 +15,18 @@ export interface BuildServerOptions {
   logger?: FastifyServerOptions['logger']
 }
 
-/** What the example adds to `buildApp`: the demo routes under `/api/v1/demo` and their OpenAPI tag. */
+/**
+ * What the example adds to `buildApp`: the demo routes under `/api/v1/demo`, a worker running the demo
+ * functions as queued jobs (`POST /api/v1/demo/jobs`), and their OpenAPI tag.
+ */
 export function exampleAppOptions(): Pick<BuildAppOptions, 'routes' | 'tags'> {
-  return { routes: demoRoutes, tags: [demoTag] }
+  return {
+    routes: async (api) => {
+      await demoRoutes(api)
+      await demoJobs(api)
+    },
+    tags: [demoTag],
+  }
 }
 
 /**

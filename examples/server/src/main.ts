@@ -39,12 +39,18 @@ console.log(`  API docs:  ${url}/docs   (OpenAPI document: ${url}/docs/json)`)
 console.log(`  health:    ${url}/health/detailed`)
 console.log(`  store:     ${config.store.kind === 'sqlite' ? config.store.path : 'MongoDB'}`)
 if (config.auth !== null && config.env !== 'production') {
-  const token = app.issueToken({ sub: 'developer', role: 'admin', namespaces: ['*'] }, { expiresIn: '12h' })
+  const token = app.issueToken(
+    { sub: 'developer', role: 'admin', namespaces: ['*'] },
+    { expiresIn: '12h', development: true },
+  )
   console.log('  development token (admin, all namespaces, 12 h; never printed in production):')
   console.log(`    export TOKEN=${token}`)
   console.log('  try:')
   console.log(
     `    curl -s -X POST ${url}/api/v1/demo/factor -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"n":"147573952589676412927"}'`,
+  )
+  console.log(
+    `    curl -s -X POST ${url}/api/v1/demo/jobs -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"function":"demo.invertHilbert","size":12}'   # queued, run by the worker`,
   )
   console.log(`    curl -s ${url}/api/v1/computations -H "authorization: Bearer $TOKEN"`)
   console.log(`    curl -s ${url}/api/v1/cache -H "authorization: Bearer $TOKEN"`)

@@ -146,12 +146,14 @@ t.test('the demo routes validate and need the operator role', async (t) => {
 })
 
 const main = join(import.meta.dirname, '..', 'dist', 'main.js')
+// The embedded default: a MONGODB_URL exported for the MongoDB suites (CI) is not inherited.
+const { MONGODB_URL: _url, MONGODB_DB: _db, ...inherited } = process.env
 
 /** Runs `node dist/main.js` until it prints its banner, then stops it with SIGTERM. */
 async function runMain(t: Test, extra: Record<string, string>) {
   const child = spawn(process.execPath, [main], {
     env: {
-      ...process.env,
+      ...inherited,
       PORT: '0',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
@@ -206,7 +208,7 @@ t.test(
   { skip: !existsSync(main) && 'build first' },
   async (t) => {
     const child = spawn(process.execPath, [main], {
-      env: { ...process.env, NODE_ENV: 'production', PORT: 'eighty' },
+      env: { ...inherited, NODE_ENV: 'production', PORT: 'eighty' },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let stderr = ''
@@ -222,7 +224,7 @@ t.test('main.js: --help prints usage; a busy port is a one-line error naming POR
   const main = new URL('../dist/main.js', import.meta.url).pathname
   const run = (args: string[], extra: Record<string, string>) => {
     const child = spawn(process.execPath, [main, ...args], {
-      env: { ...process.env, LOG_LEVEL: 'silent', COMP_MANAGER_DATA_DIR: dataDir(t), ...extra },
+      env: { ...inherited, LOG_LEVEL: 'silent', COMP_MANAGER_DATA_DIR: dataDir(t), ...extra },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let out = ''

@@ -10,18 +10,22 @@ import type {
   ComputationEvent,
   ComputationFilters,
   ComputationPage,
+  ComputationSummary,
   CreateComputation,
   UpdateComputation,
 } from './types.js'
 
 export interface ComputationsApi {
-  /** One page of computations: `{ data, page, per_page, total, pages }`. */
+  /**
+   * One page of computations (summaries: no `args`/`checkpoint` unless `include`):
+   * `{ data, page, per_page, total, pages, total_is_lower_bound, next_cursor }`.
+   */
   list(filters?: ComputationFilters, options?: CallOptions): Promise<ComputationPage>
-  /** Every computation matching `filters`, page after page (`per_page` 100 unless given). */
+  /** Every computation matching `filters`, page after page by cursor (`per_page` 100 unless given). */
   all(
     filters?: Omit<ComputationFilters, 'page'>,
     options?: CallOptions,
-  ): AsyncGenerator<Computation, void, void>
+  ): AsyncGenerator<ComputationSummary, void, void>
   /** One computation; `ApiError<'CM_ERR_NOT_FOUND'>` when absent (or outside the caller's namespaces). */
   get(id: string, options?: CallOptions): Promise<Computation>
   /** Creates a record (e.g. `queued`). Never retried. */

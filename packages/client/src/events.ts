@@ -37,7 +37,8 @@ function toEvent(message: SseMessage, codec: ValueDecoder | undefined): ServerSe
   } catch {
     return { type: message.event, data: message.data, id: message.id }
   }
-  // The events carry a computation record (or null for `end` of a deleted one).
+  // The events carry a summary of the record (or null for `end` of a deleted one); a server before
+  // issue 13 sent the whole record, whose args are decoded.
   if (codec && typeof data === 'object' && data !== null && 'args' in data)
     data = decodeComputation(data, codec)
   return { type: message.event, data, id: message.id }

@@ -12,12 +12,12 @@ export interface paths {
     }
     /**
      * List computations
-     * @description Newest first by default, filtered by `status` (one or a comma-separated list), `function`, `since`/`until` (creation time) and `namespace`, paginated by `page`/`per_page` (≤ 100). Unknown or `$`-prefixed query keys are refused with 400.
+     * @description Newest first by default, filtered by `status` (one or a comma-separated list), `function`, `since`/`until` (creation time) and `namespace`, paginated by `page`/`per_page` (≤ 100) or by `cursor` (the `next_cursor` of the previous page; flat at any depth). Rows are summaries without `args`/`checkpoint` unless `include` asks. Unknown or `$`-prefixed query keys are refused with 400.
      */
     get: {
       parameters: {
         query?: {
-          /** @description Page number, from 1 */
+          /** @description Page number, from 1 (default 1); not with `cursor`. For deep pages use `cursor` */
           page?: number
           /** @description Items per page, 1..100 */
           per_page?: number
@@ -33,6 +33,10 @@ export interface paths {
           sort?: 'createdAt' | '-createdAt' | 'updatedAt' | '-updatedAt'
           /** @description The namespace to look in (default: the plugin's, or the token's namespaces) */
           namespace?: string
+          /** @description The `next_cursor` of the previous page: the page after it (keyset paging, flat at any depth). Same filters and sort as that page; not with `page`. A forged or foreign cursor is a 400 */
+          cursor?: string
+          /** @description Big fields listed rows carry: `args`, `checkpoint` or `args,checkpoint` (default none: summaries). Combine with a small `per_page`: each may be up to the store limit */
+          include?: string
         }
         header?: never
         path?: never
@@ -55,12 +59,12 @@ export interface paths {
                 function: string
                 functionFull: string
                 /** @description The codec-encoded argument list (decode with the codec) */
-                args: unknown
+                args?: unknown
                 hash: string
                 hashAlgorithm: string
                 /** @description Runs of the same hash are attempts 1, 2, … */
                 attempt: number
-                /** @description queued → started → finished | failed; started ⇄ paused; started | paused → lost */
+                /** @description queued → started → finished | failed; started ⇄ paused; started | paused → lost; started | paused → queued (requeue) */
                 status: 'queued' | 'started' | 'paused' | 'finished' | 'failed' | 'lost'
                 pid: number | null
                 host: string | null
@@ -83,7 +87,7 @@ export interface paths {
                   size?: number
                 } | null
                 /** @description The codec-encoded checkpoint of a paused run, or null */
-                checkpoint: unknown
+                checkpoint?: unknown
                 /**
                  * Format: date-time
                  * @description ISO 8601 date-time (UTC)
@@ -106,14 +110,28 @@ export interface paths {
                 leaseUntil: string | null
                 /** @description When a pause was requested and not yet honoured: the run is still `started` until its runner stops */
                 pauseRequestedAt: string | null
+                /** @description Queue order: higher is claimed first (default 0) */
+                priority: number
+                /** @description A queued job is not claimed before this time; null = as soon as possible */
+                runAt: string | null
+                /** @description Attempts a job may make before it fails for good (default 1) */
+                maxAttempts: number
+                /** @description Id of the worker that claimed the job from the queue; null for a run tracked in-process */
+                worker: string | null
                 /** @description Time spent running: the running segments summed, paused time excluded; a lost run ends at its last heartbeat. Null before it started */
                 runningTimeMs: number | null
                 schemaVersion: number
               }[]
-              page: number
+              /** @description The page asked for; null when the page was asked by cursor */
+              page: number | null
               per_page: number
+              /** @description Matches, exact up to the count bound (10,000 by default), then the bound */
               total: number
               pages: number
+              /** @description true when there are more matches than the count bound: total is a lower bound */
+              total_is_lower_bound: boolean
+              /** @description Pass as cursor to get the next page (keyset paging); null on the last page */
+              next_cursor: string | null
             }
           }
         }
@@ -280,7 +298,7 @@ export interface paths {
               hashAlgorithm: string
               /** @description Runs of the same hash are attempts 1, 2, … */
               attempt: number
-              /** @description queued → started → finished | failed; started ⇄ paused; started | paused → lost */
+              /** @description queued → started → finished | failed; started ⇄ paused; started | paused → lost; started | paused → queued (requeue) */
               status: 'queued' | 'started' | 'paused' | 'finished' | 'failed' | 'lost'
               pid: number | null
               host: string | null
@@ -326,6 +344,14 @@ export interface paths {
               leaseUntil: string | null
               /** @description When a pause was requested and not yet honoured: the run is still `started` until its runner stops */
               pauseRequestedAt: string | null
+              /** @description Queue order: higher is claimed first (default 0) */
+              priority: number
+              /** @description A queued job is not claimed before this time; null = as soon as possible */
+              runAt: string | null
+              /** @description Attempts a job may make before it fails for good (default 1) */
+              maxAttempts: number
+              /** @description Id of the worker that claimed the job from the queue; null for a run tracked in-process */
+              worker: string | null
               /** @description Time spent running: the running segments summed, paused time excluded; a lost run ends at its last heartbeat. Null before it started */
               runningTimeMs: number | null
               schemaVersion: number
@@ -529,7 +555,7 @@ export interface paths {
               hashAlgorithm: string
               /** @description Runs of the same hash are attempts 1, 2, … */
               attempt: number
-              /** @description queued → started → finished | failed; started ⇄ paused; started | paused → lost */
+              /** @description queued → started → finished | failed; started ⇄ paused; started | paused → lost; started | paused → queued (requeue) */
               status: 'queued' | 'started' | 'paused' | 'finished' | 'failed' | 'lost'
               pid: number | null
               host: string | null
@@ -575,6 +601,14 @@ export interface paths {
               leaseUntil: string | null
               /** @description When a pause was requested and not yet honoured: the run is still `started` until its runner stops */
               pauseRequestedAt: string | null
+              /** @description Queue order: higher is claimed first (default 0) */
+              priority: number
+              /** @description A queued job is not claimed before this time; null = as soon as possible */
+              runAt: string | null
+              /** @description Attempts a job may make before it fails for good (default 1) */
+              maxAttempts: number
+              /** @description Id of the worker that claimed the job from the queue; null for a run tracked in-process */
+              worker: string | null
               /** @description Time spent running: the running segments summed, paused time excluded; a lost run ends at its last heartbeat. Null before it started */
               runningTimeMs: number | null
               schemaVersion: number
@@ -711,7 +745,7 @@ export interface paths {
       requestBody: {
         content: {
           'application/json': {
-            /** @description queued → started → finished | failed; started ⇄ paused; started | paused → lost */
+            /** @description queued → started → finished | failed; started ⇄ paused; started | paused → lost; started | paused → queued (requeue) */
             status?: 'queued' | 'started' | 'paused' | 'finished' | 'failed' | 'lost'
             message?: string | null
             progress?: {
@@ -741,7 +775,7 @@ export interface paths {
               hashAlgorithm: string
               /** @description Runs of the same hash are attempts 1, 2, … */
               attempt: number
-              /** @description queued → started → finished | failed; started ⇄ paused; started | paused → lost */
+              /** @description queued → started → finished | failed; started ⇄ paused; started | paused → lost; started | paused → queued (requeue) */
               status: 'queued' | 'started' | 'paused' | 'finished' | 'failed' | 'lost'
               pid: number | null
               host: string | null
@@ -787,6 +821,14 @@ export interface paths {
               leaseUntil: string | null
               /** @description When a pause was requested and not yet honoured: the run is still `started` until its runner stops */
               pauseRequestedAt: string | null
+              /** @description Queue order: higher is claimed first (default 0) */
+              priority: number
+              /** @description A queued job is not claimed before this time; null = as soon as possible */
+              runAt: string | null
+              /** @description Attempts a job may make before it fails for good (default 1) */
+              maxAttempts: number
+              /** @description Id of the worker that claimed the job from the queue; null for a run tracked in-process */
+              worker: string | null
               /** @description Time spent running: the running segments summed, paused time excluded; a lost run ends at its last heartbeat. Null before it started */
               runningTimeMs: number | null
               schemaVersion: number
@@ -1250,12 +1292,12 @@ export interface paths {
     }
     /**
      * List cache entries
-     * @description Metadata only (no values), newest first by default, filtered by `function` (or `functionFull`), `tag`, `version` and `namespace`, sorted by `sort`, paginated by `page`/`per_page` (≤ 100). Expired entries are never listed. Unknown or `$`-prefixed query keys are refused with 400.
+     * @description Metadata only (no values), newest first by default, filtered by `function` (or `functionFull`), `tag`, `version` and `namespace`, sorted by `sort`, paginated by `page`/`per_page` (≤ 100) or by `cursor` (the `next_cursor` of the previous page). Expired entries are never listed. Unknown or `$`-prefixed query keys are refused with 400.
      */
     get: {
       parameters: {
         query?: {
-          /** @description Page number, from 1 */
+          /** @description Page number, from 1 (default 1); not with `cursor`. For deep pages use `cursor` */
           page?: number
           /** @description Items per page, 1..100 */
           per_page?: number
@@ -1269,6 +1311,8 @@ export interface paths {
           sort?: 'createdAt' | '-createdAt' | 'hits' | '-hits' | 'size' | '-size'
           /** @description The namespace to look in (default: the plugin's, or the token's namespaces) */
           namespace?: string
+          /** @description The `next_cursor` of the previous page: the page after it (keyset paging, flat at any depth). Same filters and sort as that page; not with `page`. A forged or foreign cursor is a 400 */
+          cursor?: string
         }
         header?: never
         path?: never
@@ -1314,10 +1358,16 @@ export interface paths {
                 lastHitAt: string | null
                 schemaVersion: number
               }[]
-              page: number
+              /** @description The page asked for; null when the page was asked by cursor */
+              page: number | null
               per_page: number
+              /** @description Matches, exact up to the count bound (10,000 by default), then the bound */
               total: number
               pages: number
+              /** @description true when there are more matches than the count bound: total is a lower bound */
+              total_is_lower_bound: boolean
+              /** @description Pass as cursor to get the next page (keyset paging); null on the last page */
+              next_cursor: string | null
             }
           }
         }

@@ -31,8 +31,12 @@ type CacheKeyPath = paths[R['cacheEntry']]
 
 /** One tracked run, as the API returns it. */
 export type Computation = SuccessBody<ComputationPath['get']>
+/** A computation as the event stream carries it: without `args` and `checkpoint` (fetch the record for those). */
+export type ComputationSummary = Omit<Computation, 'args' | 'checkpoint'>
 /** A page of computations: `{ data, page, per_page, total, pages }`. */
 export type ComputationPage = SuccessBody<ComputationsPath['get']>
+/** A row of a listing: a computation without `args`/`checkpoint` unless `include` asked for them. */
+export type ComputationSummary = ComputationPage['data'][number]
 /** Filters and paging of `GET /computations`. */
 export type ComputationFilters = QueryOf<ComputationsPath['get']>
 /** Body of `POST /computations`. */
@@ -66,6 +70,6 @@ export type Health = SuccessBody<paths[R['health']]['get']>
 /** One event of `GET /computations/:id/events` as `watch()` yields it. */
 export type ComputationEvent =
   /** `status`: the record, first on connection and then at each status change; `progress`: only its progress or message changed. */
-  | { type: 'status' | 'progress'; data: Computation; id: string }
-  /** The run is over (the final record), or the record was deleted (`null`). The last event. */
-  | { type: 'end'; data: Computation | null; id: string }
+  | { type: 'status' | 'progress'; data: ComputationSummary; id: string }
+  /** The run is over (the final summary), or the record was deleted (`null`). The last event. */
+  | { type: 'end'; data: ComputationSummary | null; id: string }

@@ -13,6 +13,7 @@ import {
   type Computation,
   type ComputationEvent,
   type ComputationPage,
+  type ComputationSummary,
   createClient,
   type ErrorCode,
   isApiError,
@@ -62,7 +63,7 @@ async function requests(client: CompManagerClient): Promise<void> {
     per_page: 50,
     sort: '-updatedAt',
   })
-  const first: Computation | undefined = page.data[0]
+  const first: ComputationSummary | undefined = page.data[0]
   assertType<
     Equal<
       NonNullable<typeof first>['status'],
@@ -85,16 +86,16 @@ async function requests(client: CompManagerClient): Promise<void> {
   assertType<Equal<typeof stats.entries, number>>(true)
   for await (const event of client.computations.watch('id')) {
     if (event.type === 'end') {
-      assertType<Equal<typeof event.data, Computation | null>>(true)
+      assertType<Equal<typeof event.data, ComputationSummary | null>>(true)
     } else {
-      assertType<Equal<typeof event.data, Computation>>(true)
+      assertType<Equal<typeof event.data, ComputationSummary>>(true)
       // @ts-expect-error not an event type of the stream
       if (event.type === 'error') return
     }
   }
   assertType<Equal<ComputationEvent['type'], 'status' | 'progress' | 'end'>>(true)
   for await (const c of client.computations.all({ status: 'started' })) {
-    assertType<Equal<typeof c, Computation>>(true)
+    assertType<Equal<typeof c, ComputationSummary>>(true)
   }
   // @ts-expect-error `all` walks every page: no `page` filter
   client.computations.all({ page: 2 })

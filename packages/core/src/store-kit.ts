@@ -6,9 +6,13 @@
  * `markLost`…) so semantics never drift between stores, and run `@comp-manager/store-testkit`.
  */
 export * from './store/backend.js'
+export * from './store/cursor.js'
 export * from './store/guard.js'
 export * from './store/hits.js'
 export * from './store/ports.js'
 export * from './store/queries.js'
+export * from './store/queue-guard.js'
+export * from './store/queue-records.js'
+export * from './store/queue-validate.js'
 export * from './store/records.js'
 export * from './store/validate.js'

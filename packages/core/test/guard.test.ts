@@ -27,7 +27,7 @@ function recordingBackend() {
     },
     delete: async (ns, key) => cache.delete(ns, key),
     invalidate: async (ns, c) => cache.invalidate(ns, c),
-    list: async () => ({ data: [], page: 1, perPage: 20, total: 0, pages: 0 }),
+    list: async () => ({ rows: [], total: 0 }),
     stats: async (ns) => cache.stats(ns),
     purgeExpired: async () => 0,
     addHits: async (hits) => {

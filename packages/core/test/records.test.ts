@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import t from 'tap'
 import { type Computation, SCHEMA_VERSION } from '../src/domain/index.js'
+import { DEFAULT_LIST_POLICY, normalizeComputationQuery } from '../src/store/queries.js'
 import {
   applyHeartbeat,
   applyPatch,
@@ -116,9 +117,24 @@ t.test('utf8Length', async (t) => {
 })
 
 t.test('pageOf', async (t) => {
-  t.same(pageOf([1, 2], 7, 1, 2), { data: [1, 2], page: 1, perPage: 2, total: 7, pages: 4 })
-  t.same(pageOf([], 0, 1, 20), { data: [], page: 1, perPage: 20, total: 0, pages: 0 })
-  t.same(pageOf([], 20, 3, 20).pages, 1, 'exact multiple')
+  const q = normalizeComputationQuery({ namespace: 'a', perPage: 2 })
+  const key = (n: number): [number, string] => [n, String(n)]
+  const codec = DEFAULT_LIST_POLICY.cursors
+  t.hasStrict(pageOf({ rows: [1, 2], total: 7 }, q, codec, key), {
+    data: [1, 2],
+    page: 1,
+    perPage: 2,
+    total: 7,
+    pages: 4,
+    nextCursor: null,
+    totalIsLowerBound: false,
+  })
+  const more = pageOf({ rows: [1, 2, 3], total: 7 }, q, codec, key)
+  t.same(more.data, [1, 2], 'the extra row only tells there is a next page')
+  t.same(codec.decode(more.nextCursor, q.fingerprint, 1), [2, '2'], 'the cursor is the key of the last row')
+  t.same(pageOf({ rows: [], total: 20 }, { ...q, perPage: 20 }, codec, key).pages, 1, 'exact multiple')
+  const capped = pageOf({ rows: [], total: 10_001 }, q, codec, key)
+  t.hasStrict(capped, { total: 10_000, totalIsLowerBound: true, pages: 5000 }, 'a count past the bound')
 })
 
 t.test('buildComputation', async (t) => {
@@ -284,9 +300,9 @@ t.test('applyPatch', async (t) => {
     'wrong expected status',
   )
   t.equal(
-    codeOf(() => applyPatch(live, 'started', { status: 'queued' }, NOW)),
+    codeOf(() => applyPatch(recordIn('queued'), 'queued', { status: 'paused' }, NOW)),
     'CM_ERR_INVALID_TRANSITION',
-    'not an edge',
+    'not an edge (queued → paused)',
   )
   const patched = applyPatch(
     live,

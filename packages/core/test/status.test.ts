@@ -20,6 +20,9 @@ const edges = new Set([
   'paused→started',
   'paused→failed',
   'paused→lost',
+  // requeue: a job put back in the queue (a draining worker, a paused run resumable by any worker)
+  'started→queued',
+  'paused→queued',
 ])
 
 const codeOf = (fn: () => void): unknown => {

@@ -187,7 +187,13 @@ t.test('assertComputationStatus', async (t) => {
 })
 
 t.test('normalizeComputationQuery', async (t) => {
-  t.same(normalizeComputationQuery({ namespace: 'ns' }), {
+  const defaults = normalizeComputationQuery({ namespace: 'ns' })
+  t.match(defaults.fingerprint, /^[\w-]{16}$/, 'a fingerprint of the filters')
+  t.same(defaults, {
+    fingerprint: defaults.fingerprint,
+    after: undefined,
+    countLimit: 10_000,
+    include: { args: true, checkpoint: true },
     namespaces: ['ns'],
     statuses: undefined,
     function: undefined,

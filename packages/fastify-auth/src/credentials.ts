@@ -5,6 +5,7 @@ import { UnauthorizedError } from './errors.js'
 import { buildIdentity, identityFromClaims } from './identity.js'
 import type { CookieCodec, TokenSigner } from './internals.js'
 import { PLUGIN_NAME, type ResolvedOptions } from './options.js'
+import { API_KEY_CLAIM, DEVELOPMENT_CLAIM } from './tokens.js'
 import type { AuthIdentity, AuthPreHandler } from './types.js'
 
 /** What a presented bearer/cookie token resolved to: the identity and the token's expiry (seconds). */
@@ -12,12 +13,30 @@ export interface VerifiedToken {
   identity: AuthIdentity
   token: string
   exp: number
+  /** The API key the token was exchanged for (claim `cm_key`), if any. */
+  keyId: string | undefined
 }
 
 export const AUTHORIZATION_PATTERN = /^([A-Za-z]+) +([^\s]+) *$/
 
 function unauthorized(message: string): Error {
   return new UnauthorizedError(message)
+}
+
+/**
+ * `iat` and `nbf` against the clock, with the configured skew: a token issued (or valid only) in the
+ * future is refused. fast-jwt checks `nbf` but not a future `iat` (an `iat` is optional, as in RFC 7519;
+ * every token this plugin issues has one).
+ */
+function checkTimes(options: ResolvedOptions, payload: Record<string, unknown>): void {
+  const latest = (Date.now() + options.clockToleranceMs) / 1000
+  const { iat, nbf } = payload
+  if (iat !== undefined && (typeof iat !== 'number' || !Number.isFinite(iat))) {
+    throw unauthorized('Invalid token claims')
+  }
+  if (typeof iat === 'number' && iat > latest) throw unauthorized('Token issued in the future')
+  if (nbf !== undefined && (typeof nbf !== 'number' || nbf > latest))
+    throw unauthorized('Token not yet valid')
 }
 
 /** What the credential checks need: the options, the private signer/verifier and the cookie codec. */
@@ -37,9 +56,32 @@ export function verifyToken(ctx: CredentialContext, token: string, via: 'jwt' | 
     const code = (err as { code?: unknown }).code
     throw unauthorized(code === 'FAST_JWT_EXPIRED' ? 'Token expired' : 'Invalid token')
   }
+  checkTimes(ctx.options, payload as Record<string, unknown>)
+  if (
+    (payload as Record<string, unknown>)[DEVELOPMENT_CLAIM] !== undefined &&
+    !ctx.options.acceptDevelopmentTokens
+  ) {
+    throw unauthorized('Development tokens are not accepted by this server')
+  }
   const identity = identityFromClaims(payload, ctx.options.claims, via)
   if (identity === null) throw unauthorized('Invalid token claims')
-  return { identity, token, exp: (payload as { exp: number }).exp }
+  const keyId = (payload as Record<string, unknown>)[API_KEY_CLAIM]
+  if (keyId !== undefined && typeof keyId !== 'string') throw unauthorized('Invalid token claims')
+  return { identity, token, exp: (payload as { exp: number }).exp, keyId }
+}
+
+/** A token exchanged for an API key is only as good as the key: a removed key revokes its tokens. */
+async function verifyTokenAndKey(
+  ctx: CredentialContext,
+  request: FastifyRequest,
+  token: string,
+  via: 'jwt' | 'cookie',
+): Promise<AuthIdentity> {
+  const verified = verifyToken(ctx, token, via)
+  if (verified.keyId === undefined) return verified.identity
+  const entry = ctx.options.apiKeys === null ? undefined : await apiKeyEntry(ctx, request, verified.keyId)
+  if (entry === undefined) throw unauthorized('The API key of this token was revoked')
+  return verified.identity
 }
 
 /** The bearer token of the request, verified again (for `POST /auth/session`), or `null`. */
@@ -102,12 +144,12 @@ async function identify(ctx: CredentialContext, request: FastifyRequest): Promis
     const match = AUTHORIZATION_PATTERN.exec(authorization)
     if (match === null) throw unauthorized('Malformed Authorization header: expected `Bearer <token>`')
     const scheme = match[1]!.toLowerCase()
-    if (scheme === 'bearer') return verifyToken(ctx, match[2]!, 'jwt').identity
+    if (scheme === 'bearer') return verifyTokenAndKey(ctx, request, match[2]!, 'jwt')
     if (scheme === 'apikey') return identifyApiKey(ctx, request, match[2]!)
     throw unauthorized('Unsupported authorization scheme: use `Bearer <token>`')
   }
   const token = readCookie(ctx, request)
-  if (token !== undefined) return verifyToken(ctx, token, 'cookie').identity
+  if (token !== undefined) return verifyTokenAndKey(ctx, request, token, 'cookie')
   throw unauthorized('Missing credentials')
 }
 

@@ -69,6 +69,11 @@ export interface FastifyAuthOptions {
   expiresIn?: string | number
   /** Allowed clock skew when checking `exp`/`nbf`: seconds, or a duration such as `'5s'` (0..300 s). Default `5`. */
   clockTolerance?: number | string
+  /**
+   * Accept development tokens (issued with `issueToken(claims, { development: true })`, which carry the
+   * claim `cm_dev: true`). Default: `false` when `NODE_ENV=production`, else `true`.
+   */
+  acceptDevelopmentTokens?: boolean
   /** Claim names. Default `{ subject: 'sub', role: 'role', namespaces: 'ns' }`. */
   claims?: ClaimNames
   /** Also read the token from an HTTP-only cookie when no `Authorization` header is sent. Default off. */
@@ -102,6 +107,7 @@ export interface ResolvedOptions {
   audience: string | string[] | undefined
   expiresIn: number
   clockToleranceMs: number
+  acceptDevelopmentTokens: boolean
   claims: ClaimNamesResolved
   cookie: ResolvedCookie | null
   apiKeys: ApiKeyLookup | null
@@ -205,6 +211,7 @@ const AuthOptions = defineOptions(
       clockTolerance: Type.Optional(
         SecondsSchema(0, 300, "a number of seconds from 0 to 300 or a duration such as '5s'"),
       ),
+      acceptDevelopmentTokens: Type.Optional(Type.Boolean()),
       claims: Type.Optional(
         Type.Object(
           {
@@ -335,6 +342,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     audience: o.audience,
     expiresIn: o.expiresIn ?? secondsOf(DEFAULT_EXPIRES_IN, 1)!,
     clockToleranceMs: (o.clockTolerance ?? 5) * 1000,
+    acceptDevelopmentTokens: o.acceptDevelopmentTokens ?? process.env.NODE_ENV !== 'production',
     claims: resolveClaims(o.claims),
     cookie,
     apiKeys,

@@ -60,8 +60,8 @@ export async function fastifyAuth(fastify: FastifyInstance, opts: FastifyAuthOpt
   const { signer, cookieCodec } = await registerInternals(fastify, options)
   const ctx: CredentialContext = { options, signer, cookieCodec }
   const authenticate = createAuthenticate(ctx)
-  const issue = (claims: TokenClaims, issueOpts?: IssueTokenOptions) =>
-    issueToken(options, signer, claims, issueOpts)
+  const issue = (claims: TokenClaims, issueOpts?: IssueTokenOptions, keyId?: string) =>
+    issueToken(options, signer, claims, issueOpts, keyId)
 
   fastify.decorateRequest('auth', null)
   fastify.decorate('authenticate', authenticate)

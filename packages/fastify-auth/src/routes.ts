@@ -36,7 +36,7 @@ export const securitySchemes = {
 /** The plugin's internals its routes use. */
 export interface AuthService {
   cookieCodec: CookieCodec | undefined
-  issue(claims: TokenClaims): { token: string; exp: number }
+  issue(claims: TokenClaims, issueOpts?: undefined, keyId?: string): { token: string; exp: number }
   /** The bearer token of the request, verified again (for `POST /auth/session`). */
   bearerToken(request: FastifyRequest): VerifiedToken | null
   /** The lifetime of issued tokens, in seconds. */
@@ -52,7 +52,7 @@ interface AuthRoutesPluginOptions {
 /** A token for an API key's identity (`'*'` kept for a non-admin that may touch every namespace). */
 function issueFor(service: AuthService, identity: AuthIdentity): { token: string; exp: number } {
   const namespaces = identity.allNamespaces && identity.role !== 'admin' ? ['*'] : identity.namespaces
-  return service.issue({ sub: identity.subject, role: identity.role, namespaces })
+  return service.issue({ sub: identity.subject, role: identity.role, namespaces }, undefined, identity.keyId)
 }
 
 /** `POST /token`: an API key for a short-lived JWT. */

@@ -28,6 +28,11 @@ export interface TokenClaims {
 export interface IssueTokenOptions {
   /** Lifetime: seconds, or a duration such as `'15m'`, `'2h'`, `'1d'`. Default: the plugin's `expiresIn`. */
   expiresIn?: string | number
+  /**
+   * Marks the token as a development token (claim `cm_dev: true`): a server with
+   * `acceptDevelopmentTokens: false` (the default in production) refuses it, whatever its signature.
+   */
+  development?: boolean
 }
 
 /** One configured API key. The plaintext key is never stored: only the SHA-256 hex of the whole key. */

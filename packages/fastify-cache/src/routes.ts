@@ -3,7 +3,7 @@ import type { InvalidateCriteria } from '@comp-manager/core'
 import {
   emptyPage,
   errorResponses,
-  pageOf,
+  pagingOf,
   protect,
   type RouteDocs,
   resolveNamespaces,
@@ -67,7 +67,7 @@ function listRoute({ app, instance, tagged, authErrors, ctx }: Routes): void {
         ...tagged(
           'List cache entries',
           'Metadata only (no values), newest first by default, filtered by `function` (or `functionFull`), ' +
-            '`tag`, `version` and `namespace`, sorted by `sort`, paginated by `page`/`per_page` (≤ 100). ' +
+            '`tag`, `version` and `namespace`, sorted by `sort`, paginated by `page`/`per_page` (≤ 100) or by `cursor` (the `next_cursor` of the previous page). ' +
             'Expired entries are never listed. Unknown or `$`-prefixed query keys are refused with 400.',
         ),
         querystring: ListQuerySchema,
@@ -78,16 +78,15 @@ function listRoute({ app, instance, tagged, authErrors, ctx }: Routes): void {
     async (request) => {
       const query = request.query
       const namespaces = namespacesOf(ctx, request, query.namespace)
-      const { page, perPage } = pageOf(query)
-      if (namespaces.length === 0) return toPageBody(emptyPage(page, perPage), toDto)
+      const paging = pagingOf(query)
+      if (namespaces.length === 0) return toPageBody(emptyPage(paging.page ?? null, paging.perPage), toDto)
       const result = await ctx.entries.list({
         namespace: namespaces.length === 1 ? namespaces[0]! : namespaces,
         ...(query.function === undefined ? {} : { function: query.function }),
         ...(query.tag === undefined ? {} : { tag: query.tag }),
         ...(query.version === undefined ? {} : { version: query.version }),
         ...(query.sort === undefined ? {} : { sort: query.sort }),
-        page,
-        perPage,
+        ...paging,
       })
       return toPageBody(result, toDto)
     },

@@ -1,5 +1,6 @@
 import { CacheEntryMetaSchema, FunctionNameSchema, NamespaceSchema } from '@comp-manager/core'
 import {
+  CursorQueryProperty,
   described,
   IsoDateTimeSchema,
   NamespaceQueryProperty,
@@ -96,6 +97,7 @@ export const ListQuerySchema = Type.Object(
     version: Type.Optional(described(Version, 'Entries of this version')),
     sort: Type.Optional(SortSchema),
     namespace: NamespaceQueryProperty,
+    cursor: CursorQueryProperty,
   },
   { additionalProperties: false },
 )

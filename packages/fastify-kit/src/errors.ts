@@ -8,11 +8,15 @@ export interface ErrorHandlerOptions {
   development?: boolean
 }
 
+/** The `retry-after` (seconds) of a 503 `CM_ERR_STORE_UNAVAILABLE` that did not set its own. */
+export const STORE_RETRY_AFTER_SECONDS = 5
+
 /**
  * An error handler rendering every error (comp-manager's codes, validation, `@fastify/error`, auth,
  * rate limits, anything unexpected) as the one error body through core's `toHttpError`, with the
  * request id from `request.id`. Logs 5xx at `error` and the rest at `info`, as Fastify's default does.
- * Headers set before the error (`www-authenticate`, `retry-after`) are kept.
+ * Headers set before the error (`www-authenticate`, `retry-after`) are kept; a 503
+ * `CM_ERR_STORE_UNAVAILABLE` without one gets `retry-after: 5` (`STORE_RETRY_AFTER_SECONDS`).
  */
 export function createErrorHandler(
   options: ErrorHandlerOptions = {},
@@ -23,6 +27,9 @@ export function createErrorHandler(
     if (statusCode >= 500) request.log.error({ err: error, code: body.code }, body.message)
     else request.log.info({ err: error, code: body.code }, body.message)
     if (reply.sent || reply.raw.headersSent) return
+    if (body.code === 'CM_ERR_STORE_UNAVAILABLE' && !reply.hasHeader('retry-after')) {
+      reply.header('retry-after', String(STORE_RETRY_AFTER_SECONDS))
+    }
     reply.code(statusCode).type('application/json; charset=utf-8').send(body)
   }
 }

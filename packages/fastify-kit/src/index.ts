@@ -36,6 +36,7 @@ export {
   type ErrorHandlerOptions,
   ErrorResponseSchema,
   errorResponses,
+  STORE_RETRY_AFTER_SECONDS,
 } from './errors.js'
 export {
   DEFAULT_HEALTH_CHECK_TIMEOUT_MS,
@@ -59,14 +60,17 @@ export {
   type ResolvedPluginOptions,
 } from './options.js'
 export {
+  CursorQueryProperty,
   DEFAULT_PER_PAGE,
   emptyPage,
   MAX_PAGE,
   MAX_PER_PAGE,
+  type PageBody,
   PageResponseSchema,
   PaginationQueryProperties,
   PaginationQuerySchema,
   pageOf,
+  pagingOf,
   toPageBody,
 } from './pagination.js'
 export {

@@ -137,13 +137,18 @@ t.test('protect, pagination helpers, error responses', async (t) => {
   t.same(pageOf({}), { page: 1, perPage: 20 })
   t.same(pageOf({ page: 3, per_page: 5 }), { page: 3, perPage: 5 })
   t.same(
-    toPageBody({ data: [1, 2], page: 1, perPage: 2, total: 5, pages: 3 }, (n) => n * 10),
+    toPageBody(
+      { data: [1, 2], page: 1, perPage: 2, total: 5, pages: 3, totalIsLowerBound: false, nextCursor: 'c' },
+      (n) => n * 10,
+    ),
     {
       data: [10, 20],
       page: 1,
       per_page: 2,
       total: 5,
       pages: 3,
+      total_is_lower_bound: false,
+      next_cursor: 'c',
     },
   )
   const responses = errorResponses(400, 404)

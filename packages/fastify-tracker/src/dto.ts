@@ -1,5 +1,5 @@
 import { type Computation, runningTimeMs } from '@comp-manager/core'
-import type { ComputationDto } from './schemas.js'
+import type { ComputationDto, ComputationSummaryDto } from './schemas.js'
 
 const iso = (ms: number): string => new Date(ms).toISOString()
 const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms))
@@ -36,7 +36,17 @@ export function toDto(record: Computation, now: number = Date.now()): Computatio
     heartbeatAt: isoOrNull(record.heartbeatAt),
     leaseUntil: isoOrNull(record.leaseUntil),
     pauseRequestedAt: isoOrNull(record.pauseRequestedAt),
+    priority: record.priority,
+    runAt: isoOrNull(record.runAt),
+    maxAttempts: record.maxAttempts,
+    worker: record.worker,
     runningTimeMs: runningTimeMs(record, now),
     schemaVersion: record.schemaVersion,
   }
+}
+
+/** A record for the event stream: the DTO without `args` and `checkpoint` (which may weigh megabytes). */
+export function toSummary(record: Computation, now: number = Date.now()): ComputationSummaryDto {
+  const { args: _args, checkpoint: _checkpoint, ...summary } = toDto(record, now)
+  return summary
 }

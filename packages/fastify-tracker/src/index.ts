@@ -20,9 +20,13 @@ export {
 } from './errors.js'
 export {
   DEFAULT_HEARTBEAT_MS,
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_MAX_STREAMS,
+  DEFAULT_MAX_STREAMS_PER_CLIENT,
   DEFAULT_NAMESPACE,
   DEFAULT_POLL_MS,
   DEFAULT_PREFIX,
+  DEFAULT_STALL_TIMEOUT_MS,
   DEFAULT_SWEEP_INTERVAL_MS,
   type FastifyTrackerOptions,
   PLUGIN_NAME,
@@ -34,6 +38,8 @@ export {
   ComputationDtoSchema,
   type ComputationPage,
   ComputationPageSchema,
+  type ComputationSummaryDto,
+  ComputationSummaryDtoSchema,
   type CreateBody,
   CreateBodySchema,
   IdParamsSchema,

@@ -15,6 +15,14 @@ export interface SseOptions {
   pollMs?: Duration
   /** How often a comment line keeps an idle connection open: ms or a duration such as `'15s'` (100 ms..1 h). Default 15 000. */
   heartbeatMs?: Duration
+  /** Most open streams of the plugin in all. One more is 429 `CM_ERR_RATE_LIMITED` with `retry-after`. Default 1 000. */
+  maxStreams?: number
+  /** Most open streams of one client (its token's subject, else its IP address). Default 8. */
+  maxStreamsPerClient?: number
+  /** A stream that sent no event for this long is closed (EventSource reconnects): ms or `'10m'`. Default 30 min. */
+  idleTimeoutMs?: Duration
+  /** A stream whose reader has not drained its socket for this long is destroyed (a dead or hostile peer). Default 60 s. */
+  stallTimeoutMs?: Duration
 }
 
 /** Options of `app.register(fastifyTracker, options)`. */
@@ -51,13 +59,26 @@ export interface ResolvedOptions {
   tracker: Tracker | undefined
   trackerOptions: PluginTrackerOptions
   codec: Codec
-  sse: { pollMs: number; heartbeatMs: number }
+  sse: ResolvedSseOptions
   development: boolean
 }
 
 export const DEFAULT_NAMESPACE = 'default'
 export const DEFAULT_PREFIX = '/computations'
+export interface ResolvedSseOptions {
+  pollMs: number
+  heartbeatMs: number
+  maxStreams: number
+  maxStreamsPerClient: number
+  idleTimeoutMs: number
+  stallTimeoutMs: number
+}
+
 export const DEFAULT_POLL_MS = 250
+export const DEFAULT_MAX_STREAMS = 1000
+export const DEFAULT_MAX_STREAMS_PER_CLIENT = 8
+export const DEFAULT_IDLE_TIMEOUT_MS = 30 * 60_000
+export const DEFAULT_STALL_TIMEOUT_MS = 60_000
 export const DEFAULT_HEARTBEAT_MS = 15_000
 export const DEFAULT_SWEEP_INTERVAL_MS = 10_000
 
@@ -98,6 +119,10 @@ export const TrackerPluginOptions = definePluginOptions({
         {
           pollMs: Type.Optional(DurationSchema({ min: 10, max: 60_000 })),
           heartbeatMs: Type.Optional(DurationSchema({ min: 100, max: 3_600_000 })),
+          maxStreams: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+          maxStreamsPerClient: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+          idleTimeoutMs: Type.Optional(DurationSchema({ min: 100, max: 86_400_000 })),
+          stallTimeoutMs: Type.Optional(DurationSchema({ min: 100, max: 3_600_000 })),
         },
         { additionalProperties: false },
       ),
@@ -116,10 +141,19 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     tracker: o.instance,
     trackerOptions,
     codec,
-    sse: {
-      pollMs: o.own.sse?.pollMs ?? DEFAULT_POLL_MS,
-      heartbeatMs: o.own.sse?.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
-    },
+    sse: resolveSse(o.own.sse),
+
     development: o.development,
+  }
+}
+
+function resolveSse(sse: Record<string, number | undefined> | undefined): ResolvedSseOptions {
+  return {
+    pollMs: sse?.pollMs ?? DEFAULT_POLL_MS,
+    heartbeatMs: sse?.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
+    maxStreams: sse?.maxStreams ?? DEFAULT_MAX_STREAMS,
+    maxStreamsPerClient: sse?.maxStreamsPerClient ?? DEFAULT_MAX_STREAMS_PER_CLIENT,
+    idleTimeoutMs: sse?.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+    stallTimeoutMs: sse?.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS,
   }
 }

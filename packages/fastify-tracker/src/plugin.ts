@@ -18,7 +18,7 @@ import {
   resolveOptions,
 } from './options.js'
 import { computationRoutes } from './routes.js'
-import type { StreamRegistry } from './sse.js'
+import { StreamRegistry } from './stream-registry.js'
 import './types.js'
 
 /** Sweeper state reported by the health check. */
@@ -125,10 +125,12 @@ export async function fastifyTrackerPlugin(
 
   refuseLateAuth(fastify, PLUGIN_NAME)
 
-  const streams: StreamRegistry = new Set()
-  fastify.addHook('preClose', async () => {
-    for (const stream of [...streams]) stream.close()
+  const streams = new StreamRegistry({
+    maxStreams: o.sse.maxStreams,
+    maxStreamsPerClient: o.sse.maxStreamsPerClient,
+    retryAfterSeconds: Math.max(1, Math.ceil((o.sse.pollMs * 4) / 1000)),
   })
+  fastify.addHook('preClose', async () => streams.closeAll())
   fastify.addHook('onClose', async () => {
     health.close()
     if (owned) await tracker.close()

@@ -1,10 +1,16 @@
-import { type Codec, type Computation, type ComputationStatus, isCompManagerError } from '@comp-manager/core'
+import {
+  type Codec,
+  type Computation,
+  type ComputationListField,
+  type ComputationStatus,
+  isCompManagerError,
+} from '@comp-manager/core'
 import { callHash, createRun, type RunNotes } from '@comp-manager/core/runs'
 import {
   emptyPage,
   errorResponses,
   identityOf,
-  pageOf,
+  pagingOf,
   protect,
   type RouteDocs,
   resolveNamespaces,
@@ -30,6 +36,7 @@ import {
   ComputationValidationError,
   DuplicateComputationError,
 } from './errors.js'
+import type { ResolvedSseOptions } from './options.js'
 import {
   changeStatus,
   find,
@@ -47,13 +54,14 @@ import {
   RecordQuerySchema,
   UpdateBodySchema,
 } from './schemas.js'
-import { EventStream, type StreamRegistry } from './sse.js'
+import { EventStream } from './sse.js'
+import { clientKey, type StreamRegistry } from './stream-registry.js'
 
 export interface RoutesOptions {
   tracker: Tracker
   codec: Codec
   namespace: string
-  sse: { pollMs: number; heartbeatMs: number }
+  sse: ResolvedSseOptions
   development: boolean
   streams: StreamRegistry
 }
@@ -85,7 +93,8 @@ function listRoute({ app, instance, tagged, authErrors, ctx }: Routes): void {
         ...tagged(
           'List computations',
           'Newest first by default, filtered by `status` (one or a comma-separated list), `function`, ' +
-            '`since`/`until` (creation time) and `namespace`, paginated by `page`/`per_page` (≤ 100). ' +
+            '`since`/`until` (creation time) and `namespace`, paginated by `page`/`per_page` (≤ 100) or by `cursor` (the `next_cursor` of the previous page; ' +
+            'flat at any depth). Rows are summaries without `args`/`checkpoint` unless `include` asks. ' +
             'Unknown or `$`-prefixed query keys are refused with 400.',
         ),
         querystring: ListQuerySchema,
@@ -104,9 +113,11 @@ function listRoute({ app, instance, tagged, authErrors, ctx }: Routes): void {
           namespace: query.namespace,
         })
       }
-      const { page, perPage } = pageOf(query)
+      const paging = pagingOf(query)
       const now = Date.now()
-      if (namespaces.length === 0) return toPageBody(emptyPage(page, perPage), (r) => toDto(r, now))
+      if (namespaces.length === 0) {
+        return toPageBody(emptyPage(paging.page ?? null, paging.perPage), (r) => toDto(r, now))
+      }
       const since = query.since === undefined ? undefined : Date.parse(query.since)
       const until = query.until === undefined ? undefined : Date.parse(query.until)
       for (const [key, value] of [
@@ -133,8 +144,8 @@ function listRoute({ app, instance, tagged, authErrors, ctx }: Routes): void {
         ...(since === undefined ? {} : { since }),
         ...(until === undefined ? {} : { until }),
         ...(query.sort === undefined ? {} : { sort: query.sort }),
-        page,
-        perPage,
+        ...paging,
+        include: query.include === undefined ? [] : (query.include.split(',') as ComputationListField[]),
       })
       return toPageBody(result, (r) => toDto(r, now))
     },
@@ -327,13 +338,15 @@ function eventsRoute({ app, instance, tagged, authErrors, ctx, opts }: Routes): 
       if (request.headers['last-event-id'] !== undefined && isOver(record)) {
         return reply.code(204).send(null)
       }
+      const client = clientKey(request)
+      opts.streams.admit(client, reply)
       new EventStream(request, reply, {
+        ...opts.sse,
         computations: ctx.computations,
         tracker: ctx.tracker,
         record,
-        pollMs: opts.sse.pollMs,
-        heartbeatMs: opts.sse.heartbeatMs,
         streams: opts.streams,
+        client,
       }).start()
       return reply
     },

@@ -7,6 +7,7 @@ import {
   ProgressSchema,
 } from '@comp-manager/core'
 import {
+  CursorQueryProperty,
   described,
   IsoDateTimeSchema,
   NamespaceQueryProperty,
@@ -62,6 +63,12 @@ export const ComputationDtoSchema = Type.Object(
       description:
         'When a pause was requested and not yet honoured: the run is still `started` until its runner stops',
     }),
+    priority: p.priority,
+    runAt: Type.Union([IsoDateTimeSchema, Type.Null()], {
+      description: 'A queued job is not claimed before this time; null = as soon as possible',
+    }),
+    maxAttempts: p.maxAttempts,
+    worker: p.worker,
     runningTimeMs: Type.Union([Type.Number({ minimum: 0 }), Type.Null()], {
       description:
         'Time spent running: the running segments summed, paused time excluded; a lost run ends at its last heartbeat. Null before it started',
@@ -76,8 +83,26 @@ export const ComputationDtoSchema = Type.Object(
 )
 export type ComputationDto = Static<typeof ComputationDtoSchema>
 
-/** `{ data: Computation[], page, per_page, total, pages }`. */
-export const ComputationPageSchema = PageResponseSchema(ComputationDtoSchema)
+/**
+ * A computation in a listing: the record without `args` and `checkpoint` (which may be megabytes)
+ * unless the listing asked for them with `include`.
+ */
+export const ComputationSummaryDtoSchema = Type.Object(
+  {
+    ...ComputationDtoSchema.properties,
+    args: Type.Optional(ComputationDtoSchema.properties.args),
+    checkpoint: Type.Optional(ComputationDtoSchema.properties.checkpoint),
+  },
+  {
+    additionalProperties: false,
+    title: 'ComputationSummary',
+    description: 'One tracked run of a function, as a listing returns it (args, checkpoint when included)',
+  },
+)
+export type ComputationSummaryDto = Static<typeof ComputationSummaryDtoSchema>
+
+/** `{ data: ComputationSummary[], page, per_page, total, pages, total_is_lower_bound, next_cursor }`. */
+export const ComputationPageSchema = PageResponseSchema(ComputationSummaryDtoSchema)
 export type ComputationPage = Static<typeof ComputationPageSchema>
 
 const statusAlternatives = computationStatuses.join('|')
@@ -112,6 +137,15 @@ export const ListQuerySchema = Type.Object(
     until: Type.Optional(described(IsoDateTimeSchema, 'Created before (ISO 8601 date-time)')),
     sort: Type.Optional(SortSchema),
     namespace: NamespaceQueryProperty,
+    cursor: CursorQueryProperty,
+    include: Type.Optional(
+      Type.String({
+        pattern: '^(args|checkpoint)(,(args|checkpoint))?$',
+        description:
+          'Big fields listed rows carry: `args`, `checkpoint` or `args,checkpoint` (default none: ' +
+          'summaries). Combine with a small `per_page`: each may be up to the store limit',
+      }),
+    ),
   },
   { additionalProperties: false },
 )

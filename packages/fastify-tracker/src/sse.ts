@@ -2,10 +2,8 @@ import type { Computation, ComputationStore } from '@comp-manager/core'
 import { isTerminalStatus } from '@comp-manager/core'
 import type { Tracker, TrackerEventName } from '@comp-manager/tracker'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { toDto } from './dto.js'
-
-/** The open streams of one plugin instance (ended when the server closes). */
-export type StreamRegistry = Set<EventStream>
+import { toSummary } from './dto.js'
+import type { StreamRegistry } from './stream-registry.js'
 
 export interface EventStreamOptions {
   computations: ComputationStore
@@ -13,7 +11,11 @@ export interface EventStreamOptions {
   record: Computation
   pollMs: number
   heartbeatMs: number
+  idleTimeoutMs: number
+  stallTimeoutMs: number
   streams: StreamRegistry
+  /** The key the stream counts against in `streams` (see `clientKey`). */
+  client: string
 }
 
 /** Tracker events that mean "this record changed": the stream reads it at once instead of at the next poll. */
@@ -33,10 +35,15 @@ const progressKey = (r: Computation): string =>
 /**
  * `GET /computations/:id/events`: one server-sent event stream over the hijacked raw response.
  *
- * - `status` (the record, as the REST DTO) first, then each time its status changes;
- * - `progress` (the record) when only its progress or message changed;
- * - `end` (the final record, or `null` when it was deleted) once the run is over, then the stream closes;
+ * - `status` (the record's summary: the REST DTO without `args` and `checkpoint`) first, then each time
+ *   its status changes;
+ * - `progress` (the summary) when only its progress or message changed;
+ * - `end` (the final summary, or `null` when it was deleted) once the run is over, then the stream closes
+ *   and so does its connection (`connection: close`: no keep-alive socket lingers after a stream);
  * - a comment line (`: heartbeat`) every `heartbeatMs` so proxies keep an idle connection open.
+ *
+ * Budgets: a reader that does not drain gets the latest state only (no backlog) and is destroyed after
+ * `stallTimeoutMs`; a stream that sent no event for `idleTimeoutMs` is closed (EventSource reconnects).
  *
  * Changes are observed by reading the record from the store every `pollMs` (so runs of any process,
  * on any machine sharing the store, are followed); events of the in-process tracker trigger a read at
@@ -57,6 +64,8 @@ export class EventStream {
   #pending: { event: 'status' | 'progress'; record: Computation } | undefined
   #poll: ReturnType<typeof setInterval> | undefined
   #heartbeat: ReturnType<typeof setInterval> | undefined
+  #idle: ReturnType<typeof setTimeout> | undefined
+  #stall: ReturnType<typeof setTimeout> | undefined
   readonly #unsubscribe: Array<() => void> = []
 
   constructor(request: FastifyRequest, reply: FastifyReply, options: EventStreamOptions) {
@@ -78,11 +87,12 @@ export class EventStream {
     headers['content-type'] = 'text/event-stream; charset=utf-8'
     headers['cache-control'] = 'no-cache, no-transform'
     headers['x-accel-buffering'] = 'no'
-    if (this.#request.raw.httpVersionMajor < 2) headers.connection = 'keep-alive'
+    if (this.#request.raw.httpVersionMajor < 2) headers.connection = 'close'
     raw.writeHead(200, headers)
     raw.on('close', () => this.#cleanup())
     raw.on('drain', () => this.#drained())
-    this.#o.streams.add(this)
+    this.#o.streams.add(this, this.#o.client)
+    this.#idle = setTimeout(() => this.close(), this.#o.idleTimeoutMs)
     // Reconnect delay for EventSource clients, and the first state.
     this.#write(`retry: ${Math.max(1000, this.#o.pollMs * 4)}\n\n`)
     this.#send('status', this.#last)
@@ -161,14 +171,15 @@ export class EventStream {
       return
     }
     this.#sequence += 1
-    this.#write(`id: ${this.#sequence}\nevent: ${event}\ndata: ${JSON.stringify(toDto(record))}\n\n`)
+    this.#idle?.refresh()
+    this.#write(`id: ${this.#sequence}\nevent: ${event}\ndata: ${JSON.stringify(toSummary(record))}\n\n`)
   }
 
   #end(record: Computation | null): void {
     if (this.#closed) return
     this.#sequence += 1
     this.#write(
-      `id: ${this.#sequence}\nevent: end\ndata: ${record === null ? 'null' : JSON.stringify(toDto(record))}\n\n`,
+      `id: ${this.#sequence}\nevent: end\ndata: ${record === null ? 'null' : JSON.stringify(toSummary(record))}\n\n`,
     )
     this.close()
   }
@@ -176,11 +187,18 @@ export class EventStream {
   #write(chunk: string): void {
     const raw = this.#reply.raw
     if (this.#closed || raw.writableEnded || raw.destroyed) return
-    if (!raw.write(chunk)) this.#blocked = true
+    if (raw.write(chunk) || this.#blocked) return
+    this.#blocked = true
+    this.#stall = setTimeout(() => {
+      this.#request.log.info({ id: this.#o.record.id }, 'event stream reader stalled: connection destroyed')
+      this.#cleanup()
+      raw.destroy()
+    }, this.#o.stallTimeoutMs)
   }
 
   #drained(): void {
     this.#blocked = false
+    clearTimeout(this.#stall)
     const pending = this.#pending
     this.#pending = undefined
     if (pending !== undefined) this.#send(pending.event, pending.record)
@@ -191,6 +209,8 @@ export class EventStream {
     this.#closed = true
     clearInterval(this.#poll)
     clearInterval(this.#heartbeat)
+    clearTimeout(this.#idle)
+    clearTimeout(this.#stall)
     for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe()
     this.#o.streams.delete(this)
   }

@@ -77,12 +77,26 @@ t.test('bad options make ready() reject with CM_ERR_INVALID_ARGUMENT naming the 
 t.test(
   'the sse durations take milliseconds or a duration string, as every comp-manager duration',
   async (t) => {
+    const budgets = {
+      maxStreams: 1000,
+      maxStreamsPerClient: 8,
+      idleTimeoutMs: 1_800_000,
+      stallTimeoutMs: 60_000,
+    }
     t.same(resolveOptions({ sse: { pollMs: '1s', heartbeatMs: '15s' } }).sse, {
       pollMs: 1000,
       heartbeatMs: 15_000,
+      ...budgets,
     })
-    t.same(resolveOptions({ sse: { pollMs: 20 } }).sse, { pollMs: 20, heartbeatMs: 15_000 })
-    t.same(resolveOptions(undefined).sse, { pollMs: 250, heartbeatMs: 15_000 })
+    t.same(resolveOptions({ sse: { pollMs: 20 } }).sse, { pollMs: 20, heartbeatMs: 15_000, ...budgets })
+    t.same(resolveOptions(undefined).sse, { pollMs: 250, heartbeatMs: 15_000, ...budgets })
+    t.same(resolveOptions({ sse: { idleTimeoutMs: '10m', stallTimeoutMs: '30s' } }).sse, {
+      ...budgets,
+      pollMs: 250,
+      heartbeatMs: 15_000,
+      idleTimeoutMs: 600_000,
+      stallTimeoutMs: 30_000,
+    })
   },
 )
 

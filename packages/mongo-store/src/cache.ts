@@ -4,14 +4,13 @@ import type {
   CacheStats,
   InvalidateCriteria,
   NewCacheEntry,
-  Page,
 } from '@comp-manager/core'
 import {
   buildCacheEntryMeta,
   type CacheBackend,
   type HitCount,
+  type ListSlice,
   type NormalizedCacheQuery,
-  pageOf,
 } from '@comp-manager/core/store-kit'
 import type { Document, ObjectId } from 'mongodb'
 import { PRIMARY, type StoreContext } from './context.js'
@@ -25,6 +24,7 @@ import {
 import { isDuplicateKeyError } from './errors.js'
 import {
   and,
+  cacheAfter,
   cacheListFilter,
   cacheSort,
   eq,
@@ -143,20 +143,20 @@ export class MongoCacheStore implements CacheBackend {
     })
   }
 
-  async list(q: NormalizedCacheQuery): Promise<Page<CacheEntryMeta>> {
+  async list(q: NormalizedCacheQuery): Promise<ListSlice<CacheEntryMeta>> {
     this.ctx.assertOpen()
     return this.ctx.run('cache.list', async () => {
       const filter = cacheListFilter(q, this.ctx.clock())
       const [docs, total] = await Promise.all([
         this.collection
-          .find(filter, { projection: { value: 0 } })
+          .find(and(filter, cacheAfter(q)), { projection: { value: 0 } })
           .sort(cacheSort(q))
           .skip(q.offset)
-          .limit(q.perPage)
+          .limit(q.perPage + 1)
           .toArray(),
-        this.collection.countDocuments(filter),
+        this.collection.countDocuments(filter, { limit: q.countLimit + 1 }),
       ])
-      return pageOf(docs.map(toMeta), total, q.page, q.perPage)
+      return { rows: docs.map(toMeta), total }
     })
   }
 

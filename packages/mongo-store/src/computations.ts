@@ -7,7 +7,6 @@ import {
   cmError,
   type HeartbeatInput,
   type NewComputation,
-  type Page,
 } from '@comp-manager/core'
 import {
   applyHeartbeat,
@@ -17,11 +16,11 @@ import {
   type ComputationBackend,
   decideClaim,
   isLeaseExpired,
+  type ListSlice,
   markLost,
   type NormalizedComputationQuery,
   newId,
   notFound,
-  pageOf,
   takeQueued,
 } from '@comp-manager/core/store-kit'
 import type { Document } from 'mongodb'
@@ -39,7 +38,9 @@ import {
 } from './documents.js'
 import { isDuplicateKeyError } from './errors.js'
 import {
+  and,
   byId,
+  computationAfter,
   computationListFilter,
   computationSort,
   eq,
@@ -48,7 +49,8 @@ import {
   leaseExpired,
   oneOf,
 } from './filters.js'
-import { assertDocumentFits } from './sizes.js'
+import { soleAttemptOrRefuse } from './index-guard.js'
+import { fitting } from './sizes.js'
 
 /** A record as read, with what a compare-and-set needs to detect a concurrent write. */
 interface ReadRecord {
@@ -68,12 +70,6 @@ function readRecord(doc: Document): ReadRecord {
 }
 
 const toRecord = (doc: Document): Computation => readRecord(doc).record
-
-/** `doc`, checked to fit in one MongoDB document (args included) before it is sent. */
-function fitting<T extends Document>(doc: T): T {
-  assertDocumentFits(doc, 'the computation')
-  return doc
-}
 
 /** What the caller will read back: timestamps go through BSON Dates (whole milliseconds). */
 const asStored = (record: Computation): Computation => fromComputationDocument(toComputationDocument(record))
@@ -275,15 +271,31 @@ export class MongoComputationStore implements ComputationBackend {
     })
   }
 
-  async list(q: NormalizedComputationQuery): Promise<Page<Computation>> {
+  async list(q: NormalizedComputationQuery): Promise<ListSlice<Computation>> {
     this.ctx.assertOpen()
     return this.ctx.run('computations.list', async () => {
       const filter = computationListFilter(q)
+      const projection = {
+        ...(q.include.args ? {} : { argsJson: 0 }),
+        ...(q.include.checkpoint ? {} : { checkpointJson: 0 }),
+      }
       const [docs, total] = await Promise.all([
-        this.collection.find(filter).sort(computationSort(q)).skip(q.offset).limit(q.perPage).toArray(),
-        this.collection.countDocuments(filter),
+        this.collection
+          .find(and(filter, computationAfter(q)), { projection })
+          .sort(computationSort(q))
+          .skip(q.offset)
+          .limit(q.perPage + 1)
+          .toArray(),
+        // Bounded: past countLimit the guard reports a lower bound, so never count further.
+        this.collection.countDocuments(filter, { limit: q.countLimit + 1 }),
       ])
-      return pageOf(docs.map(toRecord), total, q.page, q.perPage)
+      const rows = docs.map((doc) => {
+        const record = toRecord(doc)
+        if (!q.include.args) record.args = undefined
+        if (!q.include.checkpoint) record.checkpoint = undefined
+        return record
+      })
+      return { rows, total }
     })
   }
 
@@ -314,20 +326,9 @@ export class MongoComputationStore implements ComputationBackend {
     )
   }
 
-  /**
-   * After inserting an attempt: no other document may hold it. Another one means the unique index
-   * is gone; the insert is undone and claims are refused (see `IndexGuard`). Of two claimers that
-   * both inserted, at most one counts only itself: the later counter sees both.
-   */
-  private async assertSoleAttempt(record: Computation): Promise<void> {
-    const filter = {
-      namespace: eq(record.namespace, 'namespace'),
-      hash: eq(record.hash, 'hash'),
-      attempt: eq(record.attempt, 'attempt'),
-    }
-    if ((await this.collection.countDocuments(filter, { ...PRIMARY, limit: 2 })) <= 1) return
-    await this.collection.deleteOne({ _id: record.id, rev: 0 })
-    await this.ctx.indexes.duplicateOutcome()
+  /** After inserting an attempt: no other document may hold it (see `soleAttemptOrRefuse`). */
+  private assertSoleAttempt(record: Computation): Promise<void> {
+    return soleAttemptOrRefuse(this.collection, record, this.ctx.indexes)
   }
 
   /** One record read from the primary. */

@@ -54,6 +54,13 @@ export interface ComputationDocument {
   activeMs: number
   activeSince: Date | null
   pauseRequestedAt: Date | null
+  /** Queue order: higher first. */
+  priority: number
+  runAt: Date | null
+  maxAttempts: number
+  worker: string | null
+  /** `runAt ?? createdAt`: when a queued job becomes claimable (the claim index sorts on it). */
+  dueAt: Date
   rev: number
   schemaVersion: number
 }
@@ -121,7 +128,7 @@ export function encodeJson(value: unknown, field: string): string {
   return text
 }
 
-function decodeJson(text: unknown, field: string, id: unknown): unknown {
+export function decodeJson(text: unknown, field: string, id: unknown): unknown {
   if (text === null || text === undefined) return null
   if (typeof text !== 'string') throw corrupt(`${field} is not JSON text`, id)
   try {
@@ -195,6 +202,11 @@ export function computationFields(record: Computation): Omit<ComputationDocument
     activeMs: record.activeMs,
     activeSince: toNullableDate(record.activeSince),
     pauseRequestedAt: toNullableDate(record.pauseRequestedAt),
+    priority: record.priority,
+    runAt: toNullableDate(record.runAt),
+    maxAttempts: record.maxAttempts,
+    worker: record.worker,
+    dueAt: toDate(record.runAt ?? record.createdAt),
     schemaVersion: DOCUMENT_VERSION,
   }
 }
@@ -263,6 +275,10 @@ export function fromComputationDocument(doc: Document): Computation {
     activeMs: typeof doc.activeMs === 'number' ? doc.activeMs : 0,
     activeSince: toMs(doc.activeSince),
     pauseRequestedAt: toMs(doc.pauseRequestedAt),
+    priority: typeof doc.priority === 'number' ? doc.priority : 0,
+    runAt: toMs(doc.runAt),
+    maxAttempts: typeof doc.maxAttempts === 'number' ? doc.maxAttempts : 1,
+    worker: stringOrNull(doc.worker),
     schemaVersion: SCHEMA_VERSION,
   }
 }

@@ -91,6 +91,28 @@ export function computationSort(q: NormalizedComputationQuery): Sort {
 }
 
 /**
+ * Documents after a cursor key in the listing order: `fields[0]` compared with `key[0]` (a Date for
+ * the time fields, see `dates`), ties broken by each next field, all in the sort's direction. An
+ * `$or` of equality prefixes, which the planner answers as bounds on the listing's index.
+ */
+export function afterKeyFilter(
+  fields: readonly string[],
+  key: readonly (number | string)[],
+  descending: boolean,
+  dates: boolean,
+): Document {
+  const op = descending ? '$lt' : '$gt'
+  const values = key.map((part, i) => (i === 0 && dates ? toDate(part as number) : eq(part, fields[i]!).$eq))
+  const branches = fields.map((field, i) => {
+    const branch: Document = {}
+    for (let j = 0; j < i; j++) branch[fields[j]!] = { $eq: values[j] }
+    branch[field] = { [op]: values[i] }
+    return branch
+  })
+  return { $or: branches }
+}
+
+/**
  * The lease ran out: by the server's clock (`$$NOW`) when `byServer`, else by `now`. Version-0
  * number leases are always compared with `now` (`$$NOW` is a Date, which no number matches).
  */
@@ -126,6 +148,23 @@ export function cacheListFilter(q: NormalizedCacheQuery, now: number): Document 
   if (q.tag !== undefined) filter.tags = eq(q.tag, 'tag')
   if (q.version !== undefined) filter.version = eq(q.version, 'version')
   return and(filter, q.function === undefined ? {} : functionFilter(q.function), liveEntryFilter(now))
+}
+
+/** The cursor condition of a computation listing, if it pages by cursor. */
+export function computationAfter(q: NormalizedComputationQuery): Document {
+  if (q.after === undefined) return {}
+  return afterKeyFilter([q.sort.field, '_id'], q.after, q.sort.descending, true)
+}
+
+/** The cursor condition of a cache listing, if it pages by cursor. */
+export function cacheAfter(q: NormalizedCacheQuery): Document {
+  if (q.after === undefined) return {}
+  return afterKeyFilter(
+    [q.sort.field, 'key', 'namespace'],
+    q.after,
+    q.sort.descending,
+    q.sort.field === 'createdAt',
+  )
 }
 
 /** Sort of a cache listing: the field, then `key`, then `namespace`, in the same direction. */

@@ -41,3 +41,9 @@ export function chooseStorage(
   assertDocumentFits(build({ storage: 'gridfs', valueFile: new ObjectId() }), 'the cache entry')
   return 'gridfs'
 }
+
+/** `doc`, checked to fit in one MongoDB document (args included) before it is sent. */
+export function fitting<T extends Document>(doc: T): T {
+  assertDocumentFits(doc, 'the computation')
+  return doc
+}

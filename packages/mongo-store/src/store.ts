@@ -5,10 +5,11 @@ import {
   type ComputationStore,
   cmError,
   type PingResult,
+  type QueueStore,
   type Store,
   type StoreCapabilities,
 } from '@comp-manager/core'
-import { GuardedCacheStore, GuardedComputationStore } from '@comp-manager/core/store-kit'
+import { GuardedCacheStore, GuardedComputationStore, GuardedQueueStore } from '@comp-manager/core/store-kit'
 import {
   type Collection,
   type Db,
@@ -23,8 +24,16 @@ import type { StoreContext } from './context.js'
 import { closedError, mapMongoError } from './errors.js'
 import { ValueFiles } from './gridfs.js'
 import { IndexGuard } from './index-guard.js'
-import { cacheEntryIndexes, cacheIndexes, computationIndexes, type IndexSpec } from './indexes.js'
+import {
+  cacheEntryIndexes,
+  cacheIndexes,
+  computationIndexes,
+  type IndexSpec,
+  scheduleIndexes,
+  workerIndexes,
+} from './indexes.js'
 import { type MongoStoreOptions, type ResolvedOptions, resolveOptions } from './options.js'
+import { queueBackend } from './queue.js'
 import { ServerClock } from './server-clock.js'
 
 /**
@@ -41,6 +50,8 @@ export class MongoStore implements Store {
   readonly capabilities: StoreCapabilities
   readonly computations: ComputationStore
   readonly cache: CacheStore
+  /** The queue port (for `@comp-manager/worker`): one queue for every machine sharing the database. */
+  readonly queue: QueueStore
   readonly #cache: GuardedCacheStore
   /** The database the store works in. */
   readonly db: Db
@@ -55,6 +66,8 @@ export class MongoStore implements Store {
   private readonly indexGuard: IndexGuard
   private readonly serverClock: ServerClock
   private readonly cacheBackend: MongoCacheStore
+  private readonly workersCollection: Collection<Document & { _id: string }>
+  private readonly schedulesCollection: Collection<Document & { _id: string }>
   private initializing: Promise<void> | undefined
   /** Set once `init()` has succeeded: from then on the health check verifies the unique indexes. */
   private initialized = false
@@ -86,6 +99,8 @@ export class MongoStore implements Store {
     }
     this.computationsCollection = this.db.collection(o.computationsCollection, collectionOptions)
     this.cacheCollection = this.db.collection(o.cacheCollection, collectionOptions)
+    this.workersCollection = this.db.collection(`${o.computationsCollection}_workers`, collectionOptions)
+    this.schedulesCollection = this.db.collection(`${o.computationsCollection}_schedules`, collectionOptions)
     const bucketOptions = {
       bucketName: o.bucketName,
       ...(o.writeConcern === undefined ? {} : { writeConcern: o.writeConcern }),
@@ -134,6 +149,10 @@ export class MongoStore implements Store {
       maxValueBytes: o.maxValueBytes,
       hitFlushMs: o.hitFlushMs,
     })
+    this.queue = new GuardedQueueStore(
+      queueBackend(context, this.workersCollection, this.schedulesCollection),
+      o.clock,
+    )
   }
 
   /** The store's clock (epoch ms): `clock`, corrected to the server's in `leaseClock: 'server'` mode. */
@@ -252,6 +271,8 @@ export class MongoStore implements Store {
   private async createAllIndexes(): Promise<void> {
     await createIndexes(this.computationsCollection, computationIndexes)
     await createIndexes(this.cacheCollection, cacheIndexes({ ttlIndex: this.options.ttlIndex }))
+    await createIndexes(this.workersCollection, workerIndexes)
+    await createIndexes(this.schedulesCollection, scheduleIndexes)
   }
 
   private async run<T>(operation: string, fn: () => Promise<T>): Promise<T> {

@@ -14,7 +14,7 @@ import { toMs } from './timestamps.js'
  * the MongoDB layout (field names, Dates, JSON text), independently of the domain records'
  * `SCHEMA_VERSION`: a new layout adds a step to `computationUpgrades` / `cacheEntryUpgrades`.
  */
-export const DOCUMENT_VERSION = 2
+export const DOCUMENT_VERSION = 3
 
 // ---- lazy upgrade -----------------------------------------------------------------------------
 
@@ -96,6 +96,21 @@ function computationV1toV2(doc: Document): Document {
   }
 }
 
+/**
+ * Version 2 → 3: the queue fields, with the defaults of a record that was never queued by a worker.
+ * Fields a claim already `$set` on a version-2 document (`worker`) are kept.
+ */
+function computationV2toV3(doc: Document): Document {
+  return {
+    ...doc,
+    priority: typeof doc.priority === 'number' ? doc.priority : 0,
+    runAt: doc.runAt ?? null,
+    maxAttempts: typeof doc.maxAttempts === 'number' ? doc.maxAttempts : 1,
+    worker: typeof doc.worker === 'string' ? doc.worker : null,
+    dueAt: asDate(doc.runAt ?? doc.createdAt),
+  }
+}
+
 /** Version 0 of a cache entry: the value always inline, no `storage`, `algorithm` maybe missing. */
 function cacheEntryV0toV1(doc: Document): Document {
   const { args, ...rest } = doc
@@ -122,15 +137,15 @@ function cacheEntryV0toV1(doc: Document): Document {
 export const computationUpgrades: UpgradeRegistry = {
   collection: 'computations',
   current: DOCUMENT_VERSION,
-  steps: { 0: computationV0toV1, 1: computationV1toV2 },
+  steps: { 0: computationV0toV1, 1: computationV1toV2, 2: computationV2toV3 },
 }
 
 /** Upgrade steps of cache entry documents. */
 export const cacheEntryUpgrades: UpgradeRegistry = {
   collection: 'cache entries',
   current: DOCUMENT_VERSION,
-  // Cache entries did not change in version 2.
-  steps: { 0: cacheEntryV0toV1, 1: (doc: Document) => doc },
+  // Cache entries did not change in versions 2 and 3.
+  steps: { 0: cacheEntryV0toV1, 1: (doc: Document) => doc, 2: (doc: Document) => doc },
 }
 
 /** The `schemaVersion` of a stored document (a missing one is version 0). */

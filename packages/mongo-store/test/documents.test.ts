@@ -57,6 +57,10 @@ const record: Computation = {
   activeMs: 0,
   activeSince: T0 + 1,
   pauseRequestedAt: null,
+  priority: 0,
+  runAt: null,
+  maxAttempts: 1,
+  worker: null,
   schemaVersion: SCHEMA_VERSION,
 }
 
@@ -234,6 +238,10 @@ t.test('a version-0 computation is upgraded on read', async (t) => {
     activeMs: 4,
     activeSince: null,
     pauseRequestedAt: null,
+    priority: 0,
+    runAt: null,
+    maxAttempts: 1,
+    worker: null,
     schemaVersion: SCHEMA_VERSION,
   })
   t.ok(upgraded.createdAt instanceof Date, 'numbers become Dates')
@@ -315,3 +323,21 @@ t.test('steps run one version at a time, in order', async (t) => {
   t.same(seen, [0, 1, 2])
   t.same(upgradeDocument({ schemaVersion: 2, b: 5 }, registry), { schemaVersion: 3, b: 5, c: 6 })
 })
+
+t.test(
+  'a version-2 computation is upgraded on read with the queue defaults, a claimed worker kept',
+  async (t) => {
+    const v2 = { ...toComputationDocument(record), schemaVersion: 2 } as Record<string, unknown>
+    for (const field of ['priority', 'runAt', 'maxAttempts', 'worker', 'dueAt']) delete v2[field]
+    const upgraded = upgradeDocument(v2, computationUpgrades)
+    t.equal(upgraded.schemaVersion, DOCUMENT_VERSION)
+    t.hasStrict(fromComputationDocument(upgraded), { priority: 0, runAt: null, maxAttempts: 1, worker: null })
+    t.same(upgraded.dueAt, new Date(record.createdAt), 'due at its creation')
+    const claimed = upgradeDocument({ ...v2, worker: 'w1' }, computationUpgrades)
+    t.equal(
+      fromComputationDocument(claimed).worker,
+      'w1',
+      'a worker $set by a claim on the old layout is kept',
+    )
+  },
+)

@@ -210,6 +210,10 @@ t.test('claim: a duplicate key on insert is a lost race, answered with the winne
           activeMs: 0,
           activeSince: T0,
           pauseRequestedAt: null,
+          priority: 0,
+          runAt: null,
+          maxAttempts: 1,
+          worker: null,
           schemaVersion: 1,
         })
         computations.docs.push(rival)

@@ -175,6 +175,8 @@ async function registerCompManager(
       issuer: auth.issuer,
       audience: auth.audience,
       expiresIn: auth.expiresIn,
+      // Development tokens (the example server prints one) never work on a production server.
+      acceptDevelopmentTokens: config.env !== 'production',
       ...(auth.apiKeys.length > 0 ? { apiKeys: auth.apiKeys } : {}),
       routes: { prefix: `${API_PREFIX}/auth` },
     })

@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import { shuttingDownError } from './errors.js'
+import { watchConnections } from './grace.js'
 
 export interface ShutdownOptions {
   /** How long `close()` waits for in-flight requests, then for this process's running computations. */
@@ -13,8 +14,6 @@ const DEFAULT_GRACE_MS = 1000
 function openConnections(server: import('node:net').Server): Promise<number> {
   return new Promise((resolve) => server.getConnections((err, count) => resolve(err ? 0 : count)))
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 /** Something that runs computations in this process and can give them up on shutdown (tracker, cache, worker). */
 export interface Drainable {
@@ -76,6 +75,7 @@ export function installShutdown(fastify: FastifyInstance, options: ShutdownOptio
   let closeStartedAt: number | undefined
   let drainTimer: NodeJS.Timeout | undefined
   let idleTimer: NodeJS.Timeout | undefined
+  const connections = watchConnections(fastify.server)
 
   fastify.addHook('onRequest', (_request, reply, done) => {
     if (!closing) {
@@ -98,10 +98,11 @@ export function installShutdown(fastify: FastifyInstance, options: ShutdownOptio
     // Grace period before Fastify closes the listener (Node's server.close() also closes idle
     // connections at once): a request a client already sent on an open keep-alive connection, but
     // that the server has not read yet, counts as idle and would be reset. During the grace period
-    // such requests are read and served, with `connection: close`. Skipped when nothing is connected.
+    // such requests are read and served, with `connection: close`; it goes on while clients are still
+    // connecting or a fresh connection is unread (see grace.ts). Skipped when nothing is connected.
     const grace = Math.min(options.graceMs ?? DEFAULT_GRACE_MS, options.timeoutMs)
     if (grace > 0 && fastify.server.listening && (await openConnections(fastify.server)) > 0)
-      await sleep(grace)
+      await connections.grace(grace, options.timeoutMs)
     closing = true
     idleTimer = setInterval(() => fastify.server.closeIdleConnections?.(), 100)
     idleTimer.unref()

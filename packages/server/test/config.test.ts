@@ -187,12 +187,24 @@ t.test('development accepts a placeholder with a warning, never a short secret',
   )
 })
 
-t.test('AUTH_ENABLED=false turns auth off (with a warning in production)', async (t) => {
-  t.equal(loadConfig({ AUTH_ENABLED: 'false' }).auth, null)
-  const prod = loadConfig({ NODE_ENV: 'production', AUTH_ENABLED: 'off' })
-  t.equal(prod.auth, null, 'no secret needed without auth')
-  t.match(prod.warnings.join('\n'), /every route is open/)
-})
+t.test(
+  'AUTH_ENABLED=false turns auth off; in production only with AUTH_DISABLED_IN_PRODUCTION=true',
+  async (t) => {
+    t.equal(loadConfig({ AUTH_ENABLED: 'false' }).auth, null)
+    const refused = configError(t, { NODE_ENV: 'production', AUTH_ENABLED: 'off' })
+    t.match(refused.message, /AUTH_ENABLED: is false in production/)
+    t.match(refused.message, /AUTH_DISABLED_IN_PRODUCTION=true/)
+    const prod = loadConfig({
+      NODE_ENV: 'production',
+      AUTH_ENABLED: 'off',
+      AUTH_DISABLED_IN_PRODUCTION: 'true',
+    })
+    t.equal(prod.auth, null, 'acknowledged: no secret needed without auth')
+    t.match(prod.warnings.join('\n'), /every route is open/)
+    configError(t, { NODE_ENV: 'production', AUTH_ENABLED: 'off', AUTH_DISABLED_IN_PRODUCTION: 'maybe' })
+    t.ok(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, AUTH_DISABLED_IN_PRODUCTION: 'true' }).auth)
+  },
+)
 
 t.test('*_FILE beats the variable, which beats the default', async (t) => {
   const dir = tmpDir(t)

@@ -5,19 +5,18 @@ import {
   cmError,
   type InvalidateCriteria,
   type NewCacheEntry,
-  type Page,
 } from '@comp-manager/core'
 import {
   buildCacheEntryMeta,
   type CacheBackend,
   type HitCount,
+  type ListSlice,
   type NormalizedCacheQuery,
-  pageOf,
 } from '@comp-manager/core/store-kit'
 import type { Statement } from 'better-sqlite3'
 import type { Connection } from './connection.js'
+import { cacheListSql, filterOf, LIVE } from './list-queries.js'
 import { fromJsonColumn, jsonColumn } from './schema.js'
-import { allOf, type Clause, inNamespaces, scopeAndFunction } from './sql.js'
 import type { SqliteStore } from './store.js'
 
 /** A row of `cache_entries` without its value. */
@@ -67,12 +66,6 @@ const META_COLUMNS =
   'namespace, key, function, function_full, version, algorithm, size, tags, created_at, expires_at, hits, ' +
   'last_hit_at, schema_version, args'
 
-/**
- * An entry is live until `expires_at` (`expires_at <= now` is expired). Expired entries are absent
- * for every method but `purgeExpired`: not returned, listed, counted, deleted nor invalidated.
- */
-const LIVE = '(expires_at IS NULL OR expires_at > ?)'
-
 function toMeta(r: MetaRow): CacheEntryMeta {
   return {
     key: r.key,
@@ -95,27 +88,6 @@ function toMeta(r: MetaRow): CacheEntryMeta {
 /** `String.prototype.isWellFormed` (Node 20+, ES2024: not in our `lib`). */
 interface WellFormed {
   isWellFormed(): boolean
-}
-
-const sortColumns = { createdAt: 'created_at', hits: 'hits', size: 'size' } as const
-
-/** The WHERE clause over `cache_entries AS c` for a namespace scope and optional criteria. */
-function filterOf(
-  namespaces: readonly string[],
-  criteria: { function?: string | undefined; tag?: string | undefined; version?: string | null | undefined },
-): Clause {
-  const clauses: Clause[] = [scopeAndFunction('c.', namespaces, criteria.function)]
-  if (criteria.version === null) clauses.push({ sql: 'c.version IS NULL', params: [] })
-  else if (criteria.version !== undefined) clauses.push({ sql: 'c.version = ?', params: [criteria.version] })
-  if (criteria.tag !== undefined) {
-    // Driven from cache_tags' (namespace, tag, key) primary key, then the (namespace, key) index.
-    const ns = inNamespaces('t.namespace', namespaces)
-    clauses.push({
-      sql: `(c.namespace, c.key) IN (SELECT t.namespace, t.key FROM cache_tags AS t WHERE ${ns.sql} AND t.tag = ?)`,
-      params: [...ns.params, criteria.tag],
-    })
-  }
-  return allOf(clauses)
 }
 
 /**
@@ -239,19 +211,12 @@ export class SqliteCacheStore implements CacheBackend {
     )
   }
 
-  async list(q: NormalizedCacheQuery): Promise<Page<CacheEntryMeta>> {
-    const filter = filterOf(q.namespaces, q)
-    const direction = q.sort.descending ? 'DESC' : 'ASC'
-    const where = `${filter.sql} AND ${LIVE}`
-    const pageSql =
-      `SELECT ${META_COLUMNS} FROM cache_entries AS c WHERE ${where} ` +
-      `ORDER BY ${sortColumns[q.sort.field]} ${direction}, key ${direction}, namespace ${direction} LIMIT ? OFFSET ?`
-    const countSql = `SELECT count(*) AS total FROM cache_entries AS c WHERE ${where}`
-    const now = this.#conn.clock()
+  async list(q: NormalizedCacheQuery): Promise<ListSlice<CacheEntryMeta>> {
+    const { page, count } = cacheListSql(q, META_COLUMNS, this.#conn.clock())
     return this.#conn.read('cache.list', () => {
-      const rows = this.#conn.statement(pageSql).all(...filter.params, now, q.perPage, q.offset) as MetaRow[]
-      const { total } = this.#conn.statement(countSql).get(...filter.params, now) as { total: number }
-      return pageOf(rows.map(toMeta), total, q.page, q.perPage)
+      const rows = this.#conn.statement(page.sql).all(...page.params) as MetaRow[]
+      const { total } = this.#conn.statement(count.sql).get(...count.params) as { total: number }
+      return { rows: rows.map(toMeta), total }
     })
   }
 

@@ -7,7 +7,6 @@ import {
   cmError,
   type HeartbeatInput,
   type NewComputation,
-  type Page,
 } from '@comp-manager/core'
 import {
   applyHeartbeat,
@@ -17,21 +16,21 @@ import {
   type ComputationBackend,
   decideClaim,
   isLeaseExpired,
+  type ListSlice,
   markLost,
   type NormalizedComputationQuery,
   newId,
   notFound,
-  pageOf,
   takeQueued,
 } from '@comp-manager/core/store-kit'
 import type { Statement } from 'better-sqlite3'
 import type { Connection } from './connection.js'
+import { computationListSql } from './list-queries.js'
 import { fromJsonColumn, jsonColumn } from './schema.js'
-import { allOf, type Clause, scopeAndFunction } from './sql.js'
 import type { SqliteStore } from './store.js'
 
 /** A row of `computations`, as better-sqlite3 returns it. */
-interface ComputationRow {
+export interface ComputationRow {
   id: string
   namespace: string
   name: string
@@ -56,14 +55,18 @@ interface ComputationRow {
   heartbeat_at: number | null
   lease_until: number | null
   schema_version: number
-  args: string | null
-  checkpoint: string | null
+  args?: string | null
+  checkpoint?: string | null
   active_ms: number
   active_since: number | null
   pause_requested_at: number | null
+  priority: number
+  run_at: number | null
+  max_attempts: number
+  worker: string | null
 }
 
-const COLUMNS: readonly (keyof ComputationRow)[] = [
+export const COLUMNS: readonly (keyof ComputationRow)[] = [
   'id',
   'namespace',
   'name',
@@ -93,9 +96,20 @@ const COLUMNS: readonly (keyof ComputationRow)[] = [
   'active_ms',
   'active_since',
   'pause_requested_at',
+  'priority',
+  'run_at',
+  'max_attempts',
+  'worker',
 ]
 
-function toRow(c: Computation): ComputationRow {
+/** The columns of a listing: `args` and `checkpoint` (maybe megabytes) only when asked. */
+function listColumns(include: NormalizedComputationQuery['include']): string {
+  return COLUMNS.filter(
+    (c) => (c !== 'args' || include.args) && (c !== 'checkpoint' || include.checkpoint),
+  ).join(', ')
+}
+
+export function toRow(c: Computation): ComputationRow {
   return {
     id: c.id,
     namespace: c.namespace,
@@ -126,17 +140,21 @@ function toRow(c: Computation): ComputationRow {
     active_ms: c.activeMs,
     active_since: c.activeSince,
     pause_requested_at: c.pauseRequestedAt,
+    priority: c.priority,
+    run_at: c.runAt,
+    max_attempts: c.maxAttempts,
+    worker: c.worker,
   }
 }
 
-function toRecord(r: ComputationRow): Computation {
+export function toRecord(r: ComputationRow): Computation {
   return {
     id: r.id,
     namespace: r.namespace,
     name: r.name,
     function: r.function,
     functionFull: r.function_full,
-    args: fromJsonColumn(r.args),
+    args: r.args === undefined ? undefined : fromJsonColumn(r.args),
     hash: r.hash,
     hashAlgorithm: r.hash_algorithm,
     attempt: r.attempt,
@@ -148,7 +166,7 @@ function toRecord(r: ComputationRow): Computation {
     error: fromJsonColumn(r.error) as Computation['error'],
     progress: fromJsonColumn(r.progress) as Computation['progress'],
     result: fromJsonColumn(r.result) as Computation['result'],
-    checkpoint: fromJsonColumn(r.checkpoint),
+    checkpoint: r.checkpoint === undefined ? undefined : fromJsonColumn(r.checkpoint),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     startedAt: r.started_at,
@@ -159,6 +177,10 @@ function toRecord(r: ComputationRow): Computation {
     activeMs: r.active_ms,
     activeSince: r.active_since,
     pauseRequestedAt: r.pause_requested_at,
+    priority: r.priority,
+    runAt: r.run_at,
+    maxAttempts: r.max_attempts,
+    worker: r.worker,
     schemaVersion: r.schema_version,
   }
 }
@@ -311,26 +333,12 @@ export class SqliteComputationStore implements ComputationBackend {
     return this.#conn.run('computations.findExpired', () => this.#expired.all(now, limit).map(toRecord))
   }
 
-  async list(q: NormalizedComputationQuery): Promise<Page<Computation>> {
-    const clauses: Clause[] = [scopeAndFunction('', q.namespaces, q.function)]
-    if (q.statuses !== undefined) {
-      clauses.push({
-        sql: 'status IN (SELECT value FROM json_each(?))',
-        params: [JSON.stringify(q.statuses)],
-      })
-    }
-    if (q.hash !== undefined) clauses.push({ sql: 'hash = ?', params: [q.hash] })
-    if (q.since !== undefined) clauses.push({ sql: 'created_at >= ?', params: [q.since] })
-    if (q.until !== undefined) clauses.push({ sql: 'created_at < ?', params: [q.until] })
-    const { sql: filter, params } = allOf(clauses)
-    const column = q.sort.field === 'createdAt' ? 'created_at' : 'updated_at'
-    const direction = q.sort.descending ? 'DESC' : 'ASC'
-    const pageSql = `SELECT * FROM computations WHERE ${filter} ORDER BY ${column} ${direction}, id ${direction} LIMIT ? OFFSET ?`
-    const countSql = `SELECT count(*) AS total FROM computations WHERE ${filter}`
+  async list(q: NormalizedComputationQuery): Promise<ListSlice<Computation>> {
+    const { page, count } = computationListSql(q, listColumns(q.include))
     return this.#conn.read('computations.list', () => {
-      const rows = this.#conn.statement(pageSql).all(...params, q.perPage, q.offset) as ComputationRow[]
-      const { total } = this.#conn.statement(countSql).get(...params) as { total: number }
-      return pageOf(rows.map(toRecord), total, q.page, q.perPage)
+      const rows = this.#conn.statement(page.sql).all(...page.params) as ComputationRow[]
+      const { total } = this.#conn.statement(count.sql).get(...count.params) as { total: number }
+      return { rows: rows.map(toRecord), total }
     })
   }
 

@@ -2,7 +2,8 @@ import { mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { type Clock, cmError } from '@comp-manager/core'
 import Sqlite, { type Database, type Statement } from 'better-sqlite3'
-import { isBusy, toStoreError, withBusyRetry } from './errors.js'
+import { isBusy, sqliteCode, toStoreError, withBusyRetry } from './errors.js'
+import { type FaultState, FileIdentity, faultError, faultMessage, faultOfCode } from './faults.js'
 import { migrate } from './migrations.js'
 import type { ResolvedOptions } from './options.js'
 
@@ -27,6 +28,10 @@ export class Connection {
   /** True when the store opened the connection (and so closes it). */
   readonly owned: boolean
   #closed = false
+  /** The file as opened: a write to a deleted or replaced file is refused. */
+  readonly #file: FileIdentity | undefined
+  /** The last fault of the file (disk full, read-only, I/O…), until a write succeeds again. */
+  #fault: FaultState | undefined
   readonly #dynamic = new Map<string, Statement>()
   /** One trampoline per mode, built once: `tx.immediate(step)` runs `step` in BEGIN IMMEDIATE. */
   readonly #tx: ReturnType<Database['transaction']>
@@ -37,6 +42,36 @@ export class Connection {
     this.clock = options.clock
     this.busyTimeoutMs = options.busyTimeoutMs
     this.#tx = db.transaction((step: () => unknown) => step())
+    this.#file = db.memory ? undefined : FileIdentity.of(db.name)
+  }
+
+  /** The fault in force, if any (`moved` is checked now; the others are what the last write met). */
+  get fault(): FaultState | undefined {
+    if (this.#file !== undefined && !this.#file.intact()) {
+      this.#fault = { fault: 'moved', message: faultMessage('moved'), sqliteCode: undefined }
+    }
+    return this.#fault
+  }
+
+  /** Clears a recorded fault after `probe` (a write) succeeded; a moved file stays a fault. */
+  cleared(): void {
+    if (this.#fault?.fault !== 'moved') this.#fault = undefined
+  }
+
+  /** Maps a failure, recording it when it is a fault of the file rather than of the request. */
+  #failure(err: unknown, operation: string): Error {
+    // withBusyRetry has already mapped its error: the driver's is its cause.
+    const code = sqliteCode(err) ?? sqliteCode((err as { cause?: unknown } | null)?.cause)
+    const fault = faultOfCode(code)
+    if (fault === undefined) return toStoreError(err, operation)
+    this.#fault = { fault, message: faultMessage(fault), sqliteCode: code }
+    return faultError(operation, this.#fault, err)
+  }
+
+  /** Refuses to work on a file that is not the one opened (deleted or replaced). */
+  #assertFile(operation: string): void {
+    const fault = this.fault
+    if (fault?.fault === 'moved') throw faultError(operation, fault)
   }
 
   /**
@@ -111,17 +146,26 @@ export class Connection {
     // The common case (not locked) settles without entering the retry loop: point reads are hot.
     try {
       this.assertOpen(operation)
+      this.#assertFile(operation)
       return Promise.resolve(step())
     } catch (err) {
-      if (!isBusy(err)) return Promise.reject(toStoreError(err, operation))
-      return withBusyRetry(step, operation, this.busyTimeoutMs)
+      if (!isBusy(err)) return Promise.reject(this.#failure(err, operation))
+      return this.#retry(step, operation, this.busyTimeoutMs)
+    }
+  }
+
+  async #retry<T>(step: () => T, operation: string, budgetMs: number): Promise<T> {
+    try {
+      return await withBusyRetry(step, operation, budgetMs)
+    } catch (err) {
+      throw this.#failure(err, operation)
     }
   }
 
   /** Runs reads that must see one snapshot (a page and its total) in a deferred transaction. */
   async read<T>(operation: string, step: () => T): Promise<T> {
     this.assertOpen(operation)
-    return withBusyRetry(() => this.#tx.deferred(step) as T, operation, this.busyTimeoutMs)
+    return this.#retry(() => this.#tx.deferred(step) as T, operation, this.busyTimeoutMs)
   }
 
   /**
@@ -130,7 +174,10 @@ export class Connection {
    */
   async write<T>(operation: string, step: () => T, budgetMs = this.busyTimeoutMs): Promise<T> {
     this.assertOpen(operation)
-    return withBusyRetry(() => this.#tx.immediate(step) as T, operation, budgetMs)
+    this.#assertFile(operation)
+    const result = await this.#retry(() => this.#tx.immediate(step) as T, operation, budgetMs)
+    this.cleared()
+    return result
   }
 
   /** Marks the connection closed, and closes it if the store opened it. Idempotent. */

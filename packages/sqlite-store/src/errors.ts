@@ -11,7 +11,7 @@ interface CodedError {
   message?: unknown
 }
 
-function sqliteCode(err: unknown): string | undefined {
+export function sqliteCode(err: unknown): string | undefined {
   const code = (err as CodedError | null)?.code
   return typeof code === 'string' && code.startsWith('SQLITE_') ? code : undefined
 }

@@ -1,7 +1,7 @@
 import { cmError } from '@comp-manager/core'
 import type { Database } from 'better-sqlite3'
 import type { SqliteDatabase } from './driver.js'
-import { SCHEMA_V1, SCHEMA_V2 } from './schema.js'
+import { SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4 } from './schema.js'
 
 /**
  * Versioned schema migrations. The database records each applied version in `schema_version`;
@@ -32,6 +32,17 @@ export const migrations: readonly Migration[] = [
     version: 2,
     description: 'computations: running time accounted by segments (active_ms, active_since), pause requests',
     up: (db) => db.exec(SCHEMA_V2),
+  },
+  {
+    version: 3,
+    description:
+      'the queue: job fields (priority, run_at, max_attempts, worker), claim index, workers, schedules',
+    up: (db) => db.exec(SCHEMA_V3),
+  },
+  {
+    version: 4,
+    description: 'listing indexes: each filter followed by its sort columns (flat pages, cursors and counts)',
+    up: (db) => db.exec(SCHEMA_V4),
   },
 ]
 

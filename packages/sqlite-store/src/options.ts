@@ -33,6 +33,10 @@ export interface SqliteStoreOptions {
   maxValueBytes?: number
   /** Cache hit counts are kept in memory and written every `hitFlushMs` ms (default 1000). */
   hitFlushMs?: Duration
+  /** Listings count matches exactly up to this bound, then report it as a lower bound (default 10,000). */
+  countLimit?: number
+  /** The key listing cursors are signed with; give every process of one database the same one. */
+  cursorSecret?: string
 }
 
 /** The options with defaults applied. */
@@ -43,6 +47,8 @@ export interface ResolvedOptions {
   busyTimeoutMs: number
   maxValueBytes: number
   hitFlushMs: number
+  countLimit: number | undefined
+  cursorSecret: string | undefined
 }
 
 /** Default `path`, relative to the working directory. */
@@ -85,6 +91,8 @@ const SqliteStoreOptionsParser = defineOptions(
       busyTimeoutMs: Type.Optional(DurationSchema({ min: 0, max: 3_600_000 })),
       maxValueBytes: Type.Optional(Type.Integer({ minimum: 1, maximum: SQLITE_MAX_LENGTH })),
       hitFlushMs: Type.Optional(DurationSchema({ min: 0, max: 3_600_000 })),
+      countLimit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000 })),
+      cursorSecret: Type.Optional(Type.String({ minLength: 16, maxLength: 1024 })),
     },
     { additionalProperties: false },
   ),
@@ -107,5 +115,7 @@ export function resolveOptions(options: SqliteStoreOptions | undefined): Resolve
     busyTimeoutMs: opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,
     maxValueBytes: opts.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES,
     hitFlushMs: opts.hitFlushMs ?? DEFAULT_HIT_FLUSH_MS,
+    countLimit: opts.countLimit,
+    cursorSecret: opts.cursorSecret,
   }
 }

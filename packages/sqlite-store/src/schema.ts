@@ -116,6 +116,61 @@ UPDATE computations SET active_ms = max(0, finished_at - started_at)
   WHERE status IN ('finished', 'failed') AND started_at IS NOT NULL AND finished_at IS NOT NULL;
 `
 
+/**
+ * Version 3: the queue (`@comp-manager/worker`). Job fields on every record (existing rows get the
+ * defaults: priority 0, no run-at, one attempt, no worker); `due_at`, a virtual column (computed on
+ * read, no storage), is when a queued job becomes claimable, so one partial index serves the claim
+ * order (priority desc, due time, creation, id) over the queued rows only. The worker registry and
+ * the repeat schedules get their own tables.
+ */
+export const SCHEMA_V3 = `
+ALTER TABLE computations ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE computations ADD COLUMN run_at INTEGER;
+ALTER TABLE computations ADD COLUMN max_attempts INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE computations ADD COLUMN worker TEXT;
+ALTER TABLE computations ADD COLUMN due_at INTEGER GENERATED ALWAYS AS (coalesce(run_at, created_at)) VIRTUAL;
+-- claimNext: the queued rows in claim order
+CREATE INDEX computations_queue ON computations (priority DESC, due_at, created_at, id) WHERE status = 'queued';
+-- fleet-wide limits: the running claimed jobs of a function
+CREATE INDEX computations_slots ON computations (function, namespace) WHERE status = 'started' AND worker IS NOT NULL;
+-- prune: terminal rows of a namespace and function by end time
+CREATE INDEX computations_ended ON computations (namespace, function, finished_at)
+  WHERE status IN ('finished', 'failed', 'lost');
+
+CREATE TABLE queue_workers (
+  id            TEXT    NOT NULL PRIMARY KEY,
+  namespaces    TEXT    NOT NULL,
+  functions     TEXT    NOT NULL,
+  host          TEXT    NOT NULL,
+  pid           INTEGER NOT NULL,
+  concurrency   INTEGER NOT NULL,
+  running       INTEGER NOT NULL,
+  started_at    INTEGER NOT NULL,
+  version       TEXT,
+  last_seen_at  INTEGER NOT NULL,
+  expires_at    INTEGER NOT NULL
+);
+CREATE INDEX queue_workers_expires ON queue_workers (expires_at);
+
+CREATE TABLE queue_schedules (
+  namespace     TEXT    NOT NULL,
+  name          TEXT    NOT NULL,
+  function      TEXT    NOT NULL,
+  function_full TEXT    NOT NULL,
+  args          TEXT,
+  cron          TEXT,
+  every_ms      INTEGER,
+  next_run_at   INTEGER NOT NULL,
+  priority      INTEGER NOT NULL,
+  max_attempts  INTEGER NOT NULL,
+  created_at    INTEGER NOT NULL,
+  updated_at    INTEGER NOT NULL,
+  last_run_at   INTEGER,
+  PRIMARY KEY (namespace, name)
+);
+CREATE INDEX queue_schedules_due ON queue_schedules (namespace, next_run_at);
+`
+
 /** JSON text of a field for a TEXT column; `null`/`undefined` → SQL NULL. */
 export function jsonColumn(value: unknown, field: string): string | null {
   if (value === null || value === undefined) return null
@@ -148,3 +203,33 @@ export function jsonColumn(value: unknown, field: string): string | null {
 export function fromJsonColumn(text: string | null): unknown {
   return text === null ? null : JSON.parse(text)
 }
+
+/**
+ * Version 4: indexes that cover each filter of the listings together with its order, so a page, a
+ * cursor position and a bounded count are index ranges (see `listing.ts`): status and function
+ * (short and full) followed by each sort column and the tie-breaker, for computations; function and
+ * version followed by `created_at, key`, for cache entries. The old two-column indexes they extend
+ * are dropped.
+ */
+export const SCHEMA_V4 = `
+DROP INDEX computations_status;
+DROP INDEX computations_function;
+DROP INDEX computations_function_full;
+CREATE INDEX computations_status ON computations (namespace, status, created_at, id);
+CREATE INDEX computations_status_updated ON computations (namespace, status, updated_at, id);
+CREATE INDEX computations_function ON computations (namespace, function, created_at, id);
+CREATE INDEX computations_function_updated ON computations (namespace, function, updated_at, id);
+-- \`function\` last: the full-name branch checks \`function <> ?\` from the index, without the row
+CREATE INDEX computations_function_full ON computations (namespace, function_full, created_at, id, function);
+CREATE INDEX computations_function_full_updated ON computations (namespace, function_full, updated_at, id, function);
+-- status + function: both equalities in the prefix, so a rare combination is a short range to count
+CREATE INDEX computations_function_status ON computations (namespace, function, status, created_at, id);
+CREATE INDEX computations_function_full_status
+  ON computations (namespace, function_full, status, created_at, id, function);
+DROP INDEX cache_entries_function;
+DROP INDEX cache_entries_function_full;
+DROP INDEX cache_entries_version;
+CREATE INDEX cache_entries_function ON cache_entries (namespace, function, created_at, key);
+CREATE INDEX cache_entries_function_full ON cache_entries (namespace, function_full, created_at, key);
+CREATE INDEX cache_entries_version ON cache_entries (namespace, version, created_at, key);
+`

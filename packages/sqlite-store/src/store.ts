@@ -1,13 +1,35 @@
 import { resolve } from 'node:path'
-import type { CacheStore, ComputationStore, PingResult, Store, StoreCapabilities } from '@comp-manager/core'
-import { GuardedCacheStore, GuardedComputationStore } from '@comp-manager/core/store-kit'
+import type {
+  CacheStore,
+  ComputationStore,
+  PingResult,
+  QueueStore,
+  Store,
+  StoreCapabilities,
+} from '@comp-manager/core'
+import {
+  GuardedCacheStore,
+  GuardedComputationStore,
+  GuardedQueueStore,
+  type QueueBackend,
+} from '@comp-manager/core/store-kit'
 import { SqliteCacheStore } from './cache.js'
 import { SqliteComputationStore } from './computations.js'
 import { Connection } from './connection.js'
 import { resolveOptions, type SqliteStoreOptions } from './options.js'
+import { SqliteJobs } from './queue.js'
+import { SqliteQueueRegistry } from './queue-registry.js'
 
 /** How long `ping()` waits for the write lock before it reports the store unavailable. */
 const PING_WRITE_BUDGET_MS = 1000
+
+const PROBE_LOCK = (conn: Connection): unknown => conn.statement('SELECT 1').get()
+const PROBE_SPACE = (conn: Connection): void => {
+  conn.db.exec(
+    'SAVEPOINT cm_probe; CREATE TABLE cm_probe (x BLOB); INSERT INTO cm_probe VALUES (zeroblob(4096)); ' +
+      'ROLLBACK TO cm_probe; RELEASE cm_probe',
+  )
+}
 
 /**
  * The embedded default `Store`: computations and cache entries in one SQLite file (WAL mode),
@@ -26,6 +48,8 @@ export class SqliteStore implements Store {
   readonly capabilities: StoreCapabilities
   readonly computations: ComputationStore
   readonly cache: CacheStore
+  /** The queue port (for `@comp-manager/worker`): jobs claimed by processes sharing the file. */
+  readonly queue: QueueStore
   readonly #cache: GuardedCacheStore
   /** The database file, as an absolute path (`':memory:'` for an in-memory database). */
   readonly path: string
@@ -37,12 +61,18 @@ export class SqliteStore implements Store {
     this.#conn = Connection.open(resolved)
     this.path = this.#conn.db.memory ? this.#conn.db.name : resolve(this.#conn.db.name)
     this.capabilities = { multiProcess: true, multiMachine: false, maxValueBytes: resolved.maxValueBytes }
-    this.computations = new GuardedComputationStore(new SqliteComputationStore(this.#conn))
+    const lists = {
+      ...(resolved.countLimit === undefined ? {} : { countLimit: resolved.countLimit }),
+      ...(resolved.cursorSecret === undefined ? {} : { cursorSecret: resolved.cursorSecret }),
+    }
+    this.computations = new GuardedComputationStore(new SqliteComputationStore(this.#conn), lists)
     this.cache = this.#cache = new GuardedCacheStore(new SqliteCacheStore(this.#conn), {
+      ...lists,
       clock: resolved.clock,
       maxValueBytes: resolved.maxValueBytes,
       hitFlushMs: resolved.hitFlushMs,
     })
+    this.queue = new GuardedQueueStore(queueBackend(this.#conn), resolved.clock)
   }
 
   /**
@@ -52,9 +82,14 @@ export class SqliteStore implements Store {
   async ping(): Promise<PingResult> {
     const started = performance.now()
     try {
+      const conn = this.#conn
+      conn.assertOpen('ping')
+      // After a fault (disk full, read-only…), only a write that needs space proves it has cleared:
+      // a table created and rolled back needs a new page, and is never kept.
+      const probe = conn.fault === undefined ? PROBE_LOCK : PROBE_SPACE
       // Take the write lock (and give it back at once): in WAL mode reads never block, so a plain
       // SELECT would report a healthy store while another process holds the file locked for writes.
-      await this.#conn.write('ping', () => this.#conn.statement('SELECT 1').get(), PING_WRITE_BUDGET_MS)
+      await conn.write('ping', () => probe(conn), PING_WRITE_BUDGET_MS)
       return { ok: true, latencyMs: performance.now() - started }
     } catch (err) {
       return { ok: false, latencyMs: performance.now() - started, error: (err as Error).message }
@@ -76,6 +111,30 @@ export class SqliteStore implements Store {
       this.#conn.close()
     })()
     return this.#closing
+  }
+}
+
+/** The queue backend: jobs on the computations table, plus the worker and schedule tables. */
+function queueBackend(conn: Connection): QueueBackend {
+  const jobs = new SqliteJobs(conn)
+  const registry = new SqliteQueueRegistry(conn)
+  return {
+    assertOpen: (operation) => conn.assertOpen(operation),
+    enqueue: (input) => jobs.enqueue(input),
+    claimNext: (input) => jobs.claimNext(input),
+    retry: (namespace, id, input) => jobs.retry(namespace, id, input),
+    requeue: (namespace, id, expected, input) => jobs.requeue(namespace, id, expected, input),
+    recoverExpired: (limit, maxLostRetries) => jobs.recoverExpired(limit, maxLostRetries),
+    prune: (criteria) => jobs.prune(criteria),
+    registerWorker: (info, ttlMs) => registry.registerWorker(info, ttlMs),
+    unregisterWorker: (id) => registry.unregisterWorker(id),
+    listWorkers: (namespace) => registry.listWorkers(namespace),
+    upsertSchedule: (input) => registry.upsertSchedule(input),
+    deleteSchedule: (namespace, name) => registry.deleteSchedule(namespace, name),
+    listSchedules: (namespaces) => registry.listSchedules(namespaces),
+    advanceSchedule: (namespace, name, expected, next) =>
+      registry.advanceSchedule(namespace, name, expected, next),
+    dueSchedules: (namespaces, limit) => registry.dueSchedules(namespaces, limit),
   }
 }
 

@@ -31,8 +31,8 @@ const NEXT = L + 1
 /** A hypothetical next version: what shipping the next migration would look like. */
 const v2: Migration = {
   version: NEXT,
-  description: 'computations.priority',
-  up: (db) => db.exec('ALTER TABLE computations ADD COLUMN priority INTEGER NOT NULL DEFAULT 0'),
+  description: 'computations.weight',
+  up: (db) => db.exec('ALTER TABLE computations ADD COLUMN weight INTEGER NOT NULL DEFAULT 0'),
 }
 
 t.test('a new file is created at the latest version, with a history row per migration', async (t) => {
@@ -46,7 +46,14 @@ t.test('a new file is created at the latest version, with a history row per migr
     db.prepare('SELECT version, applied_at AS appliedAt FROM schema_version ORDER BY version').all(),
     migrations.map((m) => ({ version: m.version, appliedAt: 1234 })),
   )
-  t.same(tables(db), ['cache_entries', 'cache_tags', 'computations', 'schema_version'])
+  t.same(tables(db), [
+    'cache_entries',
+    'cache_tags',
+    'computations',
+    'queue_schedules',
+    'queue_workers',
+    'schema_version',
+  ])
 })
 
 t.test('a version-0 file (no schema_version, other tables) is upgraded in place', async (t) => {
@@ -76,10 +83,10 @@ t.test('an older file is upgraded to the newest migration, data kept', async (t)
   t.equal(schemaVersionOf(db), L)
   t.same(migrate(db, [...migrations, v2], 99), { from: L, to: NEXT })
   t.equal(schemaVersionOf(db), NEXT)
-  t.ok(columns(db, 'computations').includes('priority'), 'migration 2 applied')
+  t.ok(columns(db, 'computations').includes('weight'), 'migration 2 applied')
   t.same(
-    db.prepare('SELECT id, priority FROM computations').all(),
-    [{ id: created.id, priority: 0 }],
+    db.prepare('SELECT id, weight FROM computations').all(),
+    [{ id: created.id, weight: 0 }],
     'rows kept',
   )
   t.same(migrate(db, [...migrations, v2]), { from: NEXT, to: NEXT }, 'running it again is a no-op')
@@ -139,7 +146,7 @@ t.test('a file stamped with a newer version is refused with CM_ERR_SCHEMA_VERSIO
   const raw = inspect(path)
   t.teardown(() => raw.close())
   t.equal(schemaVersionOf(raw), NEXT, 'the file was left alone')
-  t.ok(columns(raw, 'computations').includes('priority'))
+  t.ok(columns(raw, 'computations').includes('weight'))
 
   t.test('also for a host-supplied database, which stays open', async (t) => {
     const host = new Sqlite(path)

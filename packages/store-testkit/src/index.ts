@@ -1,4 +1,5 @@
 import type { Test } from 'tap'
+import { createManualClock } from './clock.js'
 import { badInput } from './groups/bad-input.js'
 import { basics } from './groups/basics.js'
 import { cache } from './groups/cache.js'
@@ -12,12 +13,20 @@ import { leases } from './groups/leases.js'
 import { namespaces } from './groups/namespaces.js'
 import { pagination } from './groups/pagination.js'
 import { pingAndClose } from './groups/ping-and-close.js'
+import { queueBadInput } from './groups/queue-bad-input.js'
+import { queueClaim } from './groups/queue-claim.js'
+import { queueEnqueue } from './groups/queue-enqueue.js'
+import { queuePrune } from './groups/queue-prune.js'
+import { queueRaces } from './groups/queue-races.js'
+import { queueRegistry } from './groups/queue-registry.js'
+import { queueRetry } from './groups/queue-retry.js'
 import { unicode } from './groups/unicode.js'
 import { createHarness, type Harness } from './harness.js'
 import {
   type ConformanceGroup,
   conformanceGroups,
   type MakeStore,
+  queueGroups,
   resolveCapabilities,
   type StoreConformanceCapabilities,
 } from './options.js'
@@ -28,10 +37,12 @@ export {
   conformanceGroups,
   type MakeStore,
   type MakeStoreContext,
+  queueGroups,
   type StoreConformanceCapabilities,
   type StoreLimit,
   storeLimits,
 } from './options.js'
+export { claimNextInput, jobInput } from './queue-fixtures.js'
 
 const groups: Record<ConformanceGroup, (t: Test, h: Harness) => void> = {
   basics,
@@ -48,6 +59,13 @@ const groups: Record<ConformanceGroup, (t: Test, h: Harness) => void> = {
   unicode,
   'bad-input': badInput,
   'ping-and-close': pingAndClose,
+  'queue-enqueue': queueEnqueue,
+  'queue-claim': queueClaim,
+  'queue-retry': queueRetry,
+  'queue-prune': queuePrune,
+  'queue-registry': queueRegistry,
+  'queue-bad-input': queueBadInput,
+  'queue-races': queueRaces,
 }
 
 /** Groups that only make sense when time can be moved. */
@@ -72,12 +90,15 @@ export function storeConformance(
   const caps = resolveCapabilities(capabilities)
   const harness = createHarness(makeStore, caps)
   return t.test(`Store conformance: ${caps.name}`, async (t) => {
+    const hasQueue = await probeQueue(makeStore, t)
     for (const name of conformanceGroups) {
       const skip =
         caps.skip[name] ??
-        (needsClock.includes(name) && !caps.supportsInjectedClock
-          ? 'needs a store that reads the injected clock'
-          : false)
+        (queueGroups.includes(name) && !hasQueue
+          ? `the store has no queue port (store.queue is undefined): ${name} not run`
+          : needsClock.includes(name) && !caps.supportsInjectedClock
+            ? 'needs a store that reads the injected clock'
+            : false)
       t.test(name, { skip }, (t) => {
         groups[name](t, harness)
         t.end()
@@ -92,4 +113,14 @@ export function storeConformance(
       })
     }
   })
+}
+
+/** Whether the store under test has the queue port: one store opened and closed to look. */
+async function probeQueue(makeStore: MakeStore, t: Test): Promise<boolean> {
+  const store = await makeStore({ clock: createManualClock(), t })
+  try {
+    return store.queue !== undefined
+  } finally {
+    await store.close()
+  }
 }

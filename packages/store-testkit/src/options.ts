@@ -34,7 +34,19 @@ export const conformanceGroups = [
   'unicode',
   'bad-input',
   'ping-and-close',
+  'queue-enqueue',
+  'queue-claim',
+  'queue-retry',
+  'queue-prune',
+  'queue-registry',
+  'queue-bad-input',
+  'queue-races',
 ] as const
+
+/** The groups of the queue port (`store.queue`): skipped, with a reason, for a store without one. */
+export const queueGroups: readonly ConformanceGroup[] = conformanceGroups.filter((g) =>
+  g.startsWith('queue-'),
+)
 export type ConformanceGroup = (typeof conformanceGroups)[number]
 
 /** Behaviours a store (or the server behind it) may not have; declared, so they are never silently "passed". */
@@ -68,6 +80,10 @@ export interface StoreConformanceCapabilities {
    * bytes; they run only when that limit is at most this many bytes. Default 64 MiB.
    */
   maxValueTestBytes?: number
+  /** How many claimers race in the queue-races group. Default 16. */
+  queueClaimers?: number
+  /** How many jobs they race for. Default 200. */
+  queueJobs?: number
   /** Groups to skip, each with the reason shown in the TAP output. Default none. */
   skip?: Partial<Record<ConformanceGroup, string>>
   /**
@@ -84,6 +100,8 @@ export interface ResolvedCapabilities {
   largeValueBytes: number
   supportsInjectedClock: boolean
   maxValueTestBytes: number
+  queueClaimers: number
+  queueJobs: number
   skip: Partial<Record<ConformanceGroup, string>>
   limits: Partial<Record<StoreLimit, string>>
 }
@@ -100,6 +118,8 @@ const CapabilitiesParser = defineOptions(
       largeValueBytes: Positive,
       supportsInjectedClock: Type.Optional(Type.Boolean()),
       maxValueTestBytes: Positive,
+      queueClaimers: Positive,
+      queueJobs: Positive,
       skip: Type.Optional(
         Type.Object(
           Object.fromEntries(conformanceGroups.map((group) => [group, Type.Optional(Type.String())])),
@@ -129,6 +149,8 @@ export function resolveCapabilities(capabilities: StoreConformanceCapabilities =
     largeValueBytes: c.largeValueBytes ?? 5 * MiB,
     supportsInjectedClock: c.supportsInjectedClock ?? true,
     maxValueTestBytes: c.maxValueTestBytes ?? 64 * MiB,
+    queueClaimers: c.queueClaimers ?? 16,
+    queueJobs: c.queueJobs ?? 200,
     skip: (c.skip ?? {}) as Partial<Record<ConformanceGroup, string>>,
     limits: (c.limits ?? {}) as Partial<Record<StoreLimit, string>>,
   }

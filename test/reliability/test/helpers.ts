@@ -46,11 +46,20 @@ export interface Child {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
 }
 
+/**
+ * The environment children inherit: this one minus the store selection (CI exports MONGODB_URL for the
+ * MongoDB suites; the servers and fixtures here run on their own SQLite file unless a test says otherwise).
+ */
+export function inheritedEnv(): NodeJS.ProcessEnv {
+  const { MONGODB_URL: _url, MONGODB_DB: _db, ...rest } = process.env
+  return rest
+}
+
 /** Spawns `fixtures/<name>` with `process.execPath`, an IPC channel, and captured output. */
 export function spawnFixture(name: string, args: string[], env: Record<string, string> = {}): Child {
   const proc = spawn(process.execPath, [join(fixturesDir, name), ...args], {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    env: { ...process.env, ...env },
+    env: { ...inheritedEnv(), ...env },
   })
   let out = ''
   let err = ''
@@ -153,7 +162,7 @@ export async function startExampleServer(
 ): Promise<RunningServer> {
   const proc = spawn(process.execPath, [exampleMain], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', ...env },
+    env: { ...inheritedEnv(), HOST: '127.0.0.1', PORT: '0', ...env },
   })
   let out = ''
   let err = ''

@@ -1,5 +1,10 @@
 import { inspect } from 'node:util'
-import type { Computation, ComputationEvent, ComputationFilters } from '@comp-manager/client'
+import type {
+  Computation,
+  ComputationEvent,
+  ComputationFilters,
+  ComputationSummary,
+} from '@comp-manager/client'
 import { decode } from '@comp-manager/core/codec'
 import type { Context } from '../context.js'
 import { EXIT } from '../errors.js'
@@ -157,14 +162,14 @@ const watch: CommandSpec<Context> = {
   async run(ctx) {
     const { io, paint } = ctx
     const live = io.isTty && !ctx.json
-    let last: Computation | null = null
+    let last: ComputationSummary | null = null
     let deleted = false
     let drawn = false
     const clear = () => {
       if (drawn) io.stdout.write('\r\u001b[2K')
       drawn = false
     }
-    const bar = (c: Computation) => {
+    const bar = (c: ComputationSummary) => {
       const fraction = c.status === 'finished' ? 1 : (c.progress?.fraction ?? 0)
       const note = c.progress?.note ?? c.message ?? ''
       return `${paint(statusStyle[c.status], c.status)}${' '.repeat(Math.max(0, 8 - c.status.length))} ${progressBar(fraction)} ${formatPercent(fraction).padStart(4)} ${formatDuration(c.runningTimeMs)}${note ? `  ${note}` : ''}`

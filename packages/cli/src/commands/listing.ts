@@ -16,6 +16,11 @@ export function pagingOptions(sorts: readonly string[]) {
   return {
     sort: { type: 'string', value: 'order', description: `Order: ${sorts.join(', ')} (default -createdAt)` },
     page: { type: 'string', value: 'n', description: 'Page number (default 1)' },
+    cursor: {
+      type: 'string',
+      value: 'c',
+      description: 'The page after a previous one: the cursor its footer printed (not with --page)',
+    },
     'per-page': { type: 'string', value: 'n', description: 'Items per page, 1..100 (default 20)' },
     all: { type: 'boolean', short: 'a', description: 'Every page (ignores --page)' },
     namespace: namespaceOption,
@@ -26,14 +31,25 @@ interface PagingFilters {
   sort?: string
   per_page?: number
   page?: number
+  cursor?: string
   namespace?: string
 }
 
 interface Page<T> {
   data: T[]
-  page: number
+  page: number | null
   pages: number
   total: number
+  total_is_lower_bound?: boolean
+  next_cursor?: string | null
+}
+
+/** `page 2/5 · 93 entries`, `page …/500+ · ≥ 10000 entries · next: --cursor …` past the count bound. */
+function footer<T>(result: Page<T>, noun: string): string {
+  const bound = result.total_is_lower_bound === true
+  const position = `page ${result.page ?? '…'}/${result.pages}${bound ? '+' : ''}`
+  const next = result.next_cursor ? ` · next: --cursor ${result.next_cursor}` : ''
+  return `${position} · ${bound ? '≥ ' : ''}${result.total} ${noun}${next}`
 }
 
 export interface Listing<T, F extends PagingFilters> {
@@ -76,16 +92,16 @@ export async function runListing<T, F extends PagingFilters>(
   }
   const page = positiveInt(values.page as string | undefined, 'page', name)
   if (page !== undefined) filters.page = page
+  if (values.cursor !== undefined) filters.cursor = values.cursor as string
   const result = await listing.list(filters, call)
   if (ctx.json) ctx.printJson(result)
   else if (result.data.length === 0)
     ctx.out(
-      result.total === 0 ? listing.none : `no ${listing.noun} on page ${result.page} (of ${result.pages})`,
+      result.total === 0
+        ? listing.none
+        : `no ${listing.noun} on page ${result.page ?? '…'} (of ${result.pages})`,
     )
   else
-    ctx.out(
-      table(result.data, listing.columns, ctx.paint) +
-        ctx.paint('dim', `page ${result.page}/${result.pages} · ${result.total} ${listing.noun}`),
-    )
+    ctx.out(table(result.data, listing.columns, ctx.paint) + ctx.paint('dim', footer(result, listing.noun)))
   return EXIT.ok
 }

@@ -1,4 +1,5 @@
 import { cmError, describeType } from '../errors/index.js'
+import { DEFAULT_DECODE_BUDGET, type DecodeBudget } from './budget.js'
 import { reservedTags } from './builtins.js'
 import { Canonicalizer } from './canonical.js'
 import { Decoder } from './decode.js'
@@ -21,6 +22,15 @@ function positiveInteger(value: unknown, name: string): number {
     })
   }
   return value
+}
+
+function decodeBudget(limits: CodecLimits): DecodeBudget {
+  const budget = {} as Record<keyof DecodeBudget, number>
+  for (const [name, fallback] of Object.entries(DEFAULT_DECODE_BUDGET)) {
+    const key = name as keyof DecodeBudget
+    budget[key] = positiveInteger(limits[key] ?? fallback, name)
+  }
+  return Object.freeze(budget)
 }
 
 function utf8Bytes(text: string, limit: number): number {
@@ -62,6 +72,8 @@ function rethrow(err: unknown, maxDepth: number): never {
 export class Codec {
   readonly maxDepth: number
   readonly maxBytes: number
+  /** The decoding budgets in force (`maxBigIntDigits`, `maxStringLength`, `maxBinaryBytes`, `maxEntries`, `maxNodes`). */
+  readonly budget: DecodeBudget
   readonly #registry: TypeRegistry
   readonly #encoder: Encoder
   readonly #canonicalizer: Canonicalizer
@@ -71,16 +83,17 @@ export class Codec {
   constructor(limits: CodecLimits = {}) {
     this.maxDepth = positiveInteger(limits.maxDepth ?? DEFAULT_MAX_DEPTH, 'maxDepth')
     this.maxBytes = positiveInteger(limits.maxBytes ?? DEFAULT_MAX_BYTES, 'maxBytes')
+    this.budget = decodeBudget(limits)
     this.#registry = new TypeRegistry()
     this.#encoder = new Encoder(this.#registry, this.maxDepth)
     this.#canonicalizer = new Canonicalizer(this.#registry, this.maxDepth)
     this.#stringifier = new Stringifier(this.#registry, this.maxDepth)
-    this.#decoder = new Decoder(this.#registry, this.maxDepth)
+    this.#decoder = new Decoder(this.#registry, this.maxDepth, this.budget)
   }
 
   /** A codec with other limits and the registered types of this one (registrations made later are not shared). */
   withLimits(limits: CodecLimits): Codec {
-    const codec = new Codec({ maxDepth: this.maxDepth, maxBytes: this.maxBytes, ...limits })
+    const codec = new Codec({ maxDepth: this.maxDepth, maxBytes: this.maxBytes, ...this.budget, ...limits })
     codec.#registry.copyFrom(this.#registry)
     return codec
   }
@@ -146,8 +159,11 @@ export class Codec {
 
   /** Decodes a JSON tree. Parts that need no change are shared with the input, not copied. */
   decode(tree: unknown): unknown {
+    const decoder = this.#decoder.busy
+      ? new Decoder(this.#registry, this.maxDepth, this.budget)
+      : this.#decoder
     try {
-      return this.#decoder.dec(tree, 0)
+      return decoder.decodeTree(tree)
     } catch (err) {
       rethrow(err, this.maxDepth)
     }

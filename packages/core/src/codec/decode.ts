@@ -1,5 +1,6 @@
 import { CompManagerError, cmError, describeType } from '../errors/index.js'
 import { base64ToBytes } from './base64.js'
+import { base64Bytes, type DecodeBudget, overShape, overSize } from './budget.js'
 import { errorConstructors, NodeBuffer, REGEXP_FLAGS, typedArrays } from './builtins.js'
 import { parseDate } from './date.js'
 import type { TypeRegistry } from './registry.js'
@@ -65,15 +66,46 @@ function copyArray(a: readonly unknown[]): unknown[] {
 export class Decoder {
   readonly registry: TypeRegistry
   readonly maxDepth: number
+  readonly budget: DecodeBudget
+  /** Values met so far in the tree being decoded (against `maxNodes`). */
+  #nodes = 0
+  busy = false
 
-  constructor(registry: TypeRegistry, maxDepth: number) {
+  constructor(registry: TypeRegistry, maxDepth: number, budget: DecodeBudget) {
     this.registry = registry
     this.maxDepth = maxDepth
+    this.budget = budget
+  }
+
+  /** Decodes one whole tree: the node count starts from zero. */
+  decodeTree(tree: unknown): unknown {
+    this.busy = true
+    this.#nodes = 1
+    try {
+      return this.dec(tree, 0)
+    } finally {
+      this.busy = false
+    }
+  }
+
+  /** Counts `n` more values of one container against `maxEntries` and `maxNodes`. */
+  entries(n: number): void {
+    const { maxEntries, maxNodes } = this.budget
+    if (n > maxEntries) throw overShape('maxEntries', maxEntries, `a container of ${n} entries`)
+    this.#nodes += n
+    if (this.#nodes > maxNodes) throw overShape('maxNodes', maxNodes, 'the number of values')
+  }
+
+  str(text: string): string {
+    const max = this.budget.maxStringLength
+    if (text.length > max) throw overSize('maxStringLength', max, `a string of ${text.length} characters`)
+    return text
   }
 
   dec(v: unknown, depth: number): unknown {
     switch (typeof v) {
       case 'string':
+        return this.str(v)
       case 'number':
       case 'boolean':
         return v
@@ -94,16 +126,16 @@ export class Decoder {
     const next = depth + 1
     const proto = getProto(v)
     if (proto === arrayProto && isArray(v)) {
+      this.entries(v.length)
       let out = v
       for (let i = 0; i < v.length; i++) {
         const item: unknown = v[i]
         if (typeof item !== 'object' || item === null) {
-          if (
-            typeof item === 'string' ||
-            typeof item === 'number' ||
-            typeof item === 'boolean' ||
-            item === null
-          ) {
+          if (typeof item === 'string') {
+            this.str(item)
+            continue
+          }
+          if (typeof item === 'number' || typeof item === 'boolean' || item === null) {
             continue
           }
         }
@@ -121,16 +153,16 @@ export class Decoder {
     if (tag !== undefined && hasOwn(source, TYPE_KEY)) return this.decTagged(source, tag, next)
     let out = source
     const keys = Object.keys(source)
+    this.entries(keys.length)
     for (let i = 0; i < keys.length; i++) {
-      const key = keys[i]!
+      const key = this.str(keys[i]!)
       const item = source[key]
       if (typeof item !== 'object' || item === null) {
-        if (
-          typeof item === 'string' ||
-          typeof item === 'number' ||
-          typeof item === 'boolean' ||
-          item === null
-        ) {
+        if (typeof item === 'string') {
+          this.str(item)
+          continue
+        }
+        if (typeof item === 'number' || typeof item === 'boolean' || item === null) {
           continue
         }
       }
@@ -151,26 +183,24 @@ export class Decoder {
         return undefined
       case 'number':
         return decNumber(node)
-      case 'bigint': {
-        const text = node.value
-        if (typeof text !== 'string' || !isDecimal(text)) throw malformed('bigint tag needs a decimal string')
-        return BigInt(text)
-      }
+      case 'bigint':
+        return this.decBigInt(node)
       case 'Date':
-        return decDate(node)
+        return decDate(this.strings(node, 'value'))
       case 'Map':
         return this.decMap(node, next)
       case 'Set': {
         const values = node.values
         if (!isArray(values)) throw malformed('Set tag needs a values array')
+        this.entries(values.length)
         const set = new Set()
         for (let i = 0; i < values.length; i++) set.add(this.dec(values[i], next))
         return set
       }
       case 'RegExp':
-        return decRegExp(node)
+        return decRegExp(this.strings(node, 'source'))
       case 'URL':
-        return decUrl(node)
+        return decUrl(this.strings(node, 'value'))
       case 'Error':
         return this.decError(node, next)
       case 'ArrayBuffer':
@@ -188,16 +218,39 @@ export class Decoder {
     return typed === undefined ? this.decRegistered(node, tag, next) : this.decTypedArray(node, tag, typed)
   }
 
+  decBigInt(node: Obj): bigint {
+    const text = node.value
+    if (typeof text !== 'string') throw malformed('bigint tag needs a decimal string')
+    const digits = text.length - (text.charCodeAt(0) === 45 ? 1 : 0)
+    const max = this.budget.maxBigIntDigits
+    if (digits > max) throw overSize('maxBigIntDigits', max, `a BigInt of ${digits} digits`)
+    if (!isDecimal(text)) throw malformed('bigint tag needs a decimal string')
+    return BigInt(text)
+  }
+
+  /** Checks the string fields of a tagged node against `maxStringLength`; returns the node. */
+  strings(node: Obj, ...fields: string[]): Obj {
+    for (const field of fields) {
+      const value = node[field]
+      if (typeof value === 'string') this.str(value)
+    }
+    return node
+  }
+
   decMap(node: Obj, next: number): Map<unknown, unknown> {
     const entries = node.entries
     if (!isArray(entries)) throw malformed('Map tag needs an entries array')
+    this.entries(entries.length * 2)
     const map = new Map()
     for (let i = 0; i < entries.length; i++) {
       const entry: unknown = entries[i]
       if (!isArray(entry) || entry.length !== 2) throw malformed('Map entries are [key, value] pairs')
       const k: unknown = entry[0]
       const v: unknown = entry[1]
-      map.set(typeof k === 'string' ? k : this.dec(k, next), typeof v === 'string' ? v : this.dec(v, next))
+      map.set(
+        typeof k === 'string' ? this.str(k) : this.dec(k, next),
+        typeof v === 'string' ? this.str(v) : this.dec(v, next),
+      )
     }
     return map
   }
@@ -205,13 +258,15 @@ export class Decoder {
   decObjectEntries(node: Obj, next: number): Obj {
     const entries = node.entries
     if (!isArray(entries)) throw malformed('object tag needs an entries array')
+    this.entries(entries.length)
     const out: Obj = {}
     for (let i = 0; i < entries.length; i++) {
       const entry: unknown = entries[i]
       if (!isArray(entry) || entry.length !== 2 || typeof entry[0] !== 'string') {
         throw malformed('object entries are [string key, value] pairs')
       }
-      defineKey(out, entry[0], this.dec(entry[1], next))
+      const value: unknown = entry[1]
+      defineKey(out, this.str(entry[0]), typeof value === 'string' ? this.str(value) : this.dec(value, next))
     }
     return out
   }
@@ -252,13 +307,19 @@ export class Decoder {
   }
 
   bytes(node: Obj, tag: string): Uint8Array {
-    const bytes = typeof node.base64 === 'string' ? base64ToBytes(node.base64) : null
+    const text = node.base64
+    const max = this.budget.maxBinaryBytes
+    if (typeof text === 'string' && base64Bytes(text.length) > max + 2) {
+      throw overSize('maxBinaryBytes', max, `a ${tag} of about ${base64Bytes(text.length)} bytes`)
+    }
+    const bytes = typeof text === 'string' ? base64ToBytes(text) : null
     if (bytes === null) throw malformed(`${tag} tag needs a base64 string`)
+    if (bytes.byteLength > max) throw overSize('maxBinaryBytes', max, `a ${tag} of ${bytes.byteLength} bytes`)
     return bytes
   }
 
   decError(node: Obj, next: number): Error {
-    const { name, message, stack, code } = node
+    const { name, message, stack, code } = this.strings(node, 'name', 'message', 'stack', 'code')
     if (typeof name !== 'string' || typeof message !== 'string')
       throw malformed('Error tag needs string name and message')
     if (stack !== undefined && typeof stack !== 'string') throw malformed('Error stack must be a string')

@@ -5,6 +5,7 @@
 import { Codec } from './codec.js'
 import type { ClassOptions, JsonValue, TypeDefinition } from './types.js'
 
+export { DEFAULT_DECODE_BUDGET, type DecodeBudget } from './budget.js'
 export { Codec } from './codec.js'
 export * from './types.js'
 

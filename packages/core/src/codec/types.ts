@@ -34,6 +34,16 @@ export interface CodecLimits {
   maxDepth?: number
   /** Largest JSON text accepted by `parse` or produced by `stringify`, in UTF-8 bytes. Default 64 MiB. */
   maxBytes?: number
+  /** Most digits of a decoded BigInt (sign excluded): parsing grows faster than linearly. Default 10,000. */
+  maxBigIntDigits?: number
+  /** Longest decoded string (object keys included), in UTF-16 code units. Default 16 Mi. */
+  maxStringLength?: number
+  /** Largest decoded binary value (ArrayBuffer, DataView, Buffer, typed arrays), in bytes. Default 16 MiB. */
+  maxBinaryBytes?: number
+  /** Most entries in one decoded container (array items, object keys, Map entries, Set values). Default 1,000,000. */
+  maxEntries?: number
+  /** Most values in one decoded tree, containers and primitives alike. Default 1,000,000. */
+  maxNodes?: number
 }
 
 export const DEFAULT_MAX_DEPTH = 512

@@ -15,7 +15,10 @@ export const ComputationStatusSchema = Type.Union(
     Type.Literal('failed'),
     Type.Literal('lost'),
   ],
-  { description: 'queued → started → finished | failed; started ⇄ paused; started | paused → lost' },
+  {
+    description:
+      'queued → started → finished | failed; started ⇄ paused; started | paused → lost; started | paused → queued (requeue)',
+  },
 )
 
 export const NamespaceSchema = Type.String({
@@ -98,6 +101,22 @@ export const ComputationSchema = Type.Object(
     pauseRequestedAt: Type.Union([TimestampSchema, Type.Null()], {
       description: 'When a pause was requested and not yet honoured by the run (it is still `started`)',
     }),
+    priority: Type.Integer({
+      minimum: -1000,
+      maximum: 1000,
+      description: 'Queue order: higher is claimed first (default 0)',
+    }),
+    runAt: Type.Union([TimestampSchema, Type.Null()], {
+      description: 'A queued job is not claimed before this time; null = as soon as possible',
+    }),
+    maxAttempts: Type.Integer({
+      minimum: 1,
+      maximum: 100,
+      description: 'Attempts a job may make before it fails for good (default 1)',
+    }),
+    worker: Type.Union([Type.String(), Type.Null()], {
+      description: 'Id of the worker that claimed the job from the queue; null for a run tracked in-process',
+    }),
     schemaVersion: Type.Integer({ minimum: 1 }),
   },
   { additionalProperties: false },
@@ -109,9 +128,14 @@ export type ResultRef = Static<typeof ResultRefSchema>
 
 /**
  * The schema version written into every computation by this package (2: running time by segments,
- * pause requests).
+ * pause requests; 3: the queue fields `priority`, `runAt`, `maxAttempts`, `worker`).
  */
-export const SCHEMA_VERSION = 2
+export const SCHEMA_VERSION = 3
+
+/** The queue fields of a record written before schema version 3 (what an upgrade on read fills in). */
+export const QUEUE_FIELD_DEFAULTS: Readonly<
+  Pick<Computation, 'priority' | 'runAt' | 'maxAttempts' | 'worker'>
+> = Object.freeze({ priority: 0, runAt: null, maxAttempts: 1, worker: null })
 
 /** The schema version written into every cache entry (unchanged since 1). */
 export const CACHE_SCHEMA_VERSION = 1

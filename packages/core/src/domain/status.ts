@@ -12,12 +12,13 @@ export const terminalStatuses: readonly ComputationStatus[] = ['finished', 'fail
 /**
  * The state machine: `queued → started → finished | failed`, `started ⇄ paused`,
  * `started | paused → lost` (the lease expired: the process died). `queued → failed` lets a queued
- * record be cancelled before it ever ran.
+ * record be cancelled before it ever ran. `started | paused → queued` puts a job back in the queue
+ * (a draining worker releasing it, a paused run resumable by any worker).
  */
 export const allowedTransitions: Readonly<Record<ComputationStatus, readonly ComputationStatus[]>> = {
   queued: ['started', 'failed'],
-  started: ['finished', 'failed', 'paused', 'lost'],
-  paused: ['started', 'failed', 'lost'],
+  started: ['finished', 'failed', 'paused', 'lost', 'queued'],
+  paused: ['started', 'failed', 'lost', 'queued'],
   finished: [],
   failed: [],
   lost: [],

@@ -58,6 +58,16 @@ export const errorCodes = {
     statusCode: 413,
     description: 'The encoded value is larger than the configured `maxBytes`.',
   },
+  CM_ERR_TOO_LARGE: {
+    statusCode: 413,
+    description:
+      'A decoded string, binary value or BigInt is larger than the codec allows (`maxStringLength`, `maxBinaryBytes`, `maxBigIntDigits`).',
+  },
+  CM_ERR_TOO_COMPLEX: {
+    statusCode: 400,
+    description:
+      'A decoded value has more entries or values than the codec allows (`maxEntries`, `maxNodes`).',
+  },
   CM_ERR_TYPE_REGISTERED: {
     statusCode: 500,
     description: 'A codec type with that name (or class) is already registered.',
@@ -97,10 +107,15 @@ export const errorCodes = {
   },
   CM_ERR_TIMEOUT: {
     statusCode: 504,
-    description: 'Waiting for another run (or a store operation) took longer than allowed.',
+    description:
+      'Waiting for another run (or a store operation) took longer than allowed, or a job ran past its `timeoutMs`.',
   },
   CM_ERR_CANCELLED: { statusCode: 409, description: 'The run was cancelled.' },
   CM_ERR_PAUSED: { statusCode: 409, description: 'The run was paused; resume it to get its result.' },
+  CM_ERR_UNKNOWN_FUNCTION: {
+    statusCode: 400,
+    description: 'No worker of the namespace runs a function of that name.',
+  },
   CM_ERR_VALIDATION: {
     statusCode: 400,
     description: 'The request body, query or parameters do not match the schema.',

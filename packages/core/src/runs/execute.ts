@@ -52,6 +52,12 @@ export interface ExecuteRunOptions<T> {
    * Change the stored status first; the signal only tells the function.
    */
   signal?: AbortSignal
+  /**
+   * Records a failure instead of `endRun(… 'failed')`, e.g. the worker ending the attempt and queueing
+   * the next one in one atomic step (`store.queue.retry`). Resolves to the failed record, or `null`
+   * to record the failure the ordinary way. Retried and reconciled like the ordinary write.
+   */
+  settleFailure?: (error: unknown, record: Computation) => Promise<Computation | null>
 }
 
 export type RunOutcome<T> =
@@ -156,7 +162,10 @@ class Execution<T> {
   }
 
   /** Writes how the run ended; a run ended elsewhere meanwhile (lost, cancelled) says so instead. */
-  async #settle(ending: RunEnding): Promise<{ record: Computation; recorded: boolean } | Ended<T>> {
+  async #settle(
+    ending: RunEnding,
+    write?: () => Promise<Computation | null>,
+  ): Promise<{ record: Computation; recorded: boolean } | Ended<T>> {
     const { store } = this.#o
     const lease = this.#lease
     const [namespace, id] = [this.#namespace, this.#id]
@@ -164,7 +173,8 @@ class Execution<T> {
       // What this process last saw: a pause written after the last heartbeat, or a half-done earlier
       // attempt of this very write, is found by the compare-and-set and re-read.
       const record = await withRetry(
-        () => endRun(store, namespace, id, ending, { current: lease.record }),
+        async () =>
+          (await write?.()) ?? (await endRun(store, namespace, id, ending, { current: lease.record })),
         this.#o.retry,
       )
       return { record, recorded: true }
@@ -228,7 +238,11 @@ class Execution<T> {
         record: current,
       }
     }
-    const settled = await this.#settle({ status: 'failed', error: toErrorInfo(error) })
+    const settle = this.#o.settleFailure
+    const settled = await this.#settle(
+      { status: 'failed', error: toErrorInfo(error) },
+      settle === undefined ? undefined : () => settle(error, lease.record),
+    )
     if ('status' in settled) return settled
     return { status: 'failed', error, ...settled }
   }

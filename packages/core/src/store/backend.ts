@@ -10,11 +10,24 @@ import type {
   InvalidateCriteria,
   NewCacheEntry,
   NewComputation,
-  Page,
   PingResult,
   StoreCapabilities,
 } from './ports.js'
 import type { NormalizedCacheQuery, NormalizedComputationQuery } from './queries.js'
+import type {
+  EnqueueResult,
+  RecoveredJob,
+  RetryInput,
+  Schedule,
+  WorkerInfo,
+  WorkerRegistration,
+} from './queue-ports.js'
+import type {
+  NormalizedClaimNext,
+  NormalizedNewJob,
+  NormalizedPruneCriteria,
+  NormalizedSchedule,
+} from './queue-validate.js'
 
 /**
  * The raw operations a store author implements (keyv's "storage adapter"). `guardStore` puts the
@@ -43,8 +56,19 @@ export interface ComputationBackend {
   expire(namespace: string, id: string): Promise<Computation | null>
   /** `limit` is already checked (1..1000). */
   findExpired(limit: number): Promise<Computation[]>
-  list(query: NormalizedComputationQuery): Promise<Page<Computation>>
+  list(query: NormalizedComputationQuery): Promise<ListSlice<Computation>>
   delete(namespace: string, id: string): Promise<boolean>
+}
+
+/**
+ * What a backend's `list` returns; the guard makes the `Page` of it. `rows`: in sort order, from
+ * `offset` or after the cursor key `after`, **at most `perPage + 1`** (one more than the page tells
+ * that there is a next one). `total`: the number of matches, which may stop at `countLimit + 1`
+ * (count with a `LIMIT`, never the whole table).
+ */
+export interface ListSlice<T> {
+  rows: T[]
+  total: number
 }
 
 /** Hits of one entry, summed by the guard between two flushes. */
@@ -67,7 +91,7 @@ export interface CacheBackend {
   delete(namespace: string, key: string): Promise<boolean>
   /** `criteria` is checked: `all: true` alone, or at least one of function/tag/version. */
   invalidate(namespace: string, criteria: InvalidateCriteria): Promise<number>
-  list(query: NormalizedCacheQuery): Promise<Page<CacheEntryMeta>>
+  list(query: NormalizedCacheQuery): Promise<ListSlice<CacheEntryMeta>>
   stats(namespace: string): Promise<CacheStats>
   purgeExpired(): Promise<number>
   /**
@@ -78,6 +102,42 @@ export interface CacheBackend {
   addHits(hits: readonly HitCount[]): Promise<void>
 }
 
+/**
+ * The raw operations of the queue port (`QueueStore` in `queue-ports.ts`), behind the guard
+ * (`GuardedQueueStore`): inputs are validated and normalised (defaults filled in, lists deduplicated,
+ * `limits` a prototype-free map), so a backend only makes each operation atomic, with the record logic
+ * of `queue-records.ts` (`decideEnqueue`, `compareJobs`, `claimJob`, `applyRetry`, `applyRequeue`,
+ * `applyRecovery`, `selectPrunable`).
+ */
+export interface QueueBackend {
+  /** As {@link ComputationBackend.assertOpen}. */
+  assertOpen?(operation: string): void
+  enqueue(input: NormalizedNewJob): Promise<EnqueueResult>
+  claimNext(input: NormalizedClaimNext): Promise<Computation | null>
+  retry(namespace: string, id: string, input: RetryInput): Promise<{ failed: Computation; next: Computation }>
+  requeue(
+    namespace: string,
+    id: string,
+    expectedStatus: 'started' | 'paused',
+    input: { runAt?: number | null; checkpoint?: unknown } | undefined,
+  ): Promise<Computation>
+  recoverExpired(limit: number, maxLostRetries: number): Promise<RecoveredJob[]>
+  prune(criteria: NormalizedPruneCriteria): Promise<number>
+  registerWorker(info: WorkerRegistration, ttlMs: number): Promise<WorkerInfo>
+  unregisterWorker(id: string): Promise<boolean>
+  listWorkers(namespace: string | undefined): Promise<WorkerInfo[]>
+  upsertSchedule(input: NormalizedSchedule): Promise<Schedule>
+  deleteSchedule(namespace: string, name: string): Promise<boolean>
+  listSchedules(namespaces: readonly string[]): Promise<Schedule[]>
+  advanceSchedule(
+    namespace: string,
+    name: string,
+    expectedNextRunAt: number,
+    nextRunAt: number,
+  ): Promise<boolean>
+  dueSchedules(namespaces: readonly string[], limit: number): Promise<Schedule[]>
+}
+
 /** What `guardStore` needs besides the two halves: the store's clock and capabilities. */
 export interface StoreBackend {
   readonly kind: string
@@ -85,6 +145,8 @@ export interface StoreBackend {
   readonly clock: Clock
   readonly computations: ComputationBackend
   readonly cache: CacheBackend
+  /** The queue port's backend, when the store has one. */
+  readonly queue?: QueueBackend
   ping(): Promise<PingResult>
   close(): Promise<void>
 }

@@ -1,6 +1,7 @@
 import type { CacheEntry, CacheEntryMeta, Computation } from '../domain/schemas.js'
 import type { ComputationStatus } from '../domain/status.js'
 import type { CacheBackend, ComputationBackend, StoreBackend } from './backend.js'
+import { CursorCodec } from './cursor.js'
 import { HitCounter } from './hits.js'
 import type {
   CacheGetOptions,
@@ -22,8 +23,14 @@ import type {
   Store,
   StoreCapabilities,
 } from './ports.js'
-import { normalizeCacheQuery, normalizeComputationQuery } from './queries.js'
-import { assertValueSize, utf8Length } from './records.js'
+import {
+  DEFAULT_COUNT_LIMIT,
+  type ListPolicy,
+  normalizeCacheQuery,
+  normalizeComputationQuery,
+} from './queries.js'
+import { GuardedQueueStore } from './queue-guard.js'
+import { assertValueSize, pageOf, utf8Length } from './records.js'
 import {
   assertComputationStatus,
   assertKey,
@@ -45,9 +52,11 @@ import {
  */
 export class GuardedComputationStore implements ComputationStore {
   readonly #backend: ComputationBackend
+  readonly #lists: ListPolicy
 
-  constructor(backend: ComputationBackend) {
+  constructor(backend: ComputationBackend, options: ListOptions = {}) {
     this.#backend = backend
+    this.#lists = listPolicy(options)
   }
 
   async create(input: NewComputation): Promise<Computation> {
@@ -112,7 +121,10 @@ export class GuardedComputationStore implements ComputationStore {
 
   async list(query: ComputationQuery): Promise<Page<Computation>> {
     this.#backend.assertOpen?.('computations.list')
-    return this.#backend.list(normalizeComputationQuery(query))
+    const q = normalizeComputationQuery(query, this.#lists)
+    const slice = await this.#backend.list(q)
+    const field = q.sort.field
+    return pageOf(slice, q, this.#lists.cursors, (r) => [r[field], r.id])
   }
 
   async delete(namespace: string, id: string): Promise<boolean> {
@@ -123,7 +135,22 @@ export class GuardedComputationStore implements ComputationStore {
   }
 }
 
-export interface GuardedCacheOptions {
+/** How listings page (every Store may pass them through from its own options). */
+export interface ListOptions {
+  /** `total` is exact up to this many matches, a lower bound above (default 10,000). */
+  countLimit?: number
+  /** The key cursors are signed with; processes sharing a database should share it. */
+  cursorSecret?: string
+}
+
+function listPolicy(options: ListOptions): ListPolicy {
+  return {
+    cursors: new CursorCodec(options.cursorSecret),
+    countLimit: options.countLimit ?? DEFAULT_COUNT_LIMIT,
+  }
+}
+
+export interface GuardedCacheOptions extends ListOptions {
   clock: Clock
   /** Largest encoded value accepted (`capabilities.maxValueBytes`). */
   maxValueBytes: number
@@ -135,11 +162,13 @@ export interface GuardedCacheOptions {
 export class GuardedCacheStore implements CacheStore {
   readonly #backend: CacheBackend
   readonly #options: GuardedCacheOptions
+  readonly #lists: ListPolicy
   readonly #hits: HitCounter
 
   constructor(backend: CacheBackend, options: GuardedCacheOptions) {
     this.#backend = backend
     this.#options = options
+    this.#lists = listPolicy(options)
     this.#hits = new HitCounter(backend, options.hitFlushMs)
   }
 
@@ -191,7 +220,10 @@ export class GuardedCacheStore implements CacheStore {
 
   async list(query: CacheQuery): Promise<Page<CacheEntryMeta>> {
     this.#backend.assertOpen?.('cache.list')
-    return this.#backend.list(normalizeCacheQuery(query))
+    const q = normalizeCacheQuery(query, this.#lists)
+    const slice = await this.#backend.list(q)
+    const field = q.sort.field
+    return pageOf(slice, q, this.#lists.cursors, (e) => [e[field], e.key, e.namespace])
   }
 
   async stats(namespace: string): Promise<CacheStats> {
@@ -217,7 +249,7 @@ export class GuardedCacheStore implements CacheStore {
   }
 }
 
-export interface GuardStoreOptions {
+export interface GuardStoreOptions extends ListOptions {
   /** How often batched cache hit counts are written (default 1000 ms; `0`: at once). */
   hitFlushMs?: number
 }
@@ -227,8 +259,9 @@ export interface GuardStoreOptions {
  * {@link GuardedCacheStore}). `close()` writes pending hit counts, then closes the backend; idempotent.
  */
 export function guardStore(backend: StoreBackend, options: GuardStoreOptions = {}): Store {
-  const computations = new GuardedComputationStore(backend.computations)
+  const computations = new GuardedComputationStore(backend.computations, options)
   const cache = new GuardedCacheStore(backend.cache, {
+    ...options,
     clock: backend.clock,
     maxValueBytes: backend.capabilities.maxValueBytes,
     hitFlushMs: options.hitFlushMs ?? 1000,
@@ -241,6 +274,7 @@ export function guardStore(backend: StoreBackend, options: GuardStoreOptions = {
     },
     computations,
     cache,
+    ...(backend.queue === undefined ? {} : { queue: new GuardedQueueStore(backend.queue, backend.clock) }),
     ping: (): Promise<PingResult> => backend.ping(),
     close(): Promise<void> {
       closing ??= (async () => {

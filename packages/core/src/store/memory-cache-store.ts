@@ -1,9 +1,9 @@
 import type { CacheEntry, CacheEntryMeta } from '../domain/schemas.js'
-import type { CacheBackend, HitCount } from './backend.js'
+import type { CacheBackend, HitCount, ListSlice } from './backend.js'
 import type { MemoryContext } from './memory-store.js'
-import type { CacheStats, InvalidateCriteria, NewCacheEntry, Page } from './ports.js'
+import type { CacheStats, InvalidateCriteria, NewCacheEntry } from './ports.js'
 import type { NormalizedCacheQuery, SortSpec } from './queries.js'
-import { buildCacheEntryMeta, isCacheEntryExpired, pageOf } from './records.js'
+import { buildCacheEntryMeta, isCacheEntryExpired, sliceOf } from './records.js'
 
 /**
  * The cache backend of `MemoryStore` (behind core's guard, which validates inputs and counts hits; a
@@ -59,19 +59,16 @@ export class MemoryCacheStore implements CacheBackend {
     return count
   }
 
-  async list(q: NormalizedCacheQuery): Promise<Page<CacheEntryMeta>> {
+  async list(q: NormalizedCacheQuery): Promise<ListSlice<CacheEntryMeta>> {
     this.#context.assertOpen()
     const now = this.#context.clock()
     const matches = q.namespaces
       .flatMap((namespace) => [...(this.#entries.get(namespace)?.values() ?? [])])
       .filter((entry) => !isCacheEntryExpired(entry, now) && matchesQuery(entry, q))
       .sort(bySort(q.sort))
-    return pageOf(
-      matches.slice(q.offset, q.offset + q.perPage).map(metaOf),
-      matches.length,
-      q.page,
-      q.perPage,
-    )
+    const field = q.sort.field
+    const slice = sliceOf(matches, q, (e) => [e[field], e.key, e.namespace])
+    return { rows: slice.rows.map(metaOf), total: slice.total }
   }
 
   async stats(namespace: string): Promise<CacheStats> {

@@ -1,16 +1,9 @@
 import type { Computation } from '../domain/schemas.js'
 import type { ComputationStatus } from '../domain/status.js'
 import { cmError } from '../errors/index.js'
-import type { ComputationBackend } from './backend.js'
+import type { ComputationBackend, ListSlice } from './backend.js'
 import type { MemoryContext } from './memory-store.js'
-import type {
-  ClaimInput,
-  ClaimResult,
-  ComputationPatch,
-  HeartbeatInput,
-  NewComputation,
-  Page,
-} from './ports.js'
+import type { ClaimInput, ClaimResult, ComputationPatch, HeartbeatInput, NewComputation } from './ports.js'
 import type { NormalizedComputationQuery, SortSpec } from './queries.js'
 import {
   applyHeartbeat,
@@ -22,7 +15,7 @@ import {
   markLost,
   newId,
   notFound,
-  pageOf,
+  sliceOf,
   takeQueued,
 } from './records.js'
 
@@ -132,10 +125,18 @@ export class MemoryComputationStore implements ComputationBackend {
       .map(copy)
   }
 
-  async list(q: NormalizedComputationQuery): Promise<Page<Computation>> {
+  async list(q: NormalizedComputationQuery): Promise<ListSlice<Computation>> {
     this.#context.assertOpen()
     const matches = [...this.#byId.values()].filter((record) => matchesQuery(record, q)).sort(bySort(q.sort))
-    return pageOf(matches.slice(q.offset, q.offset + q.perPage).map(copy), matches.length, q.page, q.perPage)
+    const field = q.sort.field
+    const slice = sliceOf(matches, q, (r) => [r[field], r.id])
+    const rows = slice.rows.map((record) => {
+      const row = copy(record)
+      if (!q.include.args) row.args = undefined
+      if (!q.include.checkpoint) row.checkpoint = undefined
+      return row
+    })
+    return { rows, total: slice.total }
   }
 
   async delete(namespace: string, id: string): Promise<boolean> {
@@ -148,6 +149,32 @@ export class MemoryComputationStore implements ComputationBackend {
     if (ids.length > 0) byHash?.set(record.hash, ids)
     else byHash?.delete(record.hash)
     return true
+  }
+
+  // ---- for the queue backend of the same store (`memory-queue-store.ts`): synchronous, so a caller
+  // that does not await between them keeps its read-decide-write atomic. @internal
+
+  /** The stored records (not copies): the caller must not mutate them. */
+  records(): IterableIterator<Computation> {
+    return this.#byId.values()
+  }
+
+  /** The latest attempt of a hash (stored, not a copy), or `null`. */
+  latestAttempt(namespace: string, hash: string): Computation | null {
+    return this.#latest(namespace, hash)
+  }
+
+  /** The stored record (not a copy), or `null`. */
+  findRecord(namespace: string, id: string): Computation | null {
+    return this.#find(namespace, id)
+  }
+
+  insertRecord(record: Computation): Computation {
+    return copy(this.#insert(record))
+  }
+
+  replaceRecord(record: Computation): Computation {
+    return copy(this.#replace(record))
   }
 
   /** Forgets everything (on close). */

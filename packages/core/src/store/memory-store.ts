@@ -5,6 +5,7 @@ import { CallbackSchema } from '../options/schema.js'
 import { GuardedCacheStore, GuardedComputationStore } from './guard.js'
 import { MemoryCacheStore } from './memory-cache-store.js'
 import { MemoryComputationStore } from './memory-computation-store.js'
+import { MemoryQueueStore } from './memory-queue-store.js'
 import {
   type CacheStore,
   type Clock,
@@ -14,6 +15,8 @@ import {
   type StoreCapabilities,
   systemClock,
 } from './ports.js'
+import { GuardedQueueStore } from './queue-guard.js'
+import type { QueueStore } from './queue-ports.js'
 
 /** Default largest cache value a `MemoryStore` accepts: 64 MiB of UTF-8. */
 export const DEFAULT_MEMORY_MAX_VALUE_BYTES = 64 * 1024 * 1024
@@ -52,7 +55,10 @@ export class MemoryStore implements Store {
   readonly capabilities: StoreCapabilities
   readonly computations: ComputationStore
   readonly cache: CacheStore
+  /** The queue port (for `@comp-manager/worker`): jobs of this process only. */
+  readonly queue: QueueStore
   readonly #computations: MemoryComputationStore
+  readonly #queue: MemoryQueueStore
   readonly #cache: MemoryCacheStore
   readonly #guardedCache: GuardedCacheStore
   #closed = false
@@ -70,6 +76,8 @@ export class MemoryStore implements Store {
     this.#computations = new MemoryComputationStore(context)
     this.#cache = new MemoryCacheStore(context)
     this.computations = new GuardedComputationStore(this.#computations)
+    this.#queue = new MemoryQueueStore(context, this.#computations, this.#cache)
+    this.queue = new GuardedQueueStore(this.#queue, clock)
     // Every hit is written at once: there is nothing to batch in memory.
     this.cache = this.#guardedCache = new GuardedCacheStore(this.#cache, {
       clock,
@@ -91,6 +99,7 @@ export class MemoryStore implements Store {
     await this.#guardedCache.close()
     this.#closed = true
     this.#computations.clear()
+    this.#queue.clear()
     this.#cache.clear()
   }
 }

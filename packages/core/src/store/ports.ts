@@ -29,13 +29,24 @@ export type Clock = () => number
 
 export const systemClock: Clock = () => Date.now()
 
-/** A page of results: `pages` is `ceil(total / perPage)`; a page past the end has empty `data`. */
+/**
+ * A page of results: `pages` is `ceil(total / perPage)`; a page past the end has empty `data`.
+ *
+ * Counts are bounded: `total` is exact up to the store's `countLimit` (default 10,000). Above it,
+ * `total` is `countLimit` and `totalIsLowerBound` is true ("at least that many"), so a listing never
+ * counts a million rows. Deep pages are reached with `nextCursor` (keyset paging), not `page`.
+ */
 export interface Page<T> {
   data: T[]
-  page: number
+  /** The page number asked for; `null` when the page was asked by `cursor`. */
+  page: number | null
   perPage: number
   total: number
   pages: number
+  /** `total` is the count bound, not the exact count: there are at least `total` matches. */
+  totalIsLowerBound: boolean
+  /** Pass it as `cursor` to get the page after this one; `null` on the last page. */
+  nextCursor: string | null
 }
 
 /** Fields a caller sets when it creates a computation record directly (e.g. `POST /computations`). */
@@ -137,11 +148,21 @@ export interface ComputationQuery {
   until?: number
   /** Default `-createdAt` (newest first); ties are broken by `id` in the same direction. */
   sort?: ComputationSort
-  /** ≥ 1, default 1. */
+  /** ≥ 1, default 1. Not with `cursor`. */
   page?: number
   /** 1..100, default 20. */
   perPage?: number
+  /** A previous page's `nextCursor` (same filters and sort): the page after it, by keyset. */
+  cursor?: string
+  /**
+   * The big fields to read (default both). Without one, the records of the page have it `undefined`:
+   * a summary, which a store reads without touching those (possibly megabyte) columns.
+   */
+  include?: readonly ComputationListField[]
 }
+
+/** Fields a listing reads only when asked (`ComputationQuery.include`). */
+export type ComputationListField = 'args' | 'checkpoint'
 
 /**
  * `update`, `heartbeat` and `expire` reject with `CM_ERR_NOT_FOUND` when the record is absent or in
@@ -231,6 +252,8 @@ export interface CacheQuery {
   sort?: CacheSort
   page?: number
   perPage?: number
+  /** A previous page's `nextCursor` (same filters and sort). */
+  cursor?: string
 }
 
 export interface CacheStats {

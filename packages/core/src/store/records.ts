@@ -2,10 +2,13 @@ import {
   CACHE_SCHEMA_VERSION,
   type CacheEntryMeta,
   type Computation,
+  QUEUE_FIELD_DEFAULTS,
   SCHEMA_VERSION,
 } from '../domain/schemas.js'
 import { assertTransition, type ComputationStatus, isTerminalStatus } from '../domain/status.js'
 import { cmError } from '../errors/index.js'
+import type { ListSlice } from './backend.js'
+import type { CursorCodec, CursorKey } from './cursor.js'
 import type {
   ClaimInput,
   ComputationPatch,
@@ -14,6 +17,7 @@ import type {
   NewComputation,
   Page,
 } from './ports.js'
+import type { NormalizedPaging } from './queries.js'
 
 /**
  * Record logic every Store shares, so the semantics live in one place: building records, applying
@@ -70,8 +74,30 @@ export function utf8Length(text: string): number {
   return bytes
 }
 
-export function pageOf<T>(data: T[], total: number, page: number, perPage: number): Page<T> {
-  return { data, page, perPage, total, pages: Math.ceil(total / perPage) }
+/**
+ * The page of a backend's slice (see `ListSlice`): the first `perPage` rows, the bounded total, and
+ * the cursor after the last row when there are more (`keyOf` gives a row's sort key).
+ */
+export function pageOf<T>(
+  slice: ListSlice<T>,
+  q: NormalizedPaging,
+  cursors: CursorCodec,
+  keyOf: (row: T) => CursorKey,
+): Page<T> {
+  const data = slice.rows.length > q.perPage ? slice.rows.slice(0, q.perPage) : slice.rows
+  const capped = slice.total > q.countLimit
+  const total = capped ? q.countLimit : slice.total
+  const last = data[data.length - 1]
+  return {
+    data,
+    page: q.page,
+    perPage: q.perPage,
+    total,
+    pages: Math.ceil(total / q.perPage),
+    totalIsLowerBound: capped,
+    nextCursor:
+      slice.rows.length > q.perPage && last !== undefined ? cursors.encode(q.fingerprint, keyOf(last)) : null,
+  }
 }
 
 interface RecordContext {
@@ -112,6 +138,7 @@ export function buildComputation(input: NewComputation, ctx: RecordContext): Com
     activeMs: 0,
     activeSince: status === 'started' ? ctx.now : null,
     pauseRequestedAt: null,
+    ...QUEUE_FIELD_DEFAULTS,
     schemaVersion: SCHEMA_VERSION,
   }
 }
@@ -339,4 +366,31 @@ export function assertValueSize(size: number, maxValueBytes: number): void {
 /** Throws `CM_ERR_NOT_FOUND` for a missing record. */
 export function notFound(what: string, id: string): never {
   throw cmError('CM_ERR_NOT_FOUND', `${what} ${id} not found`, { details: { id } })
+}
+
+/** Orders two cursor keys: the sort value, then each tie-breaker (code-unit order). */
+export function compareKeys(a: CursorKey, b: CursorKey): number {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!
+    const y = b[i]!
+    if (x < y) return -1
+    if (x > y) return 1
+  }
+  return 0
+}
+
+/** The `ListSlice` of rows already filtered and sorted in memory (the memory store's listing). */
+export function sliceOf<T>(
+  sorted: readonly T[],
+  q: NormalizedPaging & { sort: { descending: boolean } },
+  keyOf: (row: T) => CursorKey,
+): ListSlice<T> {
+  let start = q.offset
+  const after = q.after
+  if (after !== undefined) {
+    const direction = q.sort.descending ? -1 : 1
+    start = sorted.findIndex((row) => direction * compareKeys(keyOf(row), after) > 0)
+    if (start < 0) start = sorted.length
+  }
+  return { rows: sorted.slice(start, start + q.perPage + 1), total: sorted.length }
 }

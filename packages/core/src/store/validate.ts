@@ -27,7 +27,7 @@ import type {
 
 type Checker<T extends TSchema> = ReturnType<typeof Compile<T>>
 
-function check<T extends TSchema>(
+export function check<T extends TSchema>(
   checker: Checker<T>,
   value: unknown,
   what: string,

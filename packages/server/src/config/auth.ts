@@ -14,7 +14,13 @@ const DAY_MS = 86_400_000
 export const authEnv = {
   AUTH_ENABLED: EnvBoolean({
     default: true,
-    description: '`false` serves every route without authentication',
+    description:
+      '`false` serves every route without authentication (refused in production unless `AUTH_DISABLED_IN_PRODUCTION=true`)',
+  }),
+  AUTH_DISABLED_IN_PRODUCTION: EnvBoolean({
+    default: false,
+    description:
+      '`true` acknowledges `AUTH_ENABLED=false` with `NODE_ENV=production` (every route open to anyone)',
   }),
   JWT_SECRET: Type.Optional(
     EnvString({
@@ -83,7 +89,13 @@ function jwtSecret(env: AuthEnv, { report, production }: ConfigContext) {
 export function authConfig(env: AuthEnv, context: ConfigContext): AuthConfig | null {
   const { report, production } = context
   if (!env.AUTH_ENABLED) {
-    if (production) {
+    if (production && !env.AUTH_DISABLED_IN_PRODUCTION) {
+      report.problem(
+        report.variable('AUTH_ENABLED'),
+        'is false in production: every route would be open to anyone who can reach the server ' +
+          '(set AUTH_DISABLED_IN_PRODUCTION=true to mean it)',
+      )
+    } else if (production) {
       report.warn('AUTH_ENABLED=false in production: every route is open to anyone who can reach the server')
     }
     if (env.JWT_SECRET !== undefined) report.warn('JWT_SECRET is set but AUTH_ENABLED=false: it is not used')

@@ -2,6 +2,7 @@ import type { Computation, ComputationQuery, ComputationSort, Page, Store } from
 import type { Test } from 'tap'
 import { cacheInput, computationInput, NS_A, recordIn, times } from '../fixtures.js'
 import { clockSkip, expectCode, type Harness } from '../harness.js'
+import { cursorPaging } from './cursors.js'
 
 /** Every page of a computation listing, walked from page 1. */
 async function walk(store: Store, query: ComputationQuery): Promise<Page<Computation>[]> {
@@ -35,6 +36,7 @@ export function pagination(t: Test, h: Harness): void {
   t.test('cache listing: walking every page with equal timestamps sees each entry once', (t) =>
     cacheWalk(t, h),
   )
+  cursorPaging(t, h)
   t.test('a page past the end is empty but keeps the totals', (t) => pagePastTheEnd(t, h))
   t.test('defaults: page 1, perPage 20; an empty listing has 0 pages', (t) => defaults(t, h))
   t.test('bad page and perPage → CM_ERR_INVALID_ARGUMENT', (t) => badPaging(t, h))
@@ -93,10 +95,26 @@ async function pagePastTheEnd(t: Test, h: Harness): Promise<void> {
   const { store } = await h.open(t)
   await times(3, () => store.computations.create(computationInput()))
   const page = await store.computations.list({ namespace: NS_A, page: 7, perPage: 2 })
-  t.same(page, { data: [], page: 7, perPage: 2, total: 3, pages: 2 })
+  t.same(page, {
+    data: [],
+    page: 7,
+    perPage: 2,
+    total: 3,
+    pages: 2,
+    totalIsLowerBound: false,
+    nextCursor: null,
+  })
   await times(3, () => store.cache.set(cacheInput()))
   const cachePage = await store.cache.list({ namespace: NS_A, page: 3, perPage: 3 })
-  t.same(cachePage, { data: [], page: 3, perPage: 3, total: 3, pages: 1 })
+  t.same(cachePage, {
+    data: [],
+    page: 3,
+    perPage: 3,
+    total: 3,
+    pages: 1,
+    totalIsLowerBound: false,
+    nextCursor: null,
+  })
 }
 
 async function defaults(t: Test, h: Harness): Promise<void> {
@@ -107,6 +125,8 @@ async function defaults(t: Test, h: Harness): Promise<void> {
     perPage: 20,
     total: 0,
     pages: 0,
+    totalIsLowerBound: false,
+    nextCursor: null,
   })
   t.same(await store.cache.list({ namespace: NS_A }), {
     data: [],
@@ -114,6 +134,8 @@ async function defaults(t: Test, h: Harness): Promise<void> {
     perPage: 20,
     total: 0,
     pages: 0,
+    totalIsLowerBound: false,
+    nextCursor: null,
   })
   await times(25, () => store.computations.create(computationInput()))
   const first = await store.computations.list({ namespace: NS_A })

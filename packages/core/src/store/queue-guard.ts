@@ -1,0 +1,145 @@
+import type { Computation } from '../domain/schemas.js'
+import type { QueueBackend } from './backend.js'
+import type { Clock } from './ports.js'
+import type {
+  ClaimNextInput,
+  EnqueueResult,
+  NewJob,
+  NewSchedule,
+  PruneCriteria,
+  QueueStore,
+  RecoveredJob,
+  RetryInput,
+  Schedule,
+  WorkerInfo,
+  WorkerRegistration,
+} from './queue-ports.js'
+import {
+  normalizeClaimNext,
+  normalizeListLimit,
+  normalizeNamespaceList,
+  normalizeNewJob,
+  normalizePruneCriteria,
+  normalizeRecoverOptions,
+  normalizeSchedule,
+  validateAdvance,
+  validateRequeueInput,
+  validateRetryInput,
+  validateWorkerRegistration,
+} from './queue-validate.js'
+import { assertKey, assertNamespace } from './validate.js'
+
+/**
+ * The queue half of the guard: each method of the queue port validates and normalises its input
+ * once, here, for every backend (`CM_ERR_INVALID_ARGUMENT` naming the field, nothing written), then
+ * calls the backend's raw operation. Times ahead are checked against the store's clock.
+ */
+export class GuardedQueueStore implements QueueStore {
+  readonly #backend: QueueBackend
+  readonly #clock: Clock
+
+  constructor(backend: QueueBackend, clock: Clock) {
+    this.#backend = backend
+    this.#clock = clock
+  }
+
+  async enqueue(input: NewJob): Promise<EnqueueResult> {
+    this.#backend.assertOpen?.('queue.enqueue')
+    return this.#backend.enqueue(normalizeNewJob(input, this.#clock()))
+  }
+
+  async claimNext(input: ClaimNextInput): Promise<Computation | null> {
+    this.#backend.assertOpen?.('queue.claimNext')
+    return this.#backend.claimNext(normalizeClaimNext(input))
+  }
+
+  async retry(
+    namespace: string,
+    id: string,
+    input: RetryInput,
+  ): Promise<{ failed: Computation; next: Computation }> {
+    this.#backend.assertOpen?.('queue.retry')
+    assertNamespace(namespace)
+    assertKey(id, 'id')
+    validateRetryInput(input, this.#clock())
+    return this.#backend.retry(namespace, id, input)
+  }
+
+  async requeue(
+    namespace: string,
+    id: string,
+    expectedStatus: 'started' | 'paused',
+    input?: { runAt?: number | null; checkpoint?: unknown },
+  ): Promise<Computation> {
+    this.#backend.assertOpen?.('queue.requeue')
+    assertNamespace(namespace)
+    assertKey(id, 'id')
+    validateRequeueInput(expectedStatus, input, this.#clock())
+    return this.#backend.requeue(namespace, id, expectedStatus, input)
+  }
+
+  async recoverExpired(options?: { limit?: number; maxLostRetries?: number }): Promise<RecoveredJob[]> {
+    this.#backend.assertOpen?.('queue.recoverExpired')
+    const { limit, maxLostRetries } = normalizeRecoverOptions(options)
+    return this.#backend.recoverExpired(limit, maxLostRetries)
+  }
+
+  async prune(criteria: PruneCriteria): Promise<number> {
+    this.#backend.assertOpen?.('queue.prune')
+    return this.#backend.prune(normalizePruneCriteria(criteria))
+  }
+
+  async registerWorker(info: WorkerRegistration, ttlMs: number): Promise<WorkerInfo> {
+    this.#backend.assertOpen?.('queue.registerWorker')
+    validateWorkerRegistration(info, ttlMs)
+    return this.#backend.registerWorker(info, ttlMs)
+  }
+
+  async unregisterWorker(id: string): Promise<boolean> {
+    this.#backend.assertOpen?.('queue.unregisterWorker')
+    assertKey(id, 'id')
+    return this.#backend.unregisterWorker(id)
+  }
+
+  async listWorkers(namespace?: string): Promise<WorkerInfo[]> {
+    this.#backend.assertOpen?.('queue.listWorkers')
+    if (namespace !== undefined) assertNamespace(namespace)
+    return this.#backend.listWorkers(namespace)
+  }
+
+  async upsertSchedule(input: NewSchedule): Promise<Schedule> {
+    this.#backend.assertOpen?.('queue.upsertSchedule')
+    return this.#backend.upsertSchedule(normalizeSchedule(input, this.#clock()))
+  }
+
+  async deleteSchedule(namespace: string, name: string): Promise<boolean> {
+    this.#backend.assertOpen?.('queue.deleteSchedule')
+    assertNamespace(namespace)
+    assertKey(name, 'name')
+    return this.#backend.deleteSchedule(namespace, name)
+  }
+
+  async listSchedules(namespace: string | readonly string[]): Promise<Schedule[]> {
+    this.#backend.assertOpen?.('queue.listSchedules')
+    return this.#backend.listSchedules(normalizeNamespaceList(namespace, 'namespace'))
+  }
+
+  async advanceSchedule(
+    namespace: string,
+    name: string,
+    expectedNextRunAt: number,
+    nextRunAt: number,
+  ): Promise<boolean> {
+    this.#backend.assertOpen?.('queue.advanceSchedule')
+    assertNamespace(namespace)
+    assertKey(name, 'name')
+    validateAdvance(expectedNextRunAt, nextRunAt, this.#clock())
+    return this.#backend.advanceSchedule(namespace, name, expectedNextRunAt, nextRunAt)
+  }
+
+  async dueSchedules(namespaces: readonly string[], options?: { limit?: number }): Promise<Schedule[]> {
+    this.#backend.assertOpen?.('queue.dueSchedules')
+    const list = normalizeNamespaceList(namespaces, 'namespaces')
+    return this.#backend.dueSchedules(list, normalizeListLimit(options, 'dueSchedules'))
+  }
+}
