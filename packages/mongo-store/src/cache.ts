@@ -34,6 +34,7 @@ import {
   namespaceFilter,
   timeCondition,
 } from './filters.js'
+import { chooseStorage } from './sizes.js'
 
 const toMeta = (doc: Document): CacheEntryMeta =>
   fromCacheEntryDocument(upgradeDocument(doc, cacheEntryUpgrades))
@@ -92,10 +93,13 @@ export class MongoCacheStore implements CacheBackend {
     this.ctx.assertOpen()
     return this.ctx.run('cache.set', async () => {
       const meta = buildCacheEntryMeta(entry, this.ctx.clock())
+      const storage = chooseStorage(
+        { size: meta.size, thresholdBytes: this.ctx.gridFsThresholdBytes },
+        (where) => toCacheEntryDocument(meta, where),
+        entry.value,
+      )
       const file =
-        meta.size > this.ctx.gridFsThresholdBytes
-          ? await this.ctx.files.upload(entry.namespace, entry.key, entry.value)
-          : null
+        storage === 'gridfs' ? await this.ctx.files.upload(entry.namespace, entry.key, entry.value) : null
       const doc = toCacheEntryDocument(
         meta,
         file === null ? { storage: 'inline', value: entry.value } : { storage: 'gridfs', valueFile: file },
@@ -108,7 +112,7 @@ export class MongoCacheStore implements CacheBackend {
         throw err
       }
       if (previous?.storage === 'gridfs' && previous.valueFile)
-        await this.ctx.files.delete(previous.valueFile)
+        await this.ctx.files.deleteUnreferenced(previous.valueFile)
       return toMeta(doc)
     })
   }
@@ -121,7 +125,7 @@ export class MongoCacheStore implements CacheBackend {
         and(byKey(namespace, key), liveEntryFilter(this.ctx.clock())),
       )
       if (doc === null) return false
-      if (doc.storage === 'gridfs' && doc.valueFile) await this.ctx.files.delete(doc.valueFile)
+      if (doc.storage === 'gridfs' && doc.valueFile) await this.ctx.files.deleteUnreferenced(doc.valueFile)
       return true
     })
   }
@@ -200,6 +204,23 @@ export class MongoCacheStore implements CacheBackend {
     })
   }
 
+  /**
+   * Deletes GridFS files no entry references that were uploaded more than `graceMs` ago (younger
+   * ones may belong to a `set` still in flight). Returns how many were deleted.
+   */
+  async sweepOrphanFiles(graceMs: number): Promise<number> {
+    this.ctx.assertOpen()
+    return this.ctx.run('cache.sweepOrphanFiles', () =>
+      this.ctx.files.sweepOrphans(new Date(this.ctx.clock() - graceMs), async (id) => {
+        const entry = await this.collection.findOne(
+          { valueFile: { $eq: id } },
+          { ...PRIMARY, projection: { _id: 1 } },
+        )
+        return entry !== null
+      }),
+    )
+  }
+
   // ---- internals ------------------------------------------------------------------------------
 
   /** Replaces (or inserts) the entry of a key; returns the document it replaced, if any. */
@@ -231,7 +252,7 @@ export class MongoCacheStore implements CacheBackend {
         and(filter, { _id: { $eq: _id }, valueFile: { $eq: valueFile } }),
       )
       if (deleted === null) continue
-      await this.ctx.files.delete(valueFile as ObjectId)
+      await this.ctx.files.deleteUnreferenced(valueFile as ObjectId)
       count++
     }
     return count

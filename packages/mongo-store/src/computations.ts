@@ -46,9 +46,11 @@ import {
   eq,
   expiredLeaseFilter,
   LIVE_STATUSES,
+  leaseExpired,
   oneOf,
-  timeCondition,
 } from './filters.js'
+import { soleAttemptOrRefuse } from './index-guard.js'
+import { fitting } from './sizes.js'
 
 /** A record as read, with what a compare-and-set needs to detect a concurrent write. */
 interface ReadRecord {
@@ -110,7 +112,7 @@ export class MongoComputationStore implements ComputationBackend {
         this.duplicate(input.namespace, input.hash)
       const record = buildComputation(input, { id: newId(now), now })
       try {
-        await this.collection.insertOne(toComputationDocument(record))
+        await this.collection.insertOne(fitting(toComputationDocument(record)))
       } catch (err) {
         if (isDuplicateKeyError(err)) this.duplicate(input.namespace, input.hash, err)
         throw err
@@ -163,7 +165,7 @@ export class MongoComputationStore implements ComputationBackend {
         // claimer that reads in between find a `lost` run as the latest and return it.)
         const record = buildClaimedComputation(input, { id: newId(now), now, attempt: decision.attempt })
         try {
-          await this.collection.insertOne(toComputationDocument(record))
+          await this.collection.insertOne(fitting(toComputationDocument(record)))
         } catch (err) {
           if (!isDuplicateKeyError(err)) throw err
           // Another claimer inserted this attempt first: the race is lost, not an error.
@@ -200,7 +202,7 @@ export class MongoComputationStore implements ComputationBackend {
       for (let round = 0; round < MAX_CAS_ROUNDS; round++) {
         const read = await this.read(namespace, id)
         if (read === null) notFound('computation', id)
-        const next = applyPatch(read.record, expectedStatus, patch, this.ctx.clock())
+        const next = applyPatch(read.record, expectedStatus, this.onStoreTime(patch), this.ctx.clock())
         const written = await this.writeIfUnchanged(read, next)
         if (written !== null) return written
       }
@@ -214,7 +216,8 @@ export class MongoComputationStore implements ComputationBackend {
       for (let round = 0; round < MAX_CAS_ROUNDS; round++) {
         // applyHeartbeat's decision as one conditional update: a live run (whatever its lease) renews.
         const now = toDate(this.ctx.clock())
-        const set: Document = { leaseUntil: toDate(input.leaseUntil), heartbeatAt: now, updatedAt: now }
+        const leaseUntil = toDate(this.ctx.leaseInstant(input.leaseUntil))
+        const set: Document = { leaseUntil, heartbeatAt: now, updatedAt: now }
         if (input.progress !== undefined) set.progress = progressDoc(input.progress)
         if (input.message !== undefined) set.message = input.message
         const doc = await this.collection.findOneAndUpdate(
@@ -244,9 +247,13 @@ export class MongoComputationStore implements ComputationBackend {
         const lost = await this.writeIfUnchanged(
           read,
           markLost(read.record, now),
-          timeCondition('leaseUntil', { $lte: now }),
+          leaseExpired(now, this.ctx.serverDecidesExpiry),
         )
         if (lost !== null) return lost
+        // Unchanged but not written: the server's clock says the lease has not run out yet.
+        const again = await this.read(namespace, id)
+        if (again !== null && again.rev === read.rev && again.record.status === read.record.status)
+          return null
       }
       return conflictAfterRetries(id)
     })
@@ -256,7 +263,7 @@ export class MongoComputationStore implements ComputationBackend {
     this.ctx.assertOpen()
     return this.ctx.run('computations.findExpired', async () => {
       const docs = await this.collection
-        .find(expiredLeaseFilter(this.ctx.clock()), PRIMARY)
+        .find(expiredLeaseFilter(this.ctx.clock(), this.ctx.serverDecidesExpiry), PRIMARY)
         .sort({ leaseUntil: 1, _id: 1 })
         .limit(limit)
         .toArray()
@@ -302,6 +309,12 @@ export class MongoComputationStore implements ComputationBackend {
 
   // ---- internals ------------------------------------------------------------------------------
 
+  /** A patch's lease deadline (on the caller's clock) moved to the store's time line. */
+  private onStoreTime(patch: ComputationPatch): ComputationPatch {
+    if (typeof patch.leaseUntil !== 'number') return patch
+    return { ...patch, leaseUntil: this.ctx.leaseInstant(patch.leaseUntil) }
+  }
+
   private duplicate(namespace: string, hash: string, cause?: unknown): never {
     throw cmError(
       'CM_ERR_DUPLICATE',
@@ -313,20 +326,9 @@ export class MongoComputationStore implements ComputationBackend {
     )
   }
 
-  /**
-   * After inserting an attempt: no other document may hold it. Another one means the unique index
-   * is gone; the insert is undone and claims are refused (see `IndexGuard`). Of two claimers that
-   * both inserted, at most one counts only itself: the later counter sees both.
-   */
-  private async assertSoleAttempt(record: Computation): Promise<void> {
-    const filter = {
-      namespace: eq(record.namespace, 'namespace'),
-      hash: eq(record.hash, 'hash'),
-      attempt: eq(record.attempt, 'attempt'),
-    }
-    if ((await this.collection.countDocuments(filter, { ...PRIMARY, limit: 2 })) <= 1) return
-    await this.collection.deleteOne({ _id: record.id, rev: 0 })
-    await this.ctx.indexes.duplicateOutcome()
+  /** After inserting an attempt: no other document may hold it (see `soleAttemptOrRefuse`). */
+  private assertSoleAttempt(record: Computation): Promise<void> {
+    return soleAttemptOrRefuse(this.collection, record, this.ctx.indexes)
   }
 
   /** One record read from the primary. */
@@ -353,7 +355,7 @@ export class MongoComputationStore implements ComputationBackend {
     const lost = await this.writeIfUnchanged(
       read,
       markLost(read.record, now),
-      timeCondition('leaseUntil', { $lte: now }),
+      leaseExpired(now, this.ctx.serverDecidesExpiry),
     )
     if (lost !== null) return lost
     return (await this.read(read.record.namespace, read.record.id))?.record ?? markLost(read.record, now)

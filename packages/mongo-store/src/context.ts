@@ -5,7 +5,12 @@ import type { IndexGuard } from './index-guard.js'
 
 /** What the computation and cache halves of a `MongoStore` share. */
 export interface StoreContext {
+  /** The store's time line (corrected to the server's in `leaseClock: 'server'` mode). */
   readonly clock: Clock
+  /** A lease deadline given on the caller's (base) clock → on the store's time line. */
+  leaseInstant(ms: number): number
+  /** Lease expiry is decided by the server's clock (`$$NOW`). */
+  readonly serverDecidesExpiry: boolean
   /** Computation documents have string ids (time-ordered UUIDs). */
   readonly computations: Collection<Document & { _id: string }>
   readonly cacheEntries: Collection<Document>

@@ -112,9 +112,23 @@ export function afterKeyFilter(
   return { $or: branches }
 }
 
-/** Live runs whose lease ran out by `now`, in every namespace. */
-export function expiredLeaseFilter(now: number): Document {
-  return { status: oneOf(LIVE_STATUSES, 'status'), ...timeCondition('leaseUntil', { $lte: now }) }
+/**
+ * The lease ran out: by the server's clock (`$$NOW`) when `byServer`, else by `now`. Version-0
+ * number leases are always compared with `now` (`$$NOW` is a Date, which no number matches).
+ */
+export function leaseExpired(now: number, byServer: boolean): Document {
+  if (!byServer) return timeCondition('leaseUntil', { $lte: now })
+  return {
+    $or: [
+      { leaseUntil: { $type: 'date' }, $expr: { $lte: ['$leaseUntil', '$$NOW'] } },
+      { leaseUntil: { $type: 'number', $lte: toDate(now).getTime() } },
+    ],
+  }
+}
+
+/** Live runs whose lease ran out (see `leaseExpired`), in every namespace. */
+export function expiredLeaseFilter(now: number, byServer = false): Document {
+  return { status: oneOf(LIVE_STATUSES, 'status'), ...leaseExpired(now, byServer) }
 }
 
 /** Entries that have not expired by `now` (no expiry, or a later one). */

@@ -39,6 +39,33 @@ export class ValueFiles {
     return Buffer.concat(chunks)
   }
 
+  /**
+   * Deletes the file of a value that is no longer referenced, after the operation that replaced or
+   * removed it has completed: a failure must not fail that operation. The file is left as an orphan
+   * for `sweepOrphans`.
+   */
+  async deleteUnreferenced(id: ObjectId): Promise<void> {
+    await this.delete(id).catch(() => undefined)
+  }
+
+  /**
+   * Deletes comp-manager files uploaded before `before` that `isReferenced` does not claim (a crash
+   * between upload and write, or a failed cleanup). Returns how many were deleted.
+   */
+  async sweepOrphans(before: Date, isReferenced: (id: ObjectId) => Promise<boolean>): Promise<number> {
+    const files = await this.bucket
+      .find({ uploadDate: { $lt: before }, 'metadata.store': { $eq: 'comp-manager' } })
+      .project<{ _id: ObjectId }>({ _id: 1 })
+      .toArray()
+    let deleted = 0
+    for (const { _id } of files) {
+      if (await isReferenced(_id)) continue
+      await this.delete(_id)
+      deleted++
+    }
+    return deleted
+  }
+
   /** Deletes a file and its chunks; a file already gone is not an error. */
   async delete(id: ObjectId): Promise<void> {
     try {

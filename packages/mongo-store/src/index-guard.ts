@@ -81,3 +81,23 @@ export class IndexGuard {
     )
   }
 }
+
+/**
+ * After inserting an attempt: no other document may hold it. Another one means the unique index is
+ * gone; the insert is undone and claims are refused (see `IndexGuard`). Of two claimers that both
+ * inserted, at most one counts only itself: the later counter sees both.
+ */
+export async function soleAttemptOrRefuse(
+  collection: Pick<Collection<Document & { _id: string }>, 'countDocuments' | 'deleteOne'>,
+  record: { id: string; namespace: string; hash: string; attempt: number },
+  guard: IndexGuard,
+): Promise<void> {
+  const filter = {
+    namespace: { $eq: record.namespace },
+    hash: { $eq: record.hash },
+    attempt: { $eq: record.attempt },
+  }
+  if ((await collection.countDocuments(filter, { readPreference: 'primary', limit: 2 })) <= 1) return
+  await collection.deleteOne({ _id: record.id, rev: 0 })
+  await guard.duplicateOutcome()
+}

@@ -53,6 +53,12 @@ export interface MongoStoreOptions {
   collectionPrefix?: string
   /** Epoch-ms clock for timestamps, leases and expiry (default `Date.now`). */
   clock?: Clock
+  /**
+   * Whose clock decides leases: `'server'` (the default without `clock`) corrects `clock` by its
+   * offset to the server's and lets the server decide expiry (`$$NOW`), so skewed app servers cannot
+   * steal live leases; `'client'` (the default with a `clock`, e.g. a test's virtual one) uses `clock` as is.
+   */
+  leaseClock?: 'server' | 'client'
   /** Write concern of every write (default: the db's / client's). `{ w: 'majority' }` for multi-machine use. */
   writeConcern?: WriteConcernSettings
   /** Read preference of listings and plain reads (claims and compare-and-set always read the primary). */
@@ -92,6 +98,7 @@ export interface ResolvedOptions {
   cacheCollection: string
   bucketName: string
   clock: Clock
+  leaseClock: 'server' | 'client'
   writeConcern: WriteConcernSettings | undefined
   readPreference: ReadPreferenceLike | undefined
   gridFsThresholdBytes: number
@@ -175,6 +182,7 @@ const MongoStoreOptionsParser = defineOptions(
         } as never),
       ),
       clock: Type.Optional(CallbackSchema('a function returning epoch ms')),
+      leaseClock: Type.Optional(Type.Union([Type.Literal('server'), Type.Literal('client')])),
       writeConcern: Type.Optional(
         Type.Object({}, { expected: 'an object such as { w: "majority" }' } as never),
       ),
@@ -276,6 +284,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     cacheCollection,
     bucketName,
     clock: (o.clock as Clock | undefined) ?? systemClock,
+    leaseClock: o.leaseClock ?? (o.clock === undefined ? 'server' : 'client'),
     writeConcern: o.writeConcern as WriteConcernSettings | undefined,
     readPreference: o.readPreference as ReadPreferenceLike | undefined,
     gridFsThresholdBytes: o.gridFsThresholdBytes ?? DEFAULT_GRIDFS_THRESHOLD_BYTES,

@@ -34,6 +34,7 @@ import {
 } from './indexes.js'
 import { type MongoStoreOptions, type ResolvedOptions, resolveOptions } from './options.js'
 import { queueBackend } from './queue.js'
+import { ServerClock } from './server-clock.js'
 
 /**
  * The production comp-manager Store on MongoDB: computations and cache entries in two collections,
@@ -63,6 +64,8 @@ export class MongoStore implements Store {
   private readonly computationsCollection: Collection<Document & { _id: string }>
   private readonly cacheCollection: Collection<Document>
   private readonly indexGuard: IndexGuard
+  private readonly serverClock: ServerClock
+  private readonly cacheBackend: MongoCacheStore
   private readonly workersCollection: Collection<Document & { _id: string }>
   private readonly schedulesCollection: Collection<Document & { _id: string }>
   private initializing: Promise<void> | undefined
@@ -122,8 +125,12 @@ export class MongoStore implements Store {
       ],
       o.ensureIndexes ? () => this.createAllIndexes() : undefined,
     )
+    const serverClock = new ServerClock(o.clock, this.db, o.leaseClock === 'server')
+    this.serverClock = serverClock
     const context: StoreContext = {
-      clock: o.clock,
+      clock: serverClock.now,
+      leaseInstant: (ms) => serverClock.fromBase(ms),
+      serverDecidesExpiry: serverClock.serverMode,
       computations: this.computationsCollection,
       cacheEntries: this.cacheCollection,
       files,
@@ -136,8 +143,9 @@ export class MongoStore implements Store {
       run: (operation, fn) => this.run(operation, fn),
     }
     this.computations = new GuardedComputationStore(new MongoComputationStore(context))
-    this.cache = this.#cache = new GuardedCacheStore(new MongoCacheStore(context), {
-      clock: o.clock,
+    this.cacheBackend = new MongoCacheStore(context)
+    this.cache = this.#cache = new GuardedCacheStore(this.cacheBackend, {
+      clock: serverClock.now,
       maxValueBytes: o.maxValueBytes,
       hitFlushMs: o.hitFlushMs,
     })
@@ -147,9 +155,14 @@ export class MongoStore implements Store {
     )
   }
 
-  /** The store's clock (epoch ms). */
+  /** The store's clock (epoch ms): `clock`, corrected to the server's in `leaseClock: 'server'` mode. */
   get clock(): Clock {
-    return this.options.clock
+    return this.serverClock.now
+  }
+
+  /** Server time minus `clock`, as last measured (always 0 in `leaseClock: 'client'` mode). */
+  get clockOffsetMs(): number {
+    return this.serverClock.offsetMs
   }
 
   /** Names of the collections and the GridFS bucket in use (after `collectionPrefix`). */
@@ -173,6 +186,23 @@ export class MongoStore implements Store {
       throw mapMongoError(err, 'init')
     })
     return this.initializing
+  }
+
+  /**
+   * Deletes GridFS value files that no cache entry references (left by a crash between upload and
+   * write, or by a cleanup that failed after its operation completed), if uploaded more than
+   * `graceMs` ago (default one hour). Run it from a scheduled job; returns how many were deleted.
+   */
+  sweepOrphanFiles(options: { graceMs?: number } = {}): Promise<number> {
+    const graceMs = options.graceMs ?? 3_600_000
+    if (!Number.isFinite(graceMs) || graceMs < 0) {
+      return Promise.reject(
+        cmError('CM_ERR_INVALID_ARGUMENT', 'sweepOrphanFiles: graceMs must be a number of ms ≥ 0', {
+          details: { option: 'graceMs' },
+        }),
+      )
+    }
+    return this.cacheBackend.sweepOrphanFiles(graceMs)
   }
 
   /** `{ ping: 1 }` against the database, with its latency. Never throws. */
@@ -231,6 +261,7 @@ export class MongoStore implements Store {
 
   private async initialize(): Promise<void> {
     if (this.ownsClient) await this.client!.connect()
+    await this.serverClock.sync()
     if (this.options.ensureIndexes) await this.createAllIndexes()
     // Missing unique indexes (`ensureIndexes: false` without them) refuse claims, not the whole store.
     await this.indexGuard.verify()

@@ -85,6 +85,8 @@ function storeOptions(config: ServerConfig, store: Store | undefined): FastifyCo
       mongo: {
         url: config.store.url,
         ...(config.store.dbName === undefined ? {} : { dbName: config.store.dbName }),
+        clientOptions: config.store.clientOptions,
+        operationTimeoutMs: config.store.operationTimeoutMs,
       },
     }
   }

@@ -80,7 +80,13 @@ t.test('every variable is read', async (t) => {
   t.equal(config.host, '10.1.2.3')
   t.equal(config.dataDir, '/srv/var/cm')
   t.equal(config.namespace, 'team-a')
-  t.same(config.store, { kind: 'mongo', url: 'mongodb://db:27017/cm', dbName: 'cm2' })
+  t.same(config.store, {
+    kind: 'mongo',
+    url: 'mongodb://db:27017/cm',
+    dbName: 'cm2',
+    clientOptions: { maxPoolSize: 100, serverSelectionTimeoutMS: 10_000, connectTimeoutMS: 10_000 },
+    operationTimeoutMs: 10_000,
+  })
   t.equal(config.redisUrl, 'redis://cache:6379/0')
   t.equal(config.auth!.secret, SECRET)
   t.equal(config.auth!.generatedSecret, false)
@@ -228,7 +234,7 @@ t.test('*_FILE beats the variable, which beats the default', async (t) => {
     REDIS_URL_FILE: redisFile,
     API_KEYS_FILE: keysFile,
   })
-  t.same(files.store, { kind: 'mongo', url: 'mongodb://user:pw@db:27017/cm' })
+  t.match(files.store, { kind: 'mongo', url: 'mongodb://user:pw@db:27017/cm' })
   t.equal(files.redisUrl, 'rediss://:pw@cache:6380')
   t.same(files.auth!.apiKeys, [{ id: 'svc', hash, role: 'viewer', namespaces: ['*'], subject: 'svc:x' }])
 

@@ -39,6 +39,8 @@ export {
   type MakeStoreContext,
   queueGroups,
   type StoreConformanceCapabilities,
+  type StoreLimit,
+  storeLimits,
 } from './options.js'
 export { claimNextInput, jobInput } from './queue-fixtures.js'
 
@@ -99,6 +101,14 @@ export function storeConformance(
             : false)
       t.test(name, { skip }, (t) => {
         groups[name](t, harness)
+        t.end()
+      })
+    }
+    const limits = Object.entries(caps.limits)
+    if (limits.length > 0) {
+      t.test('declared limits', (t) => {
+        for (const [limit, reason] of limits)
+          t.test(`${limit}: false`, { skip: `not verified: ${reason}` }, () => {})
         t.end()
       })
     }

@@ -49,6 +49,16 @@ export const queueGroups: readonly ConformanceGroup[] = conformanceGroups.filter
 )
 export type ConformanceGroup = (typeof conformanceGroups)[number]
 
+/** Behaviours a store (or the server behind it) may not have; declared, so they are never silently "passed". */
+export const storeLimits = [
+  'ttlEnforced',
+  'transactions',
+  'changeStreams',
+  'nonUniqueIndexes',
+  'writeConcernMajority',
+] as const
+export type StoreLimit = (typeof storeLimits)[number]
+
 /**
  * What the store under test can do, as flags: one suite for every store instead of forks of it.
  * Every field is optional.
@@ -76,6 +86,12 @@ export interface StoreConformanceCapabilities {
   queueJobs?: number
   /** Groups to skip, each with the reason shown in the TAP output. Default none. */
   skip?: Partial<Record<ConformanceGroup, string>>
+  /**
+   * What this store (or its server) does not do, each with the reason, e.g. `{ ttlEnforced: 'the test
+   * server stores TTL indexes but never deletes' }`. Each is reported as a skipped "not verified"
+   * check in the TAP output, so a green run says what it did not cover. Default none.
+   */
+  limits?: Partial<Record<StoreLimit, string>>
 }
 
 export interface ResolvedCapabilities {
@@ -87,6 +103,7 @@ export interface ResolvedCapabilities {
   queueClaimers: number
   queueJobs: number
   skip: Partial<Record<ConformanceGroup, string>>
+  limits: Partial<Record<StoreLimit, string>>
 }
 
 const MiB = 1024 * 1024
@@ -109,6 +126,14 @@ const CapabilitiesParser = defineOptions(
           { additionalProperties: false },
         ),
       ),
+      limits: Type.Optional(
+        Type.Object(
+          Object.fromEntries(
+            storeLimits.map((limit) => [limit, Type.Optional(Type.String({ minLength: 1 }))]),
+          ),
+          { additionalProperties: false },
+        ),
+      ),
     },
     { additionalProperties: false },
   ),
@@ -127,5 +152,6 @@ export function resolveCapabilities(capabilities: StoreConformanceCapabilities =
     queueClaimers: c.queueClaimers ?? 16,
     queueJobs: c.queueJobs ?? 200,
     skip: (c.skip ?? {}) as Partial<Record<ConformanceGroup, string>>,
+    limits: (c.limits ?? {}) as Partial<Record<StoreLimit, string>>,
   }
 }

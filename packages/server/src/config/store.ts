@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path'
 import { Type } from 'typebox'
 import type { EnvValues } from './env-reader.js'
 import { EnvNamespace, EnvString } from './env-schema.js'
+import { mongoEnv, mongoSettings } from './mongo.js'
 import type { ConfigContext, ServerConfig, StoreConfig } from './types.js'
 
 export const DEFAULT_DATA_DIR = './data'
@@ -31,18 +32,25 @@ export const storeEnv = {
   MONGODB_DB: Type.Optional(
     EnvString({ expected: 'a database name', description: 'the MongoDB database, when the url names none' }),
   ),
+  ...mongoEnv,
 }
 
 export function storeConfig(
   env: EnvValues<typeof storeEnv>,
-  { report, cwd }: ConfigContext,
+  context: ConfigContext,
 ): Pick<ServerConfig, 'dataDir' | 'namespace' | 'store'> {
+  const { report, cwd } = context
   const dataDir = resolve(cwd, env.COMP_MANAGER_DATA_DIR)
   // MongoDB when MONGODB_URL is set, else the embedded SQLite file.
   let store: StoreConfig = { kind: 'sqlite', path: join(dataDir, SQLITE_FILE_NAME) }
   if (env.MONGODB_URL !== undefined) {
     const dbName = env.MONGODB_DB
-    store = { kind: 'mongo', url: env.MONGODB_URL, ...(dbName === undefined ? {} : { dbName }) }
+    store = {
+      kind: 'mongo',
+      url: env.MONGODB_URL,
+      ...(dbName === undefined ? {} : { dbName }),
+      ...mongoSettings(env, context),
+    }
   } else if (env.MONGODB_DB !== undefined && !report.given('MONGODB_URL')) {
     report.problem('MONGODB_DB', 'is set but MONGODB_URL is not')
   }

@@ -11,7 +11,16 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export type LogLevel = (typeof LOG_LEVELS)[number]
 
 /** Where the Store lives: an SQLite file (the default) or MongoDB. */
-export type StoreConfig = { kind: 'sqlite'; path: string } | { kind: 'mongo'; url: string; dbName?: string }
+/** MongoDB connection settings from the environment (`MONGODB_*`). */
+export interface MongoConnectionSettings {
+  /** `MongoClientOptions`: pool size, timeouts, TLS files. */
+  clientOptions: Record<string, unknown>
+  operationTimeoutMs: number
+}
+
+export type StoreConfig =
+  | { kind: 'sqlite'; path: string }
+  | ({ kind: 'mongo'; url: string; dbName?: string } & MongoConnectionSettings)
 
 export interface AuthConfig {
   /** HMAC secret of the JWTs (≥ 32 characters). Never logged. */
