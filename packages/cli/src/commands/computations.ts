@@ -34,7 +34,7 @@ export function showEncoded(value: unknown, color: boolean): string {
   }
 }
 
-const columns: Column<Computation>[] = [
+const columns: Column<ComputationSummary>[] = [
   { header: 'ID', value: (c) => c.id },
   { header: 'FUNCTION', value: (c) => c.function, max: 32 },
   { header: 'STATUS', value: (c) => c.status, style: (c) => statusStyle[c.status] },
