@@ -353,9 +353,15 @@ export interface operations {
          * @example default
          */
         namespace?: string
-        /** @description The `next_cursor` of the previous page: the page after it (keyset paging, flat at any depth). Same filters and sort as that page; not with `page`. A forged or foreign cursor is a 400 */
+        /**
+         * @description The `next_cursor` of the previous page: the page after it (keyset paging, flat at any depth). Same filters and sort as that page; not with `page`. A forged or foreign cursor is a 400
+         * @example eyJrIjpbMTc2NDY5NjQwMDAwMCwiYzE4In1d.q3Lx9Zt0bXh2
+         */
         cursor?: string
-        /** @description Big fields listed rows carry: `args`, `checkpoint` or `args,checkpoint` (default none: summaries). Combine with a small `per_page`: each may be up to the store limit */
+        /**
+         * @description Big fields listed rows carry: `args`, `checkpoint` or `args,checkpoint` (default none: summaries). Combine with a small `per_page`: each may be up to the store limit
+         * @example args
+         */
         include?: string
       }
       header?: never
@@ -1779,7 +1785,10 @@ export interface operations {
          * @example default
          */
         namespace?: string
-        /** @description The `next_cursor` of the previous page: the page after it (keyset paging, flat at any depth). Same filters and sort as that page; not with `page`. A forged or foreign cursor is a 400 */
+        /**
+         * @description The `next_cursor` of the previous page: the page after it (keyset paging, flat at any depth). Same filters and sort as that page; not with `page`. A forged or foreign cursor is a 400
+         * @example eyJrIjpbMTc2NDY5NjQwMDAwMCwiYzE4In1d.q3Lx9Zt0bXh2
+         */
         cursor?: string
       }
       header?: never

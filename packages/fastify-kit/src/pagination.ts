@@ -37,6 +37,7 @@ export const CursorQueryProperty = Type.Optional(
     description:
       'The `next_cursor` of the previous page: the page after it (keyset paging, flat at any depth). ' +
       'Same filters and sort as that page; not with `page`. A forged or foreign cursor is a 400',
+    examples: ['eyJrIjpbMTc2NDY5NjQwMDAwMCwiYzE4In1d.q3Lx9Zt0bXh2'],
   }),
 )
 

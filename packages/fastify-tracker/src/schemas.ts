@@ -152,6 +152,7 @@ export const ListQuerySchema = Type.Object(
         description:
           'Big fields listed rows carry: `args`, `checkpoint` or `args,checkpoint` (default none: ' +
           'summaries). Combine with a small `per_page`: each may be up to the store limit',
+        examples: ['args'],
       }),
     ),
   },
