@@ -25,7 +25,7 @@ export async function readEntry(
   const entry = await ctx.o.store.cache.get(ctx.o.namespace, key, touch ? undefined : { touch: false })
   if (entry === null) return null
   try {
-    return { entry, value: ctx.o.codec.parse(entry.value) }
+    return { entry, value: ctx.o.codec.parse(entry.value, { stored: true }) }
   } catch (err) {
     if (strict) throw err
     const message = `cache entry ${key} cannot be decoded here (${why(err)}); recomputing`

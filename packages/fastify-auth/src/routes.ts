@@ -1,4 +1,4 @@
-import { errorResponses } from '@comp-manager/fastify-kit'
+import { createErrorHandler, errorResponses } from '@comp-manager/fastify-kit'
 import type { FastifyContextConfig, FastifyInstance, FastifyRequest, FastifySchema } from 'fastify'
 import { Type } from 'typebox'
 import type { VerifiedToken } from './credentials.js'
@@ -165,6 +165,9 @@ function sessionRoutes(
 /** The plugin's own routes, registered in an encapsulated child under `routes.prefix`. */
 export async function authRoutes(fastify: FastifyInstance, opts: AuthRoutesPluginOptions): Promise<void> {
   const { routes, cookie, service } = opts
+  // The routes declare the standard error body as their error responses: render errors as that body
+  // here too, so a host without the kit's error handler gets a 401, not a failed serialization (500).
+  fastify.setErrorHandler(createErrorHandler())
   // Read by @fastify/rate-limit when the server registers it (before this plugin); inert otherwise.
   const config = (routes.rateLimit === false ? {} : { rateLimit: routes.rateLimit }) as FastifyContextConfig
   if (routes.token) tokenRoute(fastify, config, service)

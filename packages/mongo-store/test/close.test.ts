@@ -49,7 +49,14 @@ t.test('a db the host passed in is never touched by close()', async (t) => {
   t.same(fake.commands, [])
   t.same(
     [...fake.collections.keys()].sort(),
-    ['cache_entries', 'cache_values.chunks', 'cache_values.files', 'computations'],
+    [
+      'cache_entries',
+      'cache_values.chunks',
+      'cache_values.files',
+      'computations',
+      'computations_schedules',
+      'computations_workers',
+    ],
     'only collection handles were taken',
   )
   for (const collection of fake.collections.values())

@@ -372,7 +372,7 @@ export class Calls {
     if (record.status !== 'finished' || ref === null) return undefined
     const entry = await this.#c.store.cache.get(ref.namespace ?? this.#c.namespace, ref.cacheKey)
     if (entry === null) return undefined
-    return { value: this.#c.options.codec.parse(entry.value) }
+    return { value: this.#c.options.codec.parse(entry.value, { stored: true }) }
   }
 
   /** Waits for a run of another process (or call) to end, expiring its lease if it ran out. */

@@ -23,6 +23,9 @@ for (const kind of storeKinds) {
     const quickCall = quick()
     const stuckCall = stuck().catch((err: unknown) => err)
     while ((await tracker.list({ status: 'started' })).total < 2) await new Promise((r) => setTimeout(r, 5))
+    // The store shows a run as started a few microtasks before the tracker has registered it as this
+    // process's run (the claim returns first): let that happen before drain() looks.
+    await new Promise((r) => setTimeout(r, 20))
     const lost: string[] = []
     tracker.on('lost', ({ record }) => lost.push(record.function))
     setTimeout(() => finishQuick(), 30)

@@ -1,5 +1,14 @@
 import { cmError, describeType } from '../errors/index.js'
 import { DEFAULT_DECODE_BUDGET, type DecodeBudget } from './budget.js'
+
+const UNBOUNDED_BUDGET: DecodeBudget = Object.freeze({
+  maxBigIntDigits: Number.MAX_SAFE_INTEGER,
+  maxStringLength: Number.MAX_SAFE_INTEGER,
+  maxBinaryBytes: Number.MAX_SAFE_INTEGER,
+  maxEntries: Number.MAX_SAFE_INTEGER,
+  maxNodes: Number.MAX_SAFE_INTEGER,
+})
+
 import { reservedTags } from './builtins.js'
 import { Canonicalizer } from './canonical.js'
 import { Decoder } from './decode.js'
@@ -157,11 +166,18 @@ export class Codec {
     return walker.canonical(value)
   }
 
-  /** Decodes a JSON tree. Parts that need no change are shared with the input, not copied. */
-  decode(tree: unknown): unknown {
-    const decoder = this.#decoder.busy
-      ? new Decoder(this.#registry, this.maxDepth, this.budget)
-      : this.#decoder
+  /**
+   * Decodes a JSON tree. Parts that need no change are shared with the input, not copied.
+   * `stored: true` is for text this codec wrote itself (a cached value, a stored result): the decoding
+   * budgets guard untrusted input and do not apply, so whatever was stored reads back.
+   */
+  decode(tree: unknown, options?: { stored?: boolean }): unknown {
+    const decoder =
+      options?.stored === true
+        ? new Decoder(this.#registry, this.maxDepth, UNBOUNDED_BUDGET)
+        : this.#decoder.busy
+          ? new Decoder(this.#registry, this.maxDepth, this.budget)
+          : this.#decoder
     try {
       return decoder.decodeTree(tree)
     } catch (err) {
@@ -170,7 +186,7 @@ export class Codec {
   }
 
   /** `decode(JSON.parse(text))`, refused over `maxBytes` or when the text is not JSON. */
-  parse(text: string): unknown {
+  parse(text: string, options?: { stored?: boolean }): unknown {
     if (typeof text !== 'string') {
       throw cmError('CM_ERR_INVALID_ARGUMENT', `parse expects a string, got ${describeType(text)}`)
     }
@@ -184,6 +200,6 @@ export class Codec {
       }
       rethrow(cause, this.maxDepth)
     }
-    return this.decode(tree)
+    return this.decode(tree, options)
   }
 }
