@@ -8,6 +8,7 @@ import type {
   StoreCapabilities,
 } from '@comp-manager/core'
 import {
+  composeQueueBackend,
   GuardedCacheStore,
   GuardedComputationStore,
   GuardedQueueStore,
@@ -118,24 +119,7 @@ export class SqliteStore implements Store {
 function queueBackend(conn: Connection): QueueBackend {
   const jobs = new SqliteJobs(conn)
   const registry = new SqliteQueueRegistry(conn)
-  return {
-    assertOpen: (operation) => conn.assertOpen(operation),
-    enqueue: (input) => jobs.enqueue(input),
-    claimNext: (input) => jobs.claimNext(input),
-    retry: (namespace, id, input) => jobs.retry(namespace, id, input),
-    requeue: (namespace, id, expected, input) => jobs.requeue(namespace, id, expected, input),
-    recoverExpired: (limit, maxLostRetries) => jobs.recoverExpired(limit, maxLostRetries),
-    prune: (criteria) => jobs.prune(criteria),
-    registerWorker: (info, ttlMs) => registry.registerWorker(info, ttlMs),
-    unregisterWorker: (id) => registry.unregisterWorker(id),
-    listWorkers: (namespace) => registry.listWorkers(namespace),
-    upsertSchedule: (input) => registry.upsertSchedule(input),
-    deleteSchedule: (namespace, name) => registry.deleteSchedule(namespace, name),
-    listSchedules: (namespaces) => registry.listSchedules(namespaces),
-    advanceSchedule: (namespace, name, expected, next) =>
-      registry.advanceSchedule(namespace, name, expected, next),
-    dueSchedules: (namespaces, limit) => registry.dueSchedules(namespaces, limit),
-  }
+  return composeQueueBackend(jobs, registry, (operation) => conn.assertOpen(operation))
 }
 
 /** Opens a {@link SqliteStore}; same as `new SqliteStore(options)`. */

@@ -150,3 +150,37 @@ export interface StoreBackend {
   ping(): Promise<PingResult>
   close(): Promise<void>
 }
+
+/** The job half of a {@link QueueBackend}: the operations on computation records. */
+export type QueueJobsBackend = Pick<
+  QueueBackend,
+  'enqueue' | 'claimNext' | 'retry' | 'requeue' | 'recoverExpired' | 'prune'
+>
+/** The registry half of a {@link QueueBackend}: workers and repeat schedules. */
+export type QueueRegistryBackend = Omit<QueueBackend, keyof QueueJobsBackend | 'assertOpen'>
+
+/** A {@link QueueBackend} from its two halves (objects whose methods are called on them). */
+export function composeQueueBackend(
+  jobs: QueueJobsBackend,
+  registry: QueueRegistryBackend,
+  assertOpen?: (operation: string) => void,
+): QueueBackend {
+  return {
+    ...(assertOpen === undefined ? {} : { assertOpen }),
+    enqueue: (input) => jobs.enqueue(input),
+    claimNext: (input) => jobs.claimNext(input),
+    retry: (namespace, id, input) => jobs.retry(namespace, id, input),
+    requeue: (namespace, id, expected, input) => jobs.requeue(namespace, id, expected, input),
+    recoverExpired: (limit, maxLostRetries) => jobs.recoverExpired(limit, maxLostRetries),
+    prune: (criteria) => jobs.prune(criteria),
+    registerWorker: (info, ttlMs) => registry.registerWorker(info, ttlMs),
+    unregisterWorker: (id) => registry.unregisterWorker(id),
+    listWorkers: (namespace) => registry.listWorkers(namespace),
+    upsertSchedule: (input) => registry.upsertSchedule(input),
+    deleteSchedule: (namespace, name) => registry.deleteSchedule(namespace, name),
+    listSchedules: (namespaces) => registry.listSchedules(namespaces),
+    advanceSchedule: (namespace, name, expected, next) =>
+      registry.advanceSchedule(namespace, name, expected, next),
+    dueSchedules: (namespaces, limit) => registry.dueSchedules(namespaces, limit),
+  }
+}
