@@ -9,7 +9,6 @@ import {
   type NewComputation,
 } from '@comp-manager/core'
 import {
-  applyHeartbeat,
   applyPatch,
   buildClaimedComputation,
   buildComputation,
@@ -31,9 +30,7 @@ import {
   DOCUMENT_VERSION,
   documentVersion,
   fromComputationDocument,
-  progressDoc,
   toComputationDocument,
-  toDate,
   upgradeDocument,
 } from './documents.js'
 import { isDuplicateKeyError } from './errors.js'
@@ -45,10 +42,9 @@ import {
   computationSort,
   eq,
   expiredLeaseFilter,
-  LIVE_STATUSES,
   leaseExpired,
-  oneOf,
 } from './filters.js'
+import { LiveRuns, refuseHeartbeat, renewLease } from './heartbeats.js'
 import { soleAttemptOrRefuse } from './index-guard.js'
 import { fitting } from './sizes.js'
 
@@ -93,6 +89,9 @@ function conflictAfterRetries(id: string): never {
  * means another claimer won that attempt.
  */
 export class MongoComputationStore implements ComputationBackend {
+  /** Live runs this store wrote last, so that their heartbeats need not read the document back. */
+  private readonly live = new LiveRuns()
+
   constructor(private readonly ctx: StoreContext) {}
 
   private get collection() {
@@ -185,7 +184,9 @@ export class MongoComputationStore implements ComputationBackend {
           }
           previous = retired
         }
-        return { won: true, record: asStored(record), previous }
+        const won = asStored(record)
+        this.live.remember(won, 0)
+        return { won: true, record: won, previous }
       }
       return conflictAfterRetries(input.hash)
     })
@@ -214,23 +215,9 @@ export class MongoComputationStore implements ComputationBackend {
     this.ctx.assertOpen()
     return this.ctx.run('computations.heartbeat', async () => {
       for (let round = 0; round < MAX_CAS_ROUNDS; round++) {
-        // applyHeartbeat's decision as one conditional update: a live run (whatever its lease) renews.
-        const now = toDate(this.ctx.clock())
-        const leaseUntil = toDate(this.ctx.leaseInstant(input.leaseUntil))
-        const set: Document = { leaseUntil, heartbeatAt: now, updatedAt: now }
-        if (input.progress !== undefined) set.progress = progressDoc(input.progress)
-        if (input.message !== undefined) set.message = input.message
-        const doc = await this.collection.findOneAndUpdate(
-          { ...byId(namespace, id), status: oneOf(LIVE_STATUSES, 'status') },
-          { $set: set, $inc: { rev: 1 } },
-          { returnDocument: 'after' },
-        )
-        if (doc !== null) return toRecord(doc)
-        // No match: absent (`CM_ERR_NOT_FOUND`) or not live (`CM_ERR_CONFLICT`, from the shared
-        // helper); a record that is live again by now is retried.
-        const read = await this.read(namespace, id)
-        if (read === null) notFound('computation', id)
-        applyHeartbeat(read.record, input, now.getTime())
+        const renewed = await renewLease(this.ctx, this.live, readRecord, namespace, id, input)
+        if (renewed !== undefined) return renewed
+        await refuseHeartbeat(this.ctx, readRecord, namespace, id, input)
       }
       return conflictAfterRetries(id)
     })
@@ -380,16 +367,17 @@ export class MongoComputationStore implements ComputationBackend {
       ...extra,
     }
     const rev = (read.rev ?? 0) + 1
-    const doc = read.current
-      ? await this.collection.findOneAndUpdate(
-          filter,
-          { $set: { ...changedComputationFields(read.record, next), rev } },
-          { returnDocument: 'after' },
-        )
-      : // An older layout is rewritten whole: this is where the lazy upgrade is persisted.
-        await this.collection.findOneAndReplace(filter, toComputationDocument(next, rev), {
-          returnDocument: 'after',
+    // Neither write asks for the document back: matching `rev` means it was `read` before the write,
+    // so it is `next` after it (the answer is a few bytes however large args and checkpoint are).
+    const result = read.current
+      ? await this.collection.updateOne(filter, {
+          $set: { ...changedComputationFields(read.record, next), rev },
         })
-    return doc === null ? null : toRecord(doc)
+      : // An older layout is rewritten whole: this is where the lazy upgrade is persisted.
+        await this.collection.replaceOne(filter, toComputationDocument(next, rev))
+    if (result.matchedCount !== 1) return null
+    const stored = asStored(next)
+    this.live.remember(stored, rev)
+    return stored
   }
 }

@@ -10,7 +10,7 @@ import t from 'tap'
 import { MongoStore } from '../src/index.js'
 import { FakeDb } from './fixtures/fake-mongo.js'
 
-// FakeDb's findOneAndUpdate ignores `sort` and it has no updateOne/replaceOne, so the queue port's
+// FakeDb's findOneAndUpdate ignores `sort`, so the queue port's
 // claim order cannot be checked here: the queue groups run against the wire peer (conformance.test.ts).
 const queueOnPeer = Object.fromEntries(
   queueGroups.map((group) => [group, 'FakeDb ignores findOneAndUpdate sort: run with MONGODB_URL']),

@@ -245,7 +245,7 @@ t.test('compare-and-set: a write that lost to a concurrent one is retried from a
   const { store, computations } = setup({
     hooks: {
       before: (collection, operation) => {
-        if (collection === 'computations' && operation === 'findOneAndUpdate' && interfere) {
+        if (collection === 'computations' && operation === 'updateOne' && interfere) {
           const once = interfere
           interfere = undefined
           once()
@@ -256,7 +256,7 @@ t.test('compare-and-set: a write that lost to a concurrent one is retried from a
   const { record } = await store.computations.claim(claimInput())
 
   // Someone heartbeats between our read and our write: we retry and still apply the patch.
-  const writes = () => computations.calls.filter((c) => c === 'findOneAndUpdate').length
+  const writes = () => computations.calls.filter((c) => c === 'updateOne').length
   interfere = () => {
     computations.docs[0]!.rev += 1
   }
@@ -316,7 +316,7 @@ t.test(
     )
     t.same(
       computations.calls.filter((c) => c !== 'find' && c !== 'findOne'),
-      ['createIndexes', 'insertOne', 'countDocuments', 'insertOne', 'countDocuments', 'findOneAndUpdate'],
+      ['createIndexes', 'insertOne', 'countDocuments', 'insertOne', 'countDocuments', 'updateOne'],
       'the insert of the next attempt (unique index: one winner, checked sole), then the conditional update of the old run',
     )
   },
@@ -330,7 +330,7 @@ t.test(
       hooks: {
         before: async (collection, operation) => {
           // After the next attempt is inserted, the old run's (slow, not dead) process heartbeats.
-          if (collection !== 'computations' || operation !== 'findOneAndUpdate' || renewed) return
+          if (collection !== 'computations' || operation !== 'updateOne' || renewed) return
           renewed = true
           const old = setupResult.computations.docs.find((d) => d.attempt === 1)!
           old.leaseUntil = new Date(setupResult.clock() + 60_000)
