@@ -32,6 +32,13 @@ export {
   type IndexSpec,
 } from './indexes.js'
 export {
+  DEFAULT_MIGRATION_BATCH,
+  DEFAULT_MIGRATION_PAUSE_MS,
+  type MigrateOptions,
+  type MigrationProgress,
+  type MigrationReport,
+} from './migration.js'
+export {
   DEFAULT_BUCKET_NAME,
   DEFAULT_CACHE_COLLECTION,
   DEFAULT_COMPUTATIONS_COLLECTION,

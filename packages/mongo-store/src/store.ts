@@ -32,6 +32,7 @@ import {
   scheduleIndexes,
   workerIndexes,
 } from './indexes.js'
+import { type MigrateOptions, type MigrationReport, migrateDocuments } from './migration.js'
 import { type MongoStoreOptions, type ResolvedOptions, resolveOptions } from './options.js'
 import { queueBackend } from './queue.js'
 import { ServerClock } from './server-clock.js'
@@ -69,6 +70,7 @@ export class MongoStore implements Store {
   private readonly workersCollection: Collection<Document & { _id: string }>
   private readonly schedulesCollection: Collection<Document & { _id: string }>
   private initializing: Promise<void> | undefined
+  private migrating: Promise<MigrationReport> | undefined
   /** Set once `init()` has succeeded: from then on the health check verifies the unique indexes. */
   private initialized = false
   private closing: Promise<void> | undefined
@@ -203,6 +205,25 @@ export class MongoStore implements Store {
       )
     }
     return this.cacheBackend.sweepOrphanFiles(graceMs)
+  }
+
+  /**
+   * Rewrites documents of older layouts (version 0: no `schemaVersion`, number timestamps) in the
+   * current one, in bounded batches with a pause between them; see `MigrateOptions`. Not started by
+   * `init()`: call it once after deploying (or from a scheduled job). Resumable (stop it with
+   * `signal`; the next call goes on) and idempotent; a second call while one runs gets the same run.
+   */
+  migrate(options?: MigrateOptions): Promise<MigrationReport> {
+    const collections = { computations: this.computationsCollection, cacheEntries: this.cacheCollection }
+    this.migrating ??= migrateDocuments(
+      (operation, fn) => this.run(operation, fn),
+      collections as never,
+      options,
+      () => this.closing !== undefined,
+    ).finally(() => {
+      this.migrating = undefined
+    })
+    return this.migrating
   }
 
   /** `{ ping: 1 }` against the database, with its latency. Never throws. */
