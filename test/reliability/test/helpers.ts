@@ -1,8 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { MongoClient } from 'mongodb'
 
 const here = dirname(fileURLToPath(import.meta.url))
 
@@ -48,11 +50,46 @@ export interface Child {
 
 /**
  * The environment children inherit: this one minus the store selection (CI exports MONGODB_URL for the
- * MongoDB suites; the servers and fixtures here run on their own SQLite file unless a test says otherwise).
+ * MongoDB suites; the servers and fixtures here run on the store their test passes them: a SQLite file,
+ * or the database of `onMongo`).
  */
 export function inheritedEnv(): NodeJS.ProcessEnv {
   const { MONGODB_URL: _url, MONGODB_DB: _db, ...rest } = process.env
   return rest
+}
+
+/** MONGODB_URL (the MongoDB peer in CI): the MongoDB variants of the multi-process tests run only with it. */
+export const mongoUrl = process.env.MONGODB_URL === '' ? undefined : process.env.MONGODB_URL
+
+export interface Teardown {
+  teardown(fn: () => unknown): void
+  comment(...args: unknown[]): void
+  plan(n: number, reason?: string): void
+}
+
+/**
+ * On MongoDB: `body` gets the URL of a fresh database (`cm_rel_<random>`, the store target of the
+ * fixtures), dropped when `t` ends (with any `cm_rel_<random>_…` derived from it). Without MONGODB_URL: the one `skipped: MONGODB_URL not set` line.
+ */
+export async function onMongo<T extends Teardown>(t: T, body: (url: string) => Promise<void>): Promise<void> {
+  if (mongoUrl === undefined) {
+    t.comment('skipped: MONGODB_URL not set')
+    t.plan(0, 'MONGODB_URL not set')
+    return
+  }
+  const name = `cm_rel_${randomBytes(6).toString('hex')}`
+  const url = mongoUrl.replace(/^(mongodb(?:\+srv)?:\/\/[^/?]+)(\/[^?]*)?/, `$1/${name}`)
+  t.teardown(async () => {
+    const client = new MongoClient(mongoUrl as string, { serverSelectionTimeoutMS: 10_000 })
+    try {
+      // The database and any `<name>_…` a test derived from it.
+      const { databases } = await client.db('admin').admin().listDatabases({ nameOnly: true })
+      for (const db of databases) if (db.name.startsWith(name)) await client.db(db.name).dropDatabase()
+    } finally {
+      await client.close()
+    }
+  })
+  await body(url)
 }
 
 /** Spawns `fixtures/<name>` with `process.execPath`, an IPC channel, and captured output. */

@@ -1,13 +1,25 @@
 // Guarantee 1: a process that dies mid-run never leaves a run `started` forever, never leaves a missing or
-// corrupt result, and its runs can be run again.
+// corrupt result, and its runs can be run again; a caller waiting on a dead run takes it over once its
+// lease runs out. On one SQLite file, and on one MongoDB database when MONGODB_URL is set.
 import { join } from 'node:path'
-import { type Computation, decode, hashKey, parse } from '@comp-manager/core'
+import { type Computation, decode, hashKey, isCompManagerError, parse, type Store } from '@comp-manager/core'
+import { createMongoStore } from '@comp-manager/mongo-store'
 import { SqliteStore } from '@comp-manager/sqlite-store'
 import { createTracker } from '@comp-manager/tracker'
-import t from 'tap'
+import t, { type Test } from 'tap'
 // @ts-expect-error plain .mjs fixture, no declarations
 import { expectedSum, work } from '../fixtures/work.mjs'
-import { type Child, killIfAlive, report, SOAK, sleep, spawnFixture, tempDir } from './helpers.js'
+import {
+  type Child,
+  killIfAlive,
+  onMongo,
+  report,
+  SOAK,
+  sleep,
+  spawnFixture,
+  tempDir,
+  until,
+} from './helpers.js'
 
 const RUNS = SOAK ? 60 : 20
 const WORKERS = 4
@@ -15,19 +27,15 @@ const KILLS = 2
 const LEASE_MS = 1500
 const NS = 'reliability'
 
-t.test('process death: SIGKILLed workers leave lost runs, never stuck or corrupt ones', async (t) => {
-  const { dir, cleanup } = tempDir('death')
-  t.teardown(cleanup)
-  const path = join(dir, 'cm.db')
-  // Create the schema once before the workers race to open the file.
-  const store = new SqliteStore({ path })
-  t.teardown(() => store.close())
-
+/** Workers on `target` (the store `store` also opens), some SIGKILLed mid-run; the survivors' and the dead runs' fate. */
+async function deathAndRerun(t: Test, test: string, target: string, store: Store): Promise<void> {
   const children: Child[] = []
   t.teardown(() => children.forEach(killIfAlive))
   for (let w = 0; w < WORKERS; w++) {
     const mine = Array.from({ length: RUNS }, (_, i) => i).filter((i) => i % WORKERS === w)
-    children.push(spawnFixture('tracked-worker.mjs', [path, `worker-${w}`, mine.join(','), String(LEASE_MS)]))
+    children.push(
+      spawnFixture('tracked-worker.mjs', [target, `worker-${w}`, mine.join(','), String(LEASE_MS)]),
+    )
   }
 
   // Kill the first KILLS workers as soon as one of their runs has finished (the others are mid-run).
@@ -117,7 +125,7 @@ t.test('process death: SIGKILLed workers leave lost runs, never stuck or corrupt
   }
   t.ok(lost.length > 0, 'the kills left lost runs (the test killed workers mid-run)')
 
-  report(t, 'process-death', {
+  report(t, test, {
     runs: RUNS,
     workers: WORKERS,
     kills: KILLS,
@@ -126,4 +134,76 @@ t.test('process death: SIGKILLed workers leave lost runs, never stuck or corrupt
     verifiedResults: verified,
     rerun: rerunOk,
   })
+}
+
+/**
+ * A worker claims one run and is SIGKILLed mid-run; a caller of the same function and arguments in
+ * this process waits for it (`onDuplicate: 'wait'`), sees it lost once its lease ran out, and runs it
+ * again. Figures: lease expiry → re-run start (store time), and SIGKILL → re-run start.
+ */
+async function takeover(t: Test, test: string, target: string, store: Store): Promise<void> {
+  const i = 99 // 16 steps of 60 ms: well over a second of work
+  const child = spawnFixture('tracked-worker.mjs', [target, 'doomed', String(i), String(LEASE_MS)])
+  t.teardown(() => killIfAlive(child))
+  const { key } = hashKey({ fn: 'reliability/work', version: 1, args: [i] })
+  const claimed = await until(async () => (await store.computations.getByHash(NS, key)) !== null, 60_000, 20)
+  t.ok(claimed, 'the worker claimed the run')
+  child.proc.kill('SIGKILL')
+  await child.exited
+  const killedAt = Date.now()
+  const dead = await store.computations.getByHash(NS, key)
+  t.equal(dead?.status, 'started', 'the dead run is left started, its lease running')
+
+  const tracker = createTracker({ store, namespace: NS, owner: 'heir', leaseMs: 5000 })
+  t.teardown(() => tracker.close())
+  const call = tracker.track('work', work, {
+    storeResult: true,
+    functionFull: 'reliability/work',
+    version: 1,
+    onDuplicate: 'wait',
+  })
+  let value: { sum: bigint } | undefined
+  let lostSeen = 0
+  for (let attempt = 0; attempt < 3 && value === undefined; attempt++) {
+    try {
+      value = (await call(i)) as { sum: bigint }
+    } catch (err) {
+      if (!isCompManagerError(err, 'CM_ERR_LOST')) throw err
+      lostSeen++
+    }
+  }
+  t.equal(value?.sum, expectedSum(i), 'the re-run returns the right value')
+  const rerun = await store.computations.getByHash(NS, key)
+  const old = await store.computations.get(NS, dead!.id)
+  t.equal(old?.status, 'lost', 'the dead run is lost')
+  t.equal(rerun?.status, 'finished', 'the re-run finished')
+  t.equal(rerun?.attempt, (dead?.attempt ?? 0) + 1, 'as the next attempt')
+  const expiryToRerun = (rerun?.startedAt ?? 0) - (dead?.leaseUntil ?? 0)
+  t.ok(expiryToRerun >= 0, `not re-run before the lease ran out (${expiryToRerun} ms after)`)
+  report(t, test, {
+    leaseMs: LEASE_MS,
+    lostSeen,
+    expiryToRerunMs: expiryToRerun,
+    killToRerunMs: (rerun?.startedAt ?? 0) - killedAt,
+  })
+}
+
+t.test('process death: SIGKILLed workers leave lost runs, never stuck or corrupt ones', async (t) => {
+  const { dir, cleanup } = tempDir('death')
+  t.teardown(cleanup)
+  const path = join(dir, 'cm.db')
+  // Create the schema once before the workers race to open the file.
+  const store = new SqliteStore({ path })
+  t.teardown(() => store.close())
+  await deathAndRerun(t, 'process-death', path, store)
+  await takeover(t, 'sigkill-takeover', path, store)
 })
+
+t.test('process death on MongoDB: lost runs, never stuck or corrupt ones; the takeover', (t) =>
+  onMongo(t, async (url) => {
+    const store = await createMongoStore({ url })
+    t.teardown(() => store.close())
+    await deathAndRerun(t, 'process-death-mongo', url, store)
+    await takeover(t, 'sigkill-takeover-mongo', url, store)
+  }),
+)
