@@ -31,6 +31,7 @@ import {
   documentVersion,
   fromComputationDocument,
   toComputationDocument,
+  toDate,
   upgradeDocument,
 } from './documents.js'
 import { isDuplicateKeyError } from './errors.js'
@@ -45,7 +46,7 @@ import {
   leaseExpired,
 } from './filters.js'
 import { LiveRuns, refuseHeartbeat, renewLease } from './heartbeats.js'
-import { soleAttemptOrRefuse } from './index-guard.js'
+import { confirmLoss, soleAttemptOrRefuse } from './index-guard.js'
 import { fitting } from './sizes.js'
 
 /** A record as read, with what a compare-and-set needs to detect a concurrent write. */
@@ -149,7 +150,10 @@ export class MongoComputationStore implements ComputationBackend {
         const now = this.ctx.clock()
         const latest = await this.latest(input.namespace, input.hash)
         const decision = decideClaim(latest?.record ?? null, input, now)
-        if (decision.action === 'lose') return { won: false, record: decision.record }
+        if (decision.action === 'lose') {
+          if (latest?.rev === 0) await confirmLoss(this.collection, decision.record, this.ctx.indexes)
+          return { won: false, record: decision.record }
+        }
 
         if (decision.action === 'take-queued') {
           const taken = await this.writeIfUnchanged(latest!, takeQueued(decision.record, input, now))
@@ -315,7 +319,7 @@ export class MongoComputationStore implements ComputationBackend {
 
   /** After inserting an attempt: no other document may hold it (see `soleAttemptOrRefuse`). */
   private assertSoleAttempt(record: Computation): Promise<void> {
-    return soleAttemptOrRefuse(this.collection, record, this.ctx.indexes)
+    return soleAttemptOrRefuse(this.collection, record, this.ctx.indexes, toDate(this.ctx.clock()))
   }
 
   /** One record read from the primary. */

@@ -56,9 +56,13 @@ export class IndexGuard {
     return missing
   }
 
-  /** Throws `CM_ERR_STORE_UNAVAILABLE` while an index was found missing (checking again first). */
+  /**
+   * Throws `CM_ERR_STORE_UNAVAILABLE` while an index was found missing (creating the indexes again
+   * when `ensureIndexes`, and checking again, first).
+   */
   async assertClaimable(): Promise<void> {
     if (this.#missing.length === 0) return
+    if (this.recreate !== undefined) await this.recreate().catch(() => undefined)
     if ((await this.verify()).length > 0) this.refuse()
   }
 
@@ -84,20 +88,62 @@ export class IndexGuard {
 
 /**
  * After inserting an attempt: no other document may hold it. Another one means the unique index is
- * gone; the insert is undone and claims are refused (see `IndexGuard`). Of two claimers that both
- * inserted, at most one counts only itself: the later counter sees both.
+ * gone; claims are refused (see `IndexGuard`). Of two claimers that both inserted, at most one counts
+ * only itself: the later counter sees both.
+ *
+ * The refused insert is parked rather than deleted: marked `failed` with the refusal as its error and
+ * moved off the attempt's key (its `hash` gets a `~refused~<id>` suffix), so the unique index can be
+ * built again, and a claimer that already lost to it (its waiters poll it by id) finds a clear refusal
+ * instead of a run that vanished.
  */
 export async function soleAttemptOrRefuse(
-  collection: Pick<Collection<Document & { _id: string }>, 'countDocuments' | 'deleteOne'>,
+  collection: Pick<Collection<Document & { _id: string }>, 'countDocuments' | 'updateOne'>,
   record: { id: string; namespace: string; hash: string; attempt: number },
   guard: IndexGuard,
+  now: Date,
 ): Promise<void> {
+  if (await isSoleAttempt(collection, record)) return
+  const message = `refused: another document of attempt ${record.attempt} was inserted, so the unique index {namespace, hash, attempt} is missing; nothing ran`
+  await collection.updateOne(
+    { _id: record.id, rev: 0 },
+    {
+      $set: {
+        status: 'failed',
+        hash: `${record.hash}~refused~${record.id}`,
+        error: { name: 'CompManagerError', message, code: 'CM_ERR_STORE_UNAVAILABLE' },
+        leaseUntil: null,
+        activeSince: null,
+        finishedAt: now,
+        updatedAt: now,
+        rev: 1,
+      },
+    },
+  )
+  // After the park: with every duplicate parked, building the index again succeeds.
+  await guard.duplicateOutcome()
+}
+
+async function isSoleAttempt(
+  collection: Pick<Collection<Document & { _id: string }>, 'countDocuments'>,
+  record: { namespace: string; hash: string; attempt: number },
+): Promise<boolean> {
   const filter = {
     namespace: { $eq: record.namespace },
     hash: { $eq: record.hash },
     attempt: { $eq: record.attempt },
   }
-  if ((await collection.countDocuments(filter, { readPreference: 'primary', limit: 2 })) <= 1) return
-  await collection.deleteOne({ _id: record.id, rev: 0 })
-  await guard.duplicateOutcome()
+  return (await collection.countDocuments(filter, { readPreference: 'primary', limit: 2 })) <= 1
+}
+
+/**
+ * Before a claim loses to a run nobody wrote since its insert (`rev` 0): were that insert one of
+ * several of the same attempt (the unique index gone), its inserter parks it and refuses, and the
+ * loser's caller would wait for a refused run. So the loser checks too, and refuses at once.
+ */
+export async function confirmLoss(
+  collection: Pick<Collection<Document & { _id: string }>, 'countDocuments'>,
+  record: { namespace: string; hash: string; attempt: number },
+  guard: IndexGuard,
+): Promise<void> {
+  if (!(await isSoleAttempt(collection, record))) await guard.duplicateOutcome()
 }

@@ -76,8 +76,8 @@ t.test('on FakeDb: the write shape', async (t) => {
   })
 })
 
-await withPeer(t, async (client) => {
-  t.test(`on MongoDB: ${BEATS} heartbeats of a run with 2 MiB of args`, async (t) => {
+t.test(`on MongoDB: ${BEATS} heartbeats of a run with 2 MiB of args`, (t) =>
+  withPeer(t, async (client) => {
     const proxy = await startProxy(peerUrl!)
     t.teardown(() => proxy.close())
     const store = await createMongoStore({ url: proxy.url, dbName: randomDb(t, client) })
@@ -109,5 +109,5 @@ await withPeer(t, async (client) => {
     const stored = await store.computations.get('ns', record.id)
     t.ok(proxy.bytesFromServer - mark > ARGS_BYTES, 'the counter sees a read of the record (control)')
     t.same(stored, patched, 'stored as returned')
-  })
-})
+  }),
+)

@@ -191,8 +191,8 @@ t.test('on FakeDb', async (t) => {
   })
 })
 
-await withPeer(t, async (client) => {
-  t.test('on MongoDB', async (t) => {
+t.test('on MongoDB', (t) =>
+  withPeer(t, async (client) => {
     groups(t, (t) => peerStore(t, client, { ttlIndex: false }))
-  })
-})
+  }),
+)
