@@ -8,6 +8,7 @@ import type {
   NormalizedPruneCriteria,
   NormalizedSchedule,
 } from './queue-validate.js'
+import { DEFAULT_MAX_LOST_RETRIES } from './queue-validate.js'
 import { applyPatch, buildComputation, closeActiveSegment, isLeaseExpired, markLost } from './records.js'
 
 /**
@@ -224,6 +225,20 @@ export function applyRecovery(
   const retry = record.attempt < record.maxAttempts + maxLostRetries
   const message = `recovered after a lost lease: attempt ${record.attempt + 1}`
   return { lost, next: retry ? buildNextAttempt(record, { ...ctx, runAt: null, message }) : null }
+}
+
+/**
+ * What `computations.expire` writes (a tracker's sweeper, a waiter noticing the lease ran out): the
+ * run is `lost`, and a claimed job (`worker` set) also gets its next attempt, as `recoverExpired`
+ * with the default lost retries would give it. Whoever notices a dead worker first, its job runs
+ * again (at-least-once); a run tracked in-process has no next attempt.
+ */
+export function applyExpiry(
+  record: Computation,
+  ctx: NewRecordContext,
+): { lost: Computation; next: Computation | null } {
+  if (record.worker === null) return { lost: markLost(record, ctx.now), next: null }
+  return applyRecovery(record, DEFAULT_MAX_LOST_RETRIES, ctx)
 }
 
 /** True when a record matches prune criteria, ranking aside (`keepLast`). */
