@@ -89,6 +89,17 @@ export class MongoJobs {
     })
   }
 
+  /** Up to `max` claims, one `findOneAndUpdate` each (no transactions): each is atomic on its own. */
+  async claimBatch(input: NormalizedClaimNext): Promise<Computation[]> {
+    const claimed: Computation[] = []
+    for (let i = 0; i < input.max; i++) {
+      const next = await this.claimNext(input)
+      if (next === null) break
+      claimed.push(next)
+    }
+    return claimed
+  }
+
   async claimNext(input: NormalizedClaimNext): Promise<Computation | null> {
     return this.ctx.run('queue.claimNext', async () => {
       const now = this.ctx.clock()

@@ -67,13 +67,16 @@ export class SqliteStore implements Store {
       ...(resolved.cursorSecret === undefined ? {} : { cursorSecret: resolved.cursorSecret }),
     }
     this.computations = new GuardedComputationStore(new SqliteComputationStore(this.#conn), lists)
-    this.cache = this.#cache = new GuardedCacheStore(new SqliteCacheStore(this.#conn), {
+    const cacheBackend = new SqliteCacheStore(this.#conn)
+    this.cache = this.#cache = new GuardedCacheStore(cacheBackend, {
       ...lists,
       clock: resolved.clock,
       maxValueBytes: resolved.maxValueBytes,
       hitFlushMs: resolved.hitFlushMs,
     })
-    this.queue = new GuardedQueueStore(queueBackend(this.#conn), resolved.clock)
+    this.queue = new GuardedQueueStore(queueBackend(this.#conn, cacheBackend), resolved.clock, {
+      maxValueBytes: resolved.maxValueBytes,
+    })
   }
 
   /**
@@ -116,8 +119,8 @@ export class SqliteStore implements Store {
 }
 
 /** The queue backend: jobs on the computations table, plus the worker and schedule tables. */
-function queueBackend(conn: Connection): QueueBackend {
-  const jobs = new SqliteJobs(conn)
+function queueBackend(conn: Connection, cache: SqliteCacheStore): QueueBackend {
+  const jobs = new SqliteJobs(conn, cache)
   const registry = new SqliteQueueRegistry(conn)
   return composeQueueBackend(jobs, registry, (operation) => conn.assertOpen(operation))
 }
