@@ -74,9 +74,11 @@ export class SqliteJobs {
 
   /** Up to `max` claims in one transaction (each re-reads the fleet-wide slots it leaves). */
   async claimBatch(input: NormalizedClaimNext): Promise<Computation[]> {
+    const ns = inNamespaces('namespace', input.namespaces)
+    // An idle worker polls: a plain read first, so an empty queue never takes the write lock.
+    if (!(await this.#conn.run('queue.claimNext', () => this.#anyRunnable(input, ns)))) return []
     return this.#conn.write('queue.claimNext', (): Computation[] => {
       const now = this.#conn.clock()
-      const ns = inNamespaces('namespace', input.namespaces)
       const claimed: Computation[] = []
       for (let i = 0; i < input.max; i++) {
         const next = this.#claimOne(input, ns, now)
@@ -85,6 +87,17 @@ export class SqliteJobs {
       }
       return claimed
     })
+  }
+
+  #anyRunnable(input: NormalizedClaimNext, ns: Clause): boolean {
+    const row = this.#conn
+      .statement(
+        `SELECT 1 FROM computations INDEXED BY computations_queue
+         WHERE status = 'queued' AND due_at <= ? AND ${ns.sql}
+           AND function IN (SELECT value FROM json_each(?)) LIMIT 1`,
+      )
+      .get(this.#conn.clock(), ...ns.params, JSON.stringify(input.functions))
+    return row !== undefined
   }
 
   #claimOne(input: NormalizedClaimNext, ns: Clause, now: number): Computation | null {

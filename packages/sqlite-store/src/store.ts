@@ -20,6 +20,7 @@ import { Connection } from './connection.js'
 import { resolveOptions, type SqliteStoreOptions } from './options.js'
 import { SqliteJobs } from './queue.js'
 import { SqliteQueueRegistry } from './queue-registry.js'
+import { ChangeWatch } from './watch.js'
 
 /** How long `ping()` waits for the write lock before it reports the store unavailable. */
 const PING_WRITE_BUDGET_MS = 1000
@@ -122,7 +123,11 @@ export class SqliteStore implements Store {
 function queueBackend(conn: Connection, cache: SqliteCacheStore): QueueBackend {
   const jobs = new SqliteJobs(conn, cache)
   const registry = new SqliteQueueRegistry(conn)
-  return composeQueueBackend(jobs, registry, (operation) => conn.assertOpen(operation))
+  const changes = new ChangeWatch(conn)
+  return {
+    ...composeQueueBackend(jobs, registry, (operation) => conn.assertOpen(operation)),
+    watch: (listener) => changes.watch(listener),
+  }
 }
 
 /** Opens a {@link SqliteStore}; same as `new SqliteStore(options)`. */

@@ -111,7 +111,13 @@ export class Worker {
     this.#startedAt = this.#o.clock()
     const deps = this.#maintenanceDeps()
     await register(deps)
-    this.#unsubscribe = onSubmit(this.#o.store, () => this.#wait.wake())
+    const unsubmit = onSubmit(this.#o.store, () => this.#wait.wake())
+    // Another process's submit (or any commit) wakes the idle claim loop at once where the store can tell.
+    const unwatch = this.#queue.watch?.(() => this.#wait.wake())
+    this.#unsubscribe = () => {
+      unsubmit()
+      unwatch?.()
+    }
     const o = this.#o
     const task = (ms: number, during: ErrorDuring, run: () => Promise<unknown>) =>
       this.#tasks.push(new Periodic(ms, run, (error) => this.#report(error, during)).start())

@@ -121,6 +121,8 @@ export interface QueueBackend {
    * and ends each record in two writes (`GuardedQueueOptions.ports`).
    */
   complete?(jobs: readonly CompleteJob[]): Promise<(Computation | null)[]>
+  /** Optional: `QueueStore.watch` (another process changed the store). */
+  watch?(listener: () => void): () => void
   retry(namespace: string, id: string, input: RetryInput): Promise<{ failed: Computation; next: Computation }>
   requeue(
     namespace: string,

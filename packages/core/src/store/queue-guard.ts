@@ -48,11 +48,24 @@ export class GuardedQueueStore implements QueueStore {
   readonly #backend: QueueBackend
   readonly #clock: Clock
   readonly #options: GuardedQueueOptions
+  /** Present when the backend has a change signal (see `QueueStore.watch`). */
+  readonly watch?: (listener: () => void) => () => void
 
   constructor(backend: QueueBackend, clock: Clock, options: GuardedQueueOptions = {}) {
     this.#backend = backend
     this.#clock = clock
     this.#options = options
+    const watch = backend.watch?.bind(backend)
+    if (watch !== undefined) {
+      this.watch = (listener) => {
+        if (typeof listener !== 'function') {
+          throw cmError('CM_ERR_INVALID_ARGUMENT', 'watch needs a listener function', {
+            details: { field: 'listener' },
+          })
+        }
+        return watch(listener)
+      }
+    }
   }
 
   async enqueue(input: NewJob): Promise<EnqueueResult> {

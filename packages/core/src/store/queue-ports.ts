@@ -78,6 +78,14 @@ export interface QueueStore {
    */
   prune(criteria: PruneCriteria): Promise<number>
 
+  /**
+   * Optional: calls `listener` soon after another process commits a change to the store (SQLite:
+   * `PRAGMA data_version`, read every 5 ms while anyone listens); returns the unsubscribe. An idle
+   * worker wakes on it instead of waiting for its next poll. Absent where the database has no cheap
+   * signal (MongoDB without change streams: the worker's adaptive poll).
+   */
+  watch?(listener: () => void): () => void
+
   /** Inserts or replaces a worker's entry (keyed by `id`); `expiresAt = now + ttlMs`. */
   registerWorker(info: WorkerRegistration, ttlMs: number): Promise<WorkerInfo>
   /** Removes a worker's entry; `false` if absent. */
