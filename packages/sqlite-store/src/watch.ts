@@ -37,7 +37,10 @@ export class ChangeWatch {
   }
 
   #check(): void {
-    if (!this.#conn.db.open) return this.#stop()
+    if (!this.#conn.db.open) {
+      this.#stop()
+      return
+    }
     let version: unknown
     try {
       version = this.#version()
