@@ -2,7 +2,8 @@
 //   - 10,000 no-op jobs drained by 4 worker processes: ours on SQLite (and on MongoDB when MONGODB_URL is
 //     set) vs BullMQ on a `redis-server` this bench starts on loopback; printed as our jobs/s ÷ BullMQ's.
 //   - submit → function start, with one idle worker in another process: p50 and p99, ours and BullMQ's.
-// Env: BENCH_QUEUE_JOBS (10000), BENCH_QUEUE_CONCURRENCY (per worker process, 8), BENCH_QUEUE_SAMPLES (200).
+// Env: BENCH_QUEUE_JOBS (10000), BENCH_QUEUE_CONCURRENCY (per worker process, 8), BENCH_QUEUE_SAMPLES (200),
+// BENCH_QUEUE_NODE_ARGS (extra node flags for the worker processes, e.g. --cpu-prof --cpu-prof-dir=DIR).
 // Needs `redis-server` on the PATH (Debian: `apt-get install -y redis-server`); without it the BullMQ
 // side is skipped and said so.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
@@ -21,6 +22,8 @@ const JOBS = Number(process.env.BENCH_QUEUE_JOBS ?? 10_000)
 const CONCURRENCY = Number(process.env.BENCH_QUEUE_CONCURRENCY ?? 8)
 const SAMPLES = Number(process.env.BENCH_QUEUE_SAMPLES ?? 200)
 const WORKERS = 4
+// Extra node flags for the worker processes, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile them.
+const NODE_ARGS = (process.env.BENCH_QUEUE_NODE_ARGS ?? '').split(' ').filter((a) => a !== '')
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 function message(child: ChildProcess, type: string): Promise<void> {
@@ -42,7 +45,7 @@ async function spawnWorkers(kind: string, target: string, count: number, concurr
   const children = Array.from({ length: count }, () =>
     spawn(
       process.execPath,
-      ['--import', 'tsx', join(here, 'queue', 'child.ts'), kind, target, String(concurrency)],
+      [...NODE_ARGS, '--import', 'tsx', join(here, 'queue', 'child.ts'), kind, target, String(concurrency)],
       {
         cwd: here,
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -13,6 +13,7 @@ import {
   buildClaimedComputation,
   buildComputation,
   type ComputationBackend,
+  DEFAULT_MAX_LOST_RETRIES,
   decideClaim,
   isLeaseExpired,
   type ListSlice,
@@ -47,6 +48,7 @@ import {
 } from './filters.js'
 import { LiveRuns, refuseHeartbeat, renewLease } from './heartbeats.js'
 import { confirmLoss, soleAttemptOrRefuse } from './index-guard.js'
+import { MongoJobs } from './queue-jobs.js'
 import { fitting } from './sizes.js'
 
 /** A record as read, with what a compare-and-set needs to detect a concurrent write. */
@@ -235,11 +237,13 @@ export class MongoComputationStore implements ComputationBackend {
         if (read === null) notFound('computation', id)
         const now = this.ctx.clock()
         if (!isLeaseExpired(read.record, now)) return null
-        const lost = await this.writeIfUnchanged(
-          read,
-          markLost(read.record, now),
-          leaseExpired(now, this.ctx.serverDecidesExpiry),
-        )
+        const expiry = leaseExpired(now, this.ctx.serverDecidesExpiry)
+        // A claimed job also gets its next attempt (core's applyExpiry), inserted first.
+        const lost =
+          read.record.worker === null
+            ? await this.writeIfUnchanged(read, markLost(read.record, now), expiry)
+            : ((await new MongoJobs(this.ctx).recover(read, DEFAULT_MAX_LOST_RETRIES, now, expiry))?.lost ??
+              null)
         if (lost !== null) return lost
         // Unchanged but not written: the server's clock says the lease has not run out yet.
         const again = await this.read(namespace, id)

@@ -89,6 +89,17 @@ export class MongoJobs {
     })
   }
 
+  /** Up to `max` claims, one `findOneAndUpdate` each (no transactions): each is atomic on its own. */
+  async claimBatch(input: NormalizedClaimNext): Promise<Computation[]> {
+    const claimed: Computation[] = []
+    for (let i = 0; i < input.max; i++) {
+      const next = await this.claimNext(input)
+      if (next === null) break
+      claimed.push(next)
+    }
+    return claimed
+  }
+
   async claimNext(input: NormalizedClaimNext): Promise<Computation | null> {
     return this.ctx.run('queue.claimNext', async () => {
       const now = this.ctx.clock()
@@ -238,23 +249,31 @@ export class MongoJobs {
         .toArray()
       const out: RecoveredJob[] = []
       for (const doc of docs) {
-        const read = readOf(doc)
-        const planned = applyRecovery(read.record, maxLostRetries, { id: newId(now), now })
-        const next = planned.next === null ? null : await this.insertNext(planned.next, true)
-        const written = await this.writeIfUnchanged(read, planned.lost, { leaseUntil: { $lte: toDate(now) } })
-        if (written === null) {
-          // Another recoverer closed it (and reports the attempt we share), or its lease was renewed:
-          // then the attempt inserted for it goes.
-          const now2 = await this.collection.findOne(byId(read.record.namespace, read.record.id), PRIMARY)
-          if (next !== null && now2 !== null && readOf(now2).record.status !== 'lost') {
-            await this.collection.deleteOne({ _id: next.id, status: 'queued' })
-          }
-          continue
-        }
-        out.push({ lost: written, next })
+        const recovered = await this.recover(readOf(doc), maxLostRetries, now, {
+          leaseUntil: { $lte: toDate(now) },
+        })
+        if (recovered !== null) out.push(recovered)
       }
       return out
     })
+  }
+
+  /**
+   * Recovers the expired job `read` (its next attempt inserted first, then it is closed `lost` if
+   * still as read and `leaseFilter` matches); `null` when another writer got there first.
+   */
+  async recover(read: Read, maxLostRetries: number, now: number, leaseFilter: Document) {
+    const planned = applyRecovery(read.record, maxLostRetries, { id: newId(now), now })
+    const next = planned.next === null ? null : await this.insertNext(planned.next, true)
+    const written = await this.writeIfUnchanged(read, planned.lost, leaseFilter)
+    if (written !== null) return { lost: written, next }
+    // Another recoverer closed it (and reports the attempt we share), or its lease was renewed:
+    // then the attempt inserted for it goes.
+    const now2 = await this.collection.findOne(byId(read.record.namespace, read.record.id), PRIMARY)
+    if (next !== null && now2 !== null && readOf(now2).record.status !== 'lost') {
+      await this.collection.deleteOne({ _id: next.id, status: 'queued' })
+    }
+    return null
   }
 
   async prune(c: NormalizedPruneCriteria): Promise<number> {

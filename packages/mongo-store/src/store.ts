@@ -154,6 +154,8 @@ export class MongoStore implements Store {
     this.queue = new GuardedQueueStore(
       queueBackend(context, this.workersCollection, this.schedulesCollection),
       o.clock,
+      // No transactions: `complete` stores each value, then ends its record (two writes, as before).
+      { maxValueBytes: o.maxValueBytes, ports: { cache: this.cache, computations: this.computations } },
     )
   }
 

@@ -165,7 +165,6 @@ export class SqliteCacheStore implements CacheBackend {
   }
 
   async set(input: NewCacheEntry): Promise<CacheEntryMeta> {
-    const meta = buildCacheEntryMeta(input, this.#conn.clock())
     if (!(input.value as unknown as WellFormed).isWellFormed()) {
       throw cmError(
         'CM_ERR_INVALID_ARGUMENT',
@@ -173,7 +172,17 @@ export class SqliteCacheStore implements CacheBackend {
         { details: { field: 'value' } },
       )
     }
-    const row = {
+    let meta: CacheEntryMeta | undefined
+    await this.#conn.write('cache.set', () => {
+      meta = this.writeEntry(input)
+    })
+    return meta as CacheEntryMeta
+  }
+
+  /** Upserts an entry and its tags; the caller holds the write transaction (`set`, `queue.complete`). */
+  writeEntry(input: NewCacheEntry): CacheEntryMeta {
+    const meta = buildCacheEntryMeta(input, this.#conn.clock())
+    this.#upsert.run({
       namespace: meta.namespace,
       key: meta.key,
       function: meta.function,
@@ -187,12 +196,9 @@ export class SqliteCacheStore implements CacheBackend {
       schema_version: meta.schemaVersion,
       args: jsonColumn(meta.args, 'args'),
       value: Buffer.from(input.value, 'utf8'),
-    }
-    await this.#conn.write('cache.set', () => {
-      this.#upsert.run(row)
-      this.#dropTags.run(meta.namespace, meta.key)
-      for (const tag of meta.tags) this.#addTag.run(meta.namespace, tag, meta.key)
     })
+    this.#dropTags.run(meta.namespace, meta.key)
+    for (const tag of meta.tags) this.#addTag.run(meta.namespace, tag, meta.key)
     return meta
   }
 

@@ -9,6 +9,7 @@ import {
   type NewComputation,
 } from '@comp-manager/core'
 import {
+  applyExpiry,
   applyHeartbeat,
   applyPatch,
   buildClaimedComputation,
@@ -322,8 +323,9 @@ export class SqliteComputationStore implements ComputationBackend {
       const now = this.#conn.clock()
       const current = this.#find(namespace, id) ?? notFound('computation', id)
       if (!isLeaseExpired(current, now)) return null
-      const lost = markLost(current, now)
+      const { lost, next } = applyExpiry(current, { id: newId(now), now })
       this.#save(lost)
+      if (next !== null) this.#insert.run(toRow(next))
       return lost
     })
   }

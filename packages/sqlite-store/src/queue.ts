@@ -1,5 +1,6 @@
-import type { Computation, EnqueueResult, RecoveredJob, RetryInput } from '@comp-manager/core'
+import type { CompleteJob, Computation, EnqueueResult, RecoveredJob, RetryInput } from '@comp-manager/core'
 import {
+  applyCompletion,
   applyRecovery,
   applyRequeue,
   applyRetry,
@@ -12,9 +13,10 @@ import {
   newId,
   notFound,
 } from '@comp-manager/core/store-kit'
+import type { SqliteCacheStore } from './cache.js'
 import { COLUMNS, type ComputationRow, toRecord, toRow } from './computations.js'
 import type { Connection } from './connection.js'
-import { inNamespaces } from './sql.js'
+import { type Clause, inNamespaces } from './sql.js'
 
 /**
  * The job half of the queue backend on the `computations` table (migration 3). Every operation is
@@ -25,9 +27,11 @@ import { inNamespaces } from './sql.js'
  */
 export class SqliteJobs {
   readonly #conn: Connection
+  readonly #cache: SqliteCacheStore
 
-  constructor(conn: Connection) {
+  constructor(conn: Connection, cache: SqliteCacheStore) {
     this.#conn = conn
+    this.#cache = cache
   }
 
   #find(namespace: string, id: string): Computation | null {
@@ -68,25 +72,49 @@ export class SqliteJobs {
     })
   }
 
-  async claimNext(input: NormalizedClaimNext): Promise<Computation | null> {
-    return this.#conn.write('queue.claimNext', (): Computation | null => {
+  /** Up to `max` claims in one transaction (each re-reads the fleet-wide slots it leaves). */
+  async claimBatch(input: NormalizedClaimNext): Promise<Computation[]> {
+    const ns = inNamespaces('namespace', input.namespaces)
+    // An idle worker polls: a plain read first, so an empty queue never takes the write lock.
+    if (!(await this.#conn.run('queue.claimNext', () => this.#anyRunnable(input, ns)))) return []
+    return this.#conn.write('queue.claimNext', (): Computation[] => {
       const now = this.#conn.clock()
-      const ns = inNamespaces('namespace', input.namespaces)
-      const open = this.#functionsWithSlots(input, ns.sql, ns.params, now)
-      if (open.length === 0) return null
-      const row = this.#conn
-        .statement(
-          `SELECT * FROM computations INDEXED BY computations_queue
-           WHERE status = 'queued' AND due_at <= ? AND ${ns.sql}
-             AND function IN (SELECT value FROM json_each(?))
-           ORDER BY priority DESC, due_at, created_at, id LIMIT 1`,
-        )
-        .get(now, ...ns.params, JSON.stringify(open)) as ComputationRow | undefined
-      if (row === undefined) return null
-      const claimed = claimJob(toRecord(row), input, now)
-      this.#save(claimed)
+      const claimed: Computation[] = []
+      for (let i = 0; i < input.max; i++) {
+        const next = this.#claimOne(input, ns, now)
+        if (next === null) break
+        claimed.push(next)
+      }
       return claimed
     })
+  }
+
+  #anyRunnable(input: NormalizedClaimNext, ns: Clause): boolean {
+    const row = this.#conn
+      .statement(
+        `SELECT 1 FROM computations INDEXED BY computations_queue
+         WHERE status = 'queued' AND due_at <= ? AND ${ns.sql}
+           AND function IN (SELECT value FROM json_each(?)) LIMIT 1`,
+      )
+      .get(this.#conn.clock(), ...ns.params, JSON.stringify(input.functions))
+    return row !== undefined
+  }
+
+  #claimOne(input: NormalizedClaimNext, ns: Clause, now: number): Computation | null {
+    const open = this.#functionsWithSlots(input, ns.sql, ns.params, now)
+    if (open.length === 0) return null
+    const row = this.#conn
+      .statement(
+        `SELECT * FROM computations INDEXED BY computations_queue
+         WHERE status = 'queued' AND due_at <= ? AND ${ns.sql}
+           AND function IN (SELECT value FROM json_each(?))
+         ORDER BY priority DESC, due_at, created_at, id LIMIT 1`,
+      )
+      .get(now, ...ns.params, JSON.stringify(open)) as ComputationRow | undefined
+    if (row === undefined) return null
+    const claimed = claimJob(toRecord(row), input, now)
+    this.#save(claimed)
+    return claimed
   }
 
   /** The claim's functions that have a free fleet-wide slot (inside the claim's transaction). */
@@ -119,6 +147,21 @@ export class SqliteJobs {
       this.#save(result.failed)
       this.#insert(result.next)
       return result
+    })
+  }
+
+  /** Every value stored and every record ended in one transaction (`applyCompletion` decides each). */
+  async complete(jobs: readonly CompleteJob[]): Promise<(Computation | null)[]> {
+    return this.#conn.write('queue.complete', () => {
+      const now = this.#conn.clock()
+      return jobs.map((job) => {
+        const record = this.#find(job.namespace, job.id)
+        const planned = record === null ? null : applyCompletion(record, job, now)
+        if (planned === null) return null
+        if (planned.entry !== null) this.#cache.writeEntry(planned.entry)
+        this.#save(planned.finished)
+        return planned.finished
+      })
     })
   }
 

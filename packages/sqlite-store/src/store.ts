@@ -20,6 +20,7 @@ import { Connection } from './connection.js'
 import { resolveOptions, type SqliteStoreOptions } from './options.js'
 import { SqliteJobs } from './queue.js'
 import { SqliteQueueRegistry } from './queue-registry.js'
+import { ChangeWatch } from './watch.js'
 
 /** How long `ping()` waits for the write lock before it reports the store unavailable. */
 const PING_WRITE_BUDGET_MS = 1000
@@ -67,13 +68,16 @@ export class SqliteStore implements Store {
       ...(resolved.cursorSecret === undefined ? {} : { cursorSecret: resolved.cursorSecret }),
     }
     this.computations = new GuardedComputationStore(new SqliteComputationStore(this.#conn), lists)
-    this.cache = this.#cache = new GuardedCacheStore(new SqliteCacheStore(this.#conn), {
+    const cacheBackend = new SqliteCacheStore(this.#conn)
+    this.cache = this.#cache = new GuardedCacheStore(cacheBackend, {
       ...lists,
       clock: resolved.clock,
       maxValueBytes: resolved.maxValueBytes,
       hitFlushMs: resolved.hitFlushMs,
     })
-    this.queue = new GuardedQueueStore(queueBackend(this.#conn), resolved.clock)
+    this.queue = new GuardedQueueStore(queueBackend(this.#conn, cacheBackend), resolved.clock, {
+      maxValueBytes: resolved.maxValueBytes,
+    })
   }
 
   /**
@@ -116,10 +120,14 @@ export class SqliteStore implements Store {
 }
 
 /** The queue backend: jobs on the computations table, plus the worker and schedule tables. */
-function queueBackend(conn: Connection): QueueBackend {
-  const jobs = new SqliteJobs(conn)
+function queueBackend(conn: Connection, cache: SqliteCacheStore): QueueBackend {
+  const jobs = new SqliteJobs(conn, cache)
   const registry = new SqliteQueueRegistry(conn)
-  return composeQueueBackend(jobs, registry, (operation) => conn.assertOpen(operation))
+  const changes = new ChangeWatch(conn)
+  return {
+    ...composeQueueBackend(jobs, registry, (operation) => conn.assertOpen(operation)),
+    watch: (listener) => changes.watch(listener),
+  }
 }
 
 /** Opens a {@link SqliteStore}; same as `new SqliteStore(options)`. */

@@ -15,6 +15,7 @@ import { pagination } from './groups/pagination.js'
 import { pingAndClose } from './groups/ping-and-close.js'
 import { queueBadInput } from './groups/queue-bad-input.js'
 import { queueClaim } from './groups/queue-claim.js'
+import { queueComplete } from './groups/queue-complete.js'
 import { queueEnqueue } from './groups/queue-enqueue.js'
 import { queuePrune } from './groups/queue-prune.js'
 import { queueRaces } from './groups/queue-races.js'
@@ -62,6 +63,7 @@ const groups: Record<ConformanceGroup, (t: Test, h: Harness) => void> = {
   'queue-enqueue': queueEnqueue,
   'queue-claim': queueClaim,
   'queue-retry': queueRetry,
+  'queue-complete': queueComplete,
   'queue-prune': queuePrune,
   'queue-registry': queueRegistry,
   'queue-bad-input': queueBadInput,

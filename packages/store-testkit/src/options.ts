@@ -37,6 +37,7 @@ export const conformanceGroups = [
   'queue-enqueue',
   'queue-claim',
   'queue-retry',
+  'queue-complete',
   'queue-prune',
   'queue-registry',
   'queue-bad-input',

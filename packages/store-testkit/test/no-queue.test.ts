@@ -24,5 +24,5 @@ t.test('a store without store.queue skips every queue group', async (t) => {
     skip: Object.fromEntries(others.map((g) => [g, 'not under test here'])),
   })
   t.equal(opened, 1, 'only the probe opened a store: no queue group ran')
-  t.equal(queueGroups.length, 7, 'the seven queue groups')
+  t.equal(queueGroups.length, 8, 'the eight queue groups')
 })

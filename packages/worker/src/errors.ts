@@ -10,7 +10,16 @@ export function invalid(where: string, option: string, problem: string): never {
   })
 }
 
-const queueMethods = ['enqueue', 'claimNext', 'retry', 'requeue', 'recoverExpired', 'registerWorker'] as const
+const queueMethods = [
+  'enqueue',
+  'claimNext',
+  'claimBatch',
+  'complete',
+  'retry',
+  'requeue',
+  'recoverExpired',
+  'registerWorker',
+] as const
 
 /** What keeps `value` from being a Store the worker can use (one with a queue port), or `undefined`. */
 export function storeProblem(value: unknown): string | undefined {

@@ -10,6 +10,7 @@ import {
 } from '@comp-manager/core'
 import { type Emitter, executeRun, type RunOutcome, toErrorInfo, withRetry } from '@comp-manager/core/runs'
 import { backoffDelay } from './backoff.js'
+import type { Completer } from './completer.js'
 import type { ResolvedFunction } from './function-options.js'
 import type { ResolvedWorkerOptions } from './options.js'
 import type { ErrorDuring, JobRecord, WorkerEvents } from './types.js'
@@ -20,6 +21,8 @@ export interface JobDeps {
   queue: QueueStore
   options: ResolvedWorkerOptions
   events: Emitter<WorkerEvents>
+  /** Ends finished jobs in shared writes (`queue.complete`). */
+  completer: Completer
   report(error: unknown, during: ErrorDuring, id?: string): void
 }
 
@@ -134,6 +137,7 @@ export async function runJob(
     ...(fn.storeResult
       ? { storeResult: (value, record) => withRetry(() => storeResult(value, record, fn, deps)) }
       : {}),
+    finishRun: (value, record) => finishTogether(value, record, fn, deps),
     onError: (err, during) => deps.report(err, during, id),
     onRenew: (record) => {
       const key = JSON.stringify([record.progress, record.message])
@@ -152,6 +156,23 @@ export async function runJob(
       events.emit('retrying', { record: outcome.record as JobRecord, ...retried, error: outcome.error })
     } else emitOutcome(outcome, events)
     return outcome
+  })
+}
+
+/** The job's value stored and its record ended in a write shared with the worker's other jobs. */
+async function finishTogether(value: unknown, record: Computation, fn: ResolvedFunction, deps: JobDeps) {
+  let encoded: string | null = null
+  try {
+    if (fn.storeResult) encoded = deps.options.codec.stringify(value)
+  } catch {
+    return null // not encodable: the ordinary path reports it and ends the job without a stored result
+  }
+  return deps.completer.complete({
+    namespace: record.namespace,
+    id: record.id,
+    worker: record.worker as string,
+    value: encoded,
+    ttlMs: fn.resultTtlMs,
   })
 }
 

@@ -1,6 +1,7 @@
 /**
  * Workers of this process, by the queue port they claim from: an in-process `submit` wakes them at
- * once instead of waiting for their next poll. Other processes find the job by polling.
+ * once instead of waiting for their next poll. Other processes learn of it through `queue.watch` where
+ * the store has one (SQLite), else by their adaptive poll.
  */
 const sleepers = new WeakMap<object, Set<() => void>>()
 

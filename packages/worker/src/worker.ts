@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { cmError, isCompManagerError, type QueueStore, type WorkerInfo } from '@comp-manager/core'
 import { Emitter, runnerIdentity } from '@comp-manager/core/runs'
+import { Completer } from './completer.js'
 import { invalid } from './errors.js'
 import type { ResolvedFunction } from './function-options.js'
 import { isShutdown, type JobDeps, runJob } from './job.js'
@@ -44,6 +45,8 @@ export interface DrainResult {
 
 /** How long a stopped job's function gets to honour its signal before its job is handed back anyway. */
 const RELEASE_GRACE_MS = 1000
+/** The most jobs one claim takes (the queue port's bound). */
+const MAX_CLAIM_BATCH = 100
 
 /**
  * Executes queued computations of its functions: claims the next runnable job atomically from the
@@ -80,6 +83,7 @@ export class Worker {
     this.#jobDeps = {
       store: this.#o.store,
       queue: this.#queue,
+      completer: new Completer(this.#queue),
       options: this.#o,
       events: this.#events,
       report: (error, during, id) => this.#report(error, during, id),
@@ -107,7 +111,13 @@ export class Worker {
     this.#startedAt = this.#o.clock()
     const deps = this.#maintenanceDeps()
     await register(deps)
-    this.#unsubscribe = onSubmit(this.#o.store, () => this.#wait.wake())
+    const unsubmit = onSubmit(this.#o.store, () => this.#wait.wake())
+    // Another process's submit (or any commit) wakes the idle claim loop at once where the store can tell.
+    const unwatch = this.#queue.watch?.(() => this.#wait.wake())
+    this.#unsubscribe = () => {
+      unsubmit()
+      unwatch?.()
+    }
     const o = this.#o
     const task = (ms: number, during: ErrorDuring, run: () => Promise<unknown>) =>
       this.#tasks.push(new Periodic(ms, run, (error) => this.#report(error, during)).start())
@@ -195,43 +205,51 @@ export class Worker {
 
   async #claimLoop(): Promise<void> {
     while (this.#state === 'running') {
-      const functions = this.#claimable()
+      const { functions, max } = this.#claimable()
       if (functions.length === 0) {
         await this.#wait.sleep()
         continue
       }
-      let job: JobRecord | null
+      let jobs: JobRecord[]
       try {
-        job = (await this.#queue.claimNext(this.#claimInput(functions))) as JobRecord | null
+        jobs = (await this.#queue.claimBatch(this.#claimInput(functions, max))) as JobRecord[]
       } catch (error) {
         this.#report(error, 'claim')
-        job = null
+        jobs = []
       }
-      if (job === null) {
+      if (jobs.length === 0) {
         await this.#wait.sleep()
         continue
       }
       this.#wait.reset()
       if (this.#state !== 'running') {
-        // Drain began while the claim was in flight: hand the job straight back.
-        await this.#requeue(job)
+        // Drain began while the claim was in flight: hand the jobs straight back.
+        await Promise.all(jobs.map((job) => this.#requeue(job)))
         break
       }
-      this.#launch(job)
+      for (const job of jobs) this.#launch(job)
     }
   }
 
-  /** The functions with a free slot in this worker (none when the worker is full). */
-  #claimable(): string[] {
-    if (this.#running.size >= this.#o.concurrency) return []
-    const names: string[] = []
+  /**
+   * The functions with a free slot in this worker (none when the worker is full), and how many jobs
+   * one claim may take: the free slots, capped by the fewest free slots of any of those functions so
+   * that no batch can exceed a per-function limit.
+   */
+  #claimable(): { functions: string[]; max: number } {
+    let max = this.#o.concurrency - this.#running.size
+    const functions: string[] = []
+    if (max <= 0) return { functions, max: 0 }
     for (const [name, fn] of this.#o.functions) {
-      if ((this.#perFunction.get(name) ?? 0) < fn.concurrency) names.push(name)
+      const free = fn.concurrency - (this.#perFunction.get(name) ?? 0)
+      if (free <= 0) continue
+      functions.push(name)
+      max = Math.min(max, free)
     }
-    return names
+    return { functions, max: Math.min(max, MAX_CLAIM_BATCH) }
   }
 
-  #claimInput(functions: string[]) {
+  #claimInput(functions: string[], max: number) {
     const { host, pid } = runnerIdentity()
     const limits: Record<string, number> = {}
     for (const name of functions) {
@@ -246,6 +264,7 @@ export class Worker {
       pid,
       host,
       leaseMs: this.#o.leaseMs,
+      max,
       ...(Object.keys(limits).length > 0 ? { limits } : {}),
     }
   }

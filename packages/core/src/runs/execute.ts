@@ -58,6 +58,13 @@ export interface ExecuteRunOptions<T> {
    * to record the failure the ordinary way. Retried and reconciled like the ordinary write.
    */
   settleFailure?: (error: unknown, record: Computation) => Promise<Computation | null>
+  /**
+   * Records the success instead of `storeResult` + the ordinary final write, e.g. a worker storing
+   * the value and ending the run in one write shared with its other runs (`store.queue.complete`).
+   * Resolves to the finished record, or `null` to record it the ordinary way (which reconciles a run
+   * paused, cancelled or lost meanwhile). Should not throw.
+   */
+  finishRun?: (value: T, record: Computation) => Promise<Computation | null>
 }
 
 export type RunOutcome<T> =
@@ -203,6 +210,8 @@ class Execution<T> {
   }
 
   async #finished(result: T): Promise<RunOutcome<T>> {
+    const finished = await this.#o.finishRun?.(result, this.#lease.record)
+    if (finished) return { status: 'finished', value: result, record: finished, recorded: true }
     let ref: ResultRef | null = null
     if (this.#o.storeResult) {
       try {

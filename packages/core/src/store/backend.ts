@@ -15,6 +15,7 @@ import type {
 } from './ports.js'
 import type { NormalizedCacheQuery, NormalizedComputationQuery } from './queries.js'
 import type {
+  CompleteJob,
   EnqueueResult,
   RecoveredJob,
   RetryInput,
@@ -113,7 +114,15 @@ export interface QueueBackend {
   /** As {@link ComputationBackend.assertOpen}. */
   assertOpen?(operation: string): void
   enqueue(input: NormalizedNewJob): Promise<EnqueueResult>
-  claimNext(input: NormalizedClaimNext): Promise<Computation | null>
+  /** Up to `input.max` jobs in claim order, in one atomic step where the database allows. */
+  claimBatch(input: NormalizedClaimNext): Promise<Computation[]>
+  /**
+   * Optional: the atomic `queue.complete` (inputs validated). Without it the guard stores each value
+   * and ends each record in two writes (`GuardedQueueOptions.ports`).
+   */
+  complete?(jobs: readonly CompleteJob[]): Promise<(Computation | null)[]>
+  /** Optional: `QueueStore.watch` (another process changed the store). */
+  watch?(listener: () => void): () => void
   retry(namespace: string, id: string, input: RetryInput): Promise<{ failed: Computation; next: Computation }>
   requeue(
     namespace: string,
@@ -154,7 +163,7 @@ export interface StoreBackend {
 /** The job half of a {@link QueueBackend}: the operations on computation records. */
 export type QueueJobsBackend = Pick<
   QueueBackend,
-  'enqueue' | 'claimNext' | 'retry' | 'requeue' | 'recoverExpired' | 'prune'
+  'enqueue' | 'claimBatch' | 'complete' | 'retry' | 'requeue' | 'recoverExpired' | 'prune'
 >
 /** The registry half of a {@link QueueBackend}: workers and repeat schedules. */
 export type QueueRegistryBackend = Omit<QueueBackend, keyof QueueJobsBackend | 'assertOpen'>
@@ -168,7 +177,10 @@ export function composeQueueBackend(
   return {
     ...(assertOpen === undefined ? {} : { assertOpen }),
     enqueue: (input) => jobs.enqueue(input),
-    claimNext: (input) => jobs.claimNext(input),
+    claimBatch: (input) => jobs.claimBatch(input),
+    ...(jobs.complete === undefined
+      ? {}
+      : { complete: (list) => jobs.complete?.(list) ?? Promise.resolve([]) }),
     retry: (namespace, id, input) => jobs.retry(namespace, id, input),
     requeue: (namespace, id, expected, input) => jobs.requeue(namespace, id, expected, input),
     recoverExpired: (limit, maxLostRetries) => jobs.recoverExpired(limit, maxLostRetries),

@@ -274,7 +274,14 @@ export function guardStore(backend: StoreBackend, options: GuardStoreOptions = {
     },
     computations,
     cache,
-    ...(backend.queue === undefined ? {} : { queue: new GuardedQueueStore(backend.queue, backend.clock) }),
+    ...(backend.queue === undefined
+      ? {}
+      : {
+          queue: new GuardedQueueStore(backend.queue, backend.clock, {
+            maxValueBytes: backend.capabilities.maxValueBytes,
+            ports: { cache, computations },
+          }),
+        }),
     ping: (): Promise<PingResult> => backend.ping(),
     close(): Promise<void> {
       closing ??= (async () => {

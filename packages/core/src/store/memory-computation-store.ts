@@ -5,6 +5,7 @@ import type { ComputationBackend, ListSlice } from './backend.js'
 import type { MemoryContext } from './memory-store.js'
 import type { ClaimInput, ClaimResult, ComputationPatch, HeartbeatInput, NewComputation } from './ports.js'
 import type { NormalizedComputationQuery, SortSpec } from './queries.js'
+import { applyExpiry } from './queue-records.js'
 import {
   applyHeartbeat,
   applyPatch,
@@ -112,7 +113,10 @@ export class MemoryComputationStore implements ComputationBackend {
     this.#context.assertOpen()
     const record = this.#find(namespace, id) ?? notFound('computation', id)
     const now = this.#context.clock()
-    return isLeaseExpired(record, now) ? copy(this.#replace(markLost(record, now))) : null
+    if (!isLeaseExpired(record, now)) return null
+    const { lost, next } = applyExpiry(record, { id: newId(now), now })
+    if (next !== null) this.#insert(next)
+    return copy(this.#replace(lost))
   }
 
   async findExpired(limit: number): Promise<Computation[]> {

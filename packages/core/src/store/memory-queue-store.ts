@@ -4,6 +4,7 @@ import type { MemoryCacheStore } from './memory-cache-store.js'
 import type { MemoryComputationStore } from './memory-computation-store.js'
 import type { MemoryContext } from './memory-store.js'
 import type {
+  CompleteJob,
   EnqueueResult,
   RecoveredJob,
   RetryInput,
@@ -12,6 +13,7 @@ import type {
   WorkerRegistration,
 } from './queue-ports.js'
 import {
+  applyCompletion,
   applyRecovery,
   applyRequeue,
   applyRetry,
@@ -66,8 +68,18 @@ export class MemoryQueueStore implements QueueBackend {
     return { record: this.#computations.insertRecord(record), created: true }
   }
 
-  async claimNext(input: NormalizedClaimNext): Promise<Computation | null> {
+  async claimBatch(input: NormalizedClaimNext): Promise<Computation[]> {
     this.#context.assertOpen()
+    const claimed: Computation[] = []
+    for (let i = 0; i < input.max; i++) {
+      const next = this.#claimOne(input)
+      if (next === null) break
+      claimed.push(next)
+    }
+    return claimed
+  }
+
+  #claimOne(input: NormalizedClaimNext): Computation | null {
     const now = this.#context.clock()
     const running = new Map<string, number>()
     let best: Computation | null = null
@@ -82,6 +94,22 @@ export class MemoryQueueStore implements QueueBackend {
       if (open.has(record.function) && (best === null || compareJobs(record, best) < 0)) best = record
     }
     return best === null ? null : this.#computations.replaceRecord(claimJob(best, input, now))
+  }
+
+  async complete(jobs: readonly CompleteJob[]): Promise<(Computation | null)[]> {
+    this.#context.assertOpen()
+    const now = this.#context.clock()
+    // The cache's set has no await inside: each entry is written before the next record is read.
+    const writes: Promise<unknown>[] = []
+    const out = jobs.map((job) => {
+      const record = this.#computations.findRecord(job.namespace, job.id)
+      const planned = record === null ? null : applyCompletion(record, job, now)
+      if (planned === null) return null
+      if (planned.entry !== null) writes.push(this.#cache.set(planned.entry))
+      return this.#computations.replaceRecord(planned.finished)
+    })
+    await Promise.all(writes)
+    return out
   }
 
   async retry(

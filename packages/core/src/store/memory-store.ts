@@ -77,7 +77,7 @@ export class MemoryStore implements Store {
     this.#cache = new MemoryCacheStore(context)
     this.computations = new GuardedComputationStore(this.#computations)
     this.#queue = new MemoryQueueStore(context, this.#computations, this.#cache)
-    this.queue = new GuardedQueueStore(this.#queue, clock)
+    this.queue = new GuardedQueueStore(this.#queue, clock, { maxValueBytes })
     // Every hit is written at once: there is nothing to batch in memory.
     this.cache = this.#guardedCache = new GuardedCacheStore(this.#cache, {
       clock,

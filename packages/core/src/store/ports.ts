@@ -197,7 +197,12 @@ export interface ComputationStore {
    * if it is not live. A run whose lease ran out but that nobody marked `lost` yet may still renew it.
    */
   heartbeat(namespace: string, id: string, input: HeartbeatInput): Promise<Computation>
-  /** Marks the run `lost` if it is live and its lease expired by now; returns it, or `null` if it was not expired. */
+  /**
+   * Marks the run `lost` if it is live and its lease expired by now; returns it, or `null` if it was
+   * not expired. A claimed queue job (`worker` set) also gets its next `queued` attempt in the same
+   * step while `attempt < maxAttempts + 3` (the queue port's default lost retries), so a dead
+   * worker's job runs again whoever notices first (a tracker's sweeper, a waiter, a worker).
+   */
   expire(namespace: string, id: string): Promise<Computation | null>
   /**
    * Live runs whose lease expired (`leaseUntil <= now`), across all namespaces (for sweepers), oldest

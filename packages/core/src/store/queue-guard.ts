@@ -1,8 +1,11 @@
 import type { Computation } from '../domain/schemas.js'
+import { cmError } from '../errors/index.js'
 import type { QueueBackend } from './backend.js'
-import type { Clock } from './ports.js'
+import type { CacheStore, Clock, ComputationStore } from './ports.js'
+import { completeInSteps, validateCompleteJobs } from './queue-complete.js'
 import type {
   ClaimNextInput,
+  CompleteJob,
   EnqueueResult,
   NewJob,
   NewSchedule,
@@ -29,6 +32,13 @@ import {
 } from './queue-validate.js'
 import { assertKey, assertNamespace } from './validate.js'
 
+export interface GuardedQueueOptions {
+  /** Largest stored value `complete` accepts (`capabilities.maxValueBytes`). */
+  maxValueBytes?: number
+  /** The store's guarded ports: `complete` in two writes per job when the backend has no `complete`. */
+  ports?: { cache: CacheStore; computations: ComputationStore }
+}
+
 /**
  * The queue half of the guard: each method of the queue port validates and normalises its input
  * once, here, for every backend (`CM_ERR_INVALID_ARGUMENT` naming the field, nothing written), then
@@ -37,10 +47,25 @@ import { assertKey, assertNamespace } from './validate.js'
 export class GuardedQueueStore implements QueueStore {
   readonly #backend: QueueBackend
   readonly #clock: Clock
+  readonly #options: GuardedQueueOptions
+  /** Present when the backend has a change signal (see `QueueStore.watch`). */
+  readonly watch?: (listener: () => void) => () => void
 
-  constructor(backend: QueueBackend, clock: Clock) {
+  constructor(backend: QueueBackend, clock: Clock, options: GuardedQueueOptions = {}) {
     this.#backend = backend
     this.#clock = clock
+    this.#options = options
+    const watch = backend.watch?.bind(backend)
+    if (watch !== undefined) {
+      this.watch = (listener) => {
+        if (typeof listener !== 'function') {
+          throw cmError('CM_ERR_INVALID_ARGUMENT', 'watch needs a listener function', {
+            details: { field: 'listener' },
+          })
+        }
+        return watch(listener)
+      }
+    }
   }
 
   async enqueue(input: NewJob): Promise<EnqueueResult> {
@@ -50,7 +75,13 @@ export class GuardedQueueStore implements QueueStore {
 
   async claimNext(input: ClaimNextInput): Promise<Computation | null> {
     this.#backend.assertOpen?.('queue.claimNext')
-    return this.#backend.claimNext(normalizeClaimNext(input))
+    const [first] = await this.#backend.claimBatch({ ...normalizeClaimNext(input), max: 1 })
+    return first ?? null
+  }
+
+  async claimBatch(input: ClaimNextInput): Promise<Computation[]> {
+    this.#backend.assertOpen?.('queue.claimBatch')
+    return this.#backend.claimBatch(normalizeClaimNext(input))
   }
 
   async retry(
@@ -63,6 +94,19 @@ export class GuardedQueueStore implements QueueStore {
     assertKey(id, 'id')
     validateRetryInput(input, this.#clock())
     return this.#backend.retry(namespace, id, input)
+  }
+
+  async complete(jobs: readonly CompleteJob[]): Promise<(Computation | null)[]> {
+    this.#backend.assertOpen?.('queue.complete')
+    validateCompleteJobs(jobs, this.#options.maxValueBytes ?? Number.POSITIVE_INFINITY)
+    if (this.#backend.complete !== undefined) return this.#backend.complete(jobs)
+    const ports = this.#options.ports
+    if (ports === undefined) {
+      throw cmError('CM_ERR_INVALID_ARGUMENT', 'this store cannot complete jobs: no complete operation', {
+        details: { operation: 'queue.complete' },
+      })
+    }
+    return completeInSteps({ ...ports, clock: this.#clock }, jobs)
   }
 
   async requeue(

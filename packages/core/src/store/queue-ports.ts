@@ -33,12 +33,27 @@ export interface QueueStore {
    */
   claimNext(input: ClaimNextInput): Promise<Computation | null>
   /**
+   * Claims up to `input.max` (1..100, default 1) runnable jobs in one atomic step (SQLite: one write
+   * transaction), in claim order, each as `claimNext` would claim it (limits honoured across the
+   * batch); `[]` when nothing is runnable. A worker with n free slots claims n jobs at once.
+   */
+  claimBatch(input: ClaimNextInput): Promise<Computation[]>
+  /**
    * Ends a `started` attempt as `failed` with `error` and, in the same atomic step, inserts the next
    * attempt (attempt + 1, `queued`, `runAt`, same args/priority/maxAttempts, checkpoint kept).
    * `CM_ERR_CONFLICT` if the record is no longer `started`; `CM_ERR_INVALID_ARGUMENT` if
    * `attempt >= maxAttempts`.
    */
   retry(namespace: string, id: string, input: RetryInput): Promise<{ failed: Computation; next: Computation }>
+  /**
+   * Ends claimed jobs `finished`, each with its returned value stored in the cache under the job's
+   * hash (`value`: codec text; `null` = nothing stored, `result` null), all in one atomic step where
+   * the database allows (SQLite: one write transaction): what a worker does when several of its
+   * jobs return at about the same time. 1..100 jobs. Per job, `null` when its record is no longer
+   * `started` under `worker` (cancelled, lost, recovered): nothing is written for it, and the caller
+   * records it the ordinary way. `CM_ERR_VALUE_TOO_LARGE` for a value over the store's limit.
+   */
+  complete(jobs: readonly CompleteJob[]): Promise<(Computation | null)[]>
   /**
    * Puts a `started` or `paused` job back to `queued` (same attempt, lease cleared, running segment
    * closed, checkpoint kept), e.g. a draining worker releasing it or a paused run resumed by any
@@ -62,6 +77,14 @@ export interface QueueStore {
    * records were deleted.
    */
   prune(criteria: PruneCriteria): Promise<number>
+
+  /**
+   * Optional: calls `listener` soon after another process commits a change to the store (SQLite:
+   * `PRAGMA data_version`, read every 5 ms while anyone listens); returns the unsubscribe. An idle
+   * worker wakes on it instead of waiting for its next poll. Absent where the database has no cheap
+   * signal (MongoDB without change streams: the worker's adaptive poll).
+   */
+  watch?(listener: () => void): () => void
 
   /** Inserts or replaces a worker's entry (keyed by `id`); `expiresAt = now + ttlMs`. */
   registerWorker(info: WorkerRegistration, ttlMs: number): Promise<WorkerInfo>
@@ -128,6 +151,19 @@ export interface ClaimNextInput {
   leaseMs: number
   /** Fleet-wide concurrency per function name (≥ 1). */
   limits?: Readonly<Record<string, number>>
+  /** `claimBatch` only: how many jobs to claim at most, 1..100 (default 1). */
+  max?: number
+}
+
+export interface CompleteJob {
+  namespace: string
+  id: string
+  /** The worker that claimed the job (its `worker` field). */
+  worker: string
+  /** The returned value, codec-encoded text, stored under the job's hash; `null` stores nothing. */
+  value: string | null
+  /** Time to live of the stored value in ms; `null`/absent = no expiry. */
+  ttlMs?: number | null
 }
 
 export interface RetryInput {

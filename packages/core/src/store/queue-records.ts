@@ -1,14 +1,23 @@
 import type { Computation } from '../domain/schemas.js'
 import { assertTransition, isTerminalStatus } from '../domain/status.js'
 import { cmError } from '../errors/index.js'
-import type { RetryInput, Schedule, WorkerInfo, WorkerRegistration } from './queue-ports.js'
+import type { NewCacheEntry } from './ports.js'
+import type { CompleteJob, RetryInput, Schedule, WorkerInfo, WorkerRegistration } from './queue-ports.js'
 import type {
   NormalizedClaimNext,
   NormalizedNewJob,
   NormalizedPruneCriteria,
   NormalizedSchedule,
 } from './queue-validate.js'
-import { applyPatch, buildComputation, closeActiveSegment, isLeaseExpired, markLost } from './records.js'
+import { DEFAULT_MAX_LOST_RETRIES } from './queue-validate.js'
+import {
+  applyPatch,
+  buildComputation,
+  closeActiveSegment,
+  isLeaseExpired,
+  markLost,
+  utf8Length,
+} from './records.js'
 
 /**
  * The record logic of the queue port, shared by every Store inside its own atomic section (as
@@ -184,6 +193,37 @@ export function applyRetry(
   return { failed, next: buildNextAttempt(record, { ...ctx, runAt: input.runAt, message }) }
 }
 
+/**
+ * A completion (`queue.complete`): the cache entry to write (`null` when nothing is stored) and the
+ * `finished` record pointing to it; `null` when the record is no longer `started` under `job.worker`.
+ */
+export function applyCompletion(
+  record: Computation,
+  job: CompleteJob,
+  now: number,
+): { finished: Computation; entry: NewCacheEntry | null } | null {
+  if (record.status !== 'started' || record.worker !== job.worker) return null
+  const entry: NewCacheEntry | null =
+    job.value === null
+      ? null
+      : {
+          namespace: record.namespace,
+          key: record.hash,
+          function: record.function,
+          functionFull: record.functionFull,
+          version: null,
+          algorithm: record.hashAlgorithm,
+          args: record.args,
+          value: job.value,
+          ttlMs: job.ttlMs ?? null,
+        }
+  const result =
+    entry === null
+      ? null
+      : { cacheKey: entry.key, namespace: entry.namespace, size: utf8Length(job.value ?? '') }
+  return { finished: applyPatch(record, 'started', { status: 'finished', result }, now), entry }
+}
+
 /** A `started` or `paused` job back in the queue: same attempt, lease and worker cleared, checkpoint kept. */
 export function applyRequeue(
   record: Computation,
@@ -224,6 +264,20 @@ export function applyRecovery(
   const retry = record.attempt < record.maxAttempts + maxLostRetries
   const message = `recovered after a lost lease: attempt ${record.attempt + 1}`
   return { lost, next: retry ? buildNextAttempt(record, { ...ctx, runAt: null, message }) : null }
+}
+
+/**
+ * What `computations.expire` writes (a tracker's sweeper, a waiter noticing the lease ran out): the
+ * run is `lost`, and a claimed job (`worker` set) also gets its next attempt, as `recoverExpired`
+ * with the default lost retries would give it. Whoever notices a dead worker first, its job runs
+ * again (at-least-once); a run tracked in-process has no next attempt.
+ */
+export function applyExpiry(
+  record: Computation,
+  ctx: NewRecordContext,
+): { lost: Computation; next: Computation | null } {
+  if (record.worker === null) return { lost: markLost(record, ctx.now), next: null }
+  return applyRecovery(record, DEFAULT_MAX_LOST_RETRIES, ctx)
 }
 
 /** True when a record matches prune criteria, ranking aside (`keepLast`). */

@@ -29,6 +29,8 @@ export const MAX_CLAIM_FUNCTIONS = 1000
 export const MAX_LIMIT_VALUE = 100_000
 export const DEFAULT_RECOVER_LIMIT = 100
 export const DEFAULT_MAX_LOST_RETRIES = 3
+/** The most jobs one `claimBatch` takes. */
+export const MAX_CLAIM_BATCH = 100
 export const DEFAULT_PRUNE_BATCH = 500
 export const MAX_PRUNE_BATCH = 10_000
 
@@ -75,6 +77,7 @@ const ClaimNextCheck = Compile(
       host: nullable(ShortText),
       leaseMs: Lease,
       limits: Type.Optional(Type.Object({})),
+      max: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_CLAIM_BATCH })),
     },
     { additionalProperties: false },
   ),
@@ -179,6 +182,8 @@ export interface NormalizedClaimNext extends ClaimNextInput {
   owner: string
   /** Function name → fleet-wide limit; a prototype-free map. */
   limits: Readonly<Record<string, number>>
+  /** How many jobs the claim may take (1 for `claimNext`). */
+  max: number
 }
 
 export interface NormalizedPruneCriteria {
@@ -261,6 +266,7 @@ export function normalizeClaimNext(input: unknown): NormalizedClaimNext {
     functions: [...new Set(input.functions)],
     owner: input.owner ?? input.worker,
     limits: normalizeLimits(limits),
+    max: input.max ?? 1,
   }
 }
 

@@ -30,6 +30,47 @@ export function queueClaim(t: Test, h: Harness): void {
   t.test('fleet-wide limits: at most n claimed jobs of a function run at once', { skip }, (t) =>
     fleetWideLimits(t, h),
   )
+
+  t.test('claimBatch: up to max jobs in claim order, limits honoured across the batch', { skip }, (t) =>
+    claimBatch(t, h),
+  )
+}
+
+async function claimBatch(t: Test, h: Harness): Promise<void> {
+  const { store, clock } = await h.open(t)
+  const queue = queueOf(store)
+  const ids: string[] = []
+  for (let i = 0; i < 5; i++) {
+    ids.push((await queue.enqueue(jobInput({ priority: i }))).record.id)
+    clock.advance(1)
+  }
+  const encode = (await queue.enqueue(jobInput({ function: 'encode' }))).record
+  t.same(await queue.claimBatch(claimNextInput({ functions: ['nothing'], max: 5 })), [], 'nothing runnable')
+  const first = await queue.claimBatch(claimNextInput({ max: 3, worker: 'w-batch' }))
+  t.same(
+    first.map((r) => r.id),
+    [ids[4], ids[3], ids[2]],
+    'three, highest priority first',
+  )
+  t.ok(
+    first.every((r) => r.status === 'started' && r.worker === 'w-batch' && r.leaseUntil === clock() + 30_000),
+    'each claimed and leased',
+  )
+  const limited = await queue.claimBatch(
+    claimNextInput({ functions: ['resize', 'encode'], limits: { resize: 4 }, max: 10 }),
+  )
+  t.same(
+    limited.map((r) => r.id),
+    [ids[1], encode.id],
+    'resize stops at its fleet-wide limit of 4 running; encode is unlimited',
+  )
+  const rest = await queue.claimBatch(claimNextInput({ max: 10 }))
+  t.same(
+    rest.map((r) => r.id),
+    [ids[0]],
+    'fewer than max left: all of them',
+  )
+  t.same(await drain(queue), [], 'every job claimed exactly once')
 }
 
 async function claimOrder(t: Test, h: Harness): Promise<void> {

@@ -24,6 +24,52 @@ export function queueRetry(t: Test, h: Harness): void {
   t.test('recoverExpired: limit, and no new attempt past maxAttempts + maxLostRetries', { skip }, (t) =>
     recoverBounds(t, h),
   )
+
+  t.test(
+    'computations.expire of a claimed job (a sweeper, a waiter) also queues its next attempt',
+    { skip },
+    (t) => expireQueuesNextAttempt(t, h),
+  )
+}
+
+async function expireQueuesNextAttempt(t: Test, h: Harness): Promise<void> {
+  const { store, clock } = await h.open(t)
+  const queue = queueOf(store)
+  const { record } = await queue.enqueue(jobInput({ maxAttempts: 1 }))
+  await queue.claimNext(claimNextInput({ leaseMs: 100 }))
+  await store.computations.update(NS_A, record.id, 'started', { checkpoint: { done: 3 } })
+  const tracked = await store.computations.claim(claimInput({ leaseMs: 100 }))
+  clock.advance(100)
+  t.hasStrict(await store.computations.expire(NS_A, record.id), { id: record.id, status: 'lost' })
+  const attempts = await store.computations.list({ namespace: NS_A, hash: record.hash, sort: 'createdAt' })
+  t.same(
+    attempts.data.map((r) => [r.attempt, r.status]),
+    [
+      [1, 'lost'],
+      [2, 'queued'],
+    ],
+    'the next attempt is queued (default lost retries: 3 beyond maxAttempts)',
+  )
+  t.hasStrict(attempts.data[1], { checkpoint: { done: 3 }, worker: null, runAt: null })
+  t.same(await queue.recoverExpired(), [], 'nothing left for a worker to recover')
+  t.hasStrict(await queue.claimNext(claimNextInput()), { attempt: 2, status: 'started' }, 'claimable')
+  await store.computations.expire(NS_A, tracked.record.id)
+  const own = await store.computations.list({ namespace: NS_A, hash: tracked.record.hash })
+  t.equal(own.total, 1, 'a run tracked in-process gets no new attempt from expire')
+  for (let attempt = 2; attempt <= 4; attempt++) {
+    clock.advance(30_000)
+    const live = await store.computations.list({ namespace: NS_A, hash: record.hash, status: 'started' })
+    const [running] = live.data
+    t.equal(running?.attempt, attempt)
+    await store.computations.expire(NS_A, running?.id as string)
+    if (attempt < 4) await queue.claimNext(claimNextInput())
+  }
+  const last = await store.computations.list({ namespace: NS_A, hash: record.hash, sort: 'createdAt' })
+  t.same(
+    last.data.map((r) => r.status),
+    ['lost', 'lost', 'lost', 'lost'],
+    'attempt 4 = 1 + 3 lost retries: no fifth attempt',
+  )
 }
 
 async function retryQueuesNextAttempt(t: Test, h: Harness): Promise<void> {
