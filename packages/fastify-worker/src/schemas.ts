@@ -128,6 +128,7 @@ export const HeartbeatBodySchema = Type.Object(
   },
   {
     additionalProperties: false,
+    description: 'The lease token, with progress, a message or a checkpoint to record',
     examples: [{ leaseToken: 'v1.…', progress: 0.42, message: 'step 42 of 100' }],
   },
 )
@@ -144,6 +145,7 @@ export const HeartbeatResponseSchema = Type.Object(
   },
   {
     additionalProperties: false,
+    description: 'The renewed lease and any pending request',
     examples: [{ leaseExpiresAt: '2026-12-03T09:00:40.000Z', requested: null }],
   },
 )
@@ -156,6 +158,7 @@ export const CompleteBodySchema = Type.Object(
   },
   {
     additionalProperties: false,
+    description: 'The lease token and the result',
     required: ['leaseToken', 'result'],
     examples: [{ leaseToken: 'v1.…', result: { __type__: 'bigint', value: '2880067194370816120' } }],
   },
@@ -182,6 +185,7 @@ export const FailBodySchema = Type.Object(
   },
   {
     additionalProperties: false,
+    description: 'The lease token and the error; whether another attempt may fix it',
     examples: [
       { leaseToken: 'v1.…', error: { name: 'ValueError', message: 'n must be ≥ 0' }, retryable: false },
     ],
@@ -203,7 +207,11 @@ export const FailResponseSchema = Type.Object(
       { description: 'The next attempt, when one was queued' },
     ),
   },
-  { additionalProperties: false, examples: [{ status: 'failed', next: null }] },
+  {
+    additionalProperties: false,
+    description: 'How the failure was recorded',
+    examples: [{ status: 'failed', next: null }],
+  },
 )
 
 /** `POST /computations/:id/release` body. */
@@ -216,13 +224,21 @@ export const ReleaseBodySchema = Type.Object(
     }),
     checkpoint: Type.Optional(CodecJson('Resumable state (codec-encoded)')),
   },
-  { additionalProperties: false, examples: [{ leaseToken: 'v1.…', reason: 'shutdown' }] },
+  {
+    additionalProperties: false,
+    description: 'The lease token, why the job is given back, its checkpoint',
+    examples: [{ leaseToken: 'v1.…', reason: 'shutdown' }],
+  },
 )
 export type ReleaseBody = Static<typeof ReleaseBodySchema>
 
 export const ReleaseResponseSchema = Type.Object(
   { status: Type.Union([Type.Literal('paused'), Type.Literal('failed'), Type.Literal('queued')]) },
-  { additionalProperties: false, examples: [{ status: 'queued' }] },
+  {
+    additionalProperties: false,
+    description: 'The status the job is in now',
+    examples: [{ status: 'queued' }],
+  },
 )
 
 export const WorkerDtoSchema = Type.Object(
