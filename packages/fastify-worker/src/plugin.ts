@@ -68,7 +68,8 @@ export async function fastifyWorkerPlugin(
 
   await fastify.register(
     async (instance) => {
-      useRouteKit(instance, { development: o.development })
+      // Its prefix is shared (the API root): unknown routes are left to the host's not-found handler.
+      useRouteKit(instance, { development: o.development, notFound: false })
       const { tagged, authErrors } = routeDocs(instance, 'workers')
       const routes: ProtocolRoutes = {
         app: instance.withTypeProvider<TypeBoxTypeProvider>(),
