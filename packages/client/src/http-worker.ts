@@ -28,7 +28,8 @@ export interface HttpJobContext {
 // biome-ignore lint/suspicious/noExplicitAny: a registered function takes any argument list
 export type HttpJobFunction = (...args: any[]) => unknown
 
-export interface HttpWorkerOptions extends Pick<ClientOptions, 'baseUrl' | 'token' | 'fetch' | 'namespace'> {
+export interface HttpWorkerOptions
+  extends Pick<ClientOptions, 'baseUrl' | 'token' | 'apiKey' | 'fetch' | 'namespace'> {
   /** The functions, by name; each gets the job's decoded arguments, then an {@link HttpJobContext}. */
   functions: Record<string, HttpJobFunction>
   /** Stable id of this worker (default `http-<random>`). */
@@ -82,6 +83,7 @@ export class HttpWorker {
     this.#client = createClient({
       baseUrl: options.baseUrl,
       ...(options.token === undefined ? {} : { token: options.token }),
+      ...(options.apiKey === undefined ? {} : { apiKey: options.apiKey }),
       ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
       ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
     })
