@@ -4,6 +4,7 @@ import { cacheCommands } from './commands/cache.js'
 import { computationCommands } from './commands/computations.js'
 import { credentialCommands } from './commands/credentials.js'
 import { healthCommands } from './commands/health.js'
+import { jobCommands } from './commands/jobs.js'
 import { serveCommands } from './commands/serve.js'
 import { type Context, createContext } from './context.js'
 import { EXIT, UsageError } from './errors.js'
@@ -20,6 +21,7 @@ import {
 
 export const commands: ReadonlyArray<CommandSpec<Context>> = [
   ...computationCommands,
+  ...jobCommands,
   ...cacheCommands,
   ...healthCommands,
   ...serveCommands,
@@ -44,7 +46,7 @@ const footer = [
 
 function programHelp(): string {
   return listHelp(
-    'Inspect and manage comp-manager computations and caches over its REST API.',
+    'Inspect and manage comp-manager computations, jobs, workers and caches over its REST API.',
     'comp-manager <command> [options]',
     commands,
     footer,

@@ -21,7 +21,7 @@ export interface CommandSpec<Ctx> {
   /** More text for `--help`. */
   description?: string
   /** Required positional arguments, in order. */
-  args: Array<{ name: string; description: string }>
+  args: Array<{ name: string; description: string; optional?: boolean }>
   options: Record<string, OptionSpec>
   examples: string[]
   run(ctx: Ctx): Promise<number>
@@ -107,7 +107,8 @@ export function parseCommand<Ctx>(
   const words = spec.name.split(' ').length
   const positionals = parsed.positionals.slice(words)
   if (parsed.values.help) return { values: parsed.values, positionals }
-  if (positionals.length < spec.args.length) {
+  const required = spec.args.filter((a) => !a.optional).length
+  if (positionals.length < required) {
     throw new UsageError(`missing argument <${spec.args[positionals.length]!.name}>`, spec.name)
   }
   if (positionals.length > spec.args.length) {
@@ -127,7 +128,7 @@ function optionLines(options: Record<string, OptionSpec>): string[] {
 
 /** `--help` of one command. */
 export function commandHelp<Ctx>(spec: CommandSpec<Ctx>): string {
-  const args = spec.args.map((a) => ` <${a.name}>`).join('')
+  const args = spec.args.map((a) => (a.optional ? ` [${a.name}]` : ` <${a.name}>`)).join('')
   const lines = [`Usage: comp-manager ${spec.name}${args} [options]`, '', spec.summary]
   if (spec.description) lines.push('', spec.description)
   if (spec.args.length > 0) {

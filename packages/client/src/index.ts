@@ -24,8 +24,17 @@ export {
 } from './errors.js'
 export type { ServerSentEvent } from './events.js'
 export type { HealthApi } from './health.js'
+export {
+  createHttpWorker,
+  type HttpJobContext,
+  type HttpJobFunction,
+  HttpWorker,
+  type HttpWorkerOptions,
+} from './http-worker.js'
+export type { JobHandle, JobsApi, SubmitOptions } from './jobs.js'
 export type { CallOptions, ClientOptions, FetchFn, TokenSource, WatchOptions } from './options.js'
 export type { components, operations, paths } from './schema.gen.js'
 export { parseSse, type SseMessage } from './sse.js'
 export type { RetryInfo } from './transport.js'
 export type * from './types.js'
+export type { WorkersApi } from './workers.js'
