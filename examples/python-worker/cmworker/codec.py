@@ -30,7 +30,7 @@ import re
 from .jsvalues import BINARY_KINDS, UNDEFINED, Binary, BigInt, CodecError, JSError, Map, Tagged
 
 __all__ = ["UNDEFINED", "BigInt", "Binary", "CodecError", "JSError", "Map", "Tagged"]
-__all__ += ["TYPE_KEY", "decode", "encode", "parse", "stringify"]
+__all__ += ["TYPE_KEY", "decode", "encode", "parse", "register_type", "stringify"]
 
 TYPE_KEY = "__type__"
 MAX_SAFE_INTEGER = 2**53 - 1
@@ -41,6 +41,21 @@ _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 
 def _malformed(message):
     return CodecError("CM_ERR_MALFORMED", message)
+
+
+_BY_TAG = {}
+_BY_CLASS = {}
+
+
+def register_type(tag, cls, to_json, from_json):
+    """A registered type, as core's registerClass: `{"__type__": tag, "value": encode(to_json(v))}`.
+
+    Instances of exactly `cls` encode so; the tag decodes with `from_json(decoded value)`.
+    """
+    if tag in _DECODERS or tag in BINARY_KINDS or tag == "Buffer":
+        raise CodecError("CM_ERR_INVALID_ARGUMENT", f"{tag!r} is a built-in tag")
+    _BY_TAG[tag] = from_json
+    _BY_CLASS[cls] = (tag, to_json)
 
 
 # ── decode: tree → value ────────────────────────────────────────────────────────────────────────────
@@ -68,6 +83,13 @@ def decode(node):
         return Binary(tag, _bytes(node, tag))
     if "value" not in node:
         raise _malformed(f"{tag!r} tag needs a value")
+    if tag in _BY_TAG:
+        try:
+            return _BY_TAG[tag](decode(node["value"]))
+        except CodecError:
+            raise
+        except Exception as err:  # a registered decoder's refusal is malformed input, not a crash
+            raise _malformed(f"cannot decode {tag!r}: {err}") from err
     return Tagged(tag, {k: v for k, v in node.items() if k != TYPE_KEY})
 
 
@@ -240,6 +262,9 @@ def encode(value):
         return value
     if value is UNDEFINED:
         return {TYPE_KEY: "undefined"}
+    registered = _BY_CLASS.get(type(value))
+    if registered is not None:
+        return {TYPE_KEY: registered[0], "value": encode(registered[1](value))}
     if isinstance(value, BigInt):
         return {TYPE_KEY: "bigint", "value": str(int(value))}
     if isinstance(value, int):
