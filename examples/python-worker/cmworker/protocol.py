@@ -50,8 +50,10 @@ class Api:
         status, answer = self.post("/workers/claim", body, timeout=self.timeout + wait_ms / 1000)
         return [] if status == 204 or answer is None else answer["jobs"]
 
-    def heartbeat(self, job_id, lease_token, progress=None, message=None):
+    def heartbeat(self, job_id, lease_token, progress=None, message=None, checkpoint=None):
         body = {"leaseToken": lease_token}
+        if checkpoint is not None:
+            body["checkpoint"] = checkpoint
         if progress is not None:
             body["progress"] = progress
         if message is not None:

@@ -163,10 +163,14 @@ class Worker:
 
     def _heartbeat(self, job, ctx):
         interval = max(0.2, job.get("heartbeatMs", self.lease_ms // 3) / 1000)
+        sent = ctx.saved
         while not ctx.done.wait(interval):
             fraction, message = ctx.latest_progress()
+            saved = ctx.saved
             try:
-                answer = self.api.heartbeat(job["id"], job["leaseToken"], fraction, message) or {}
+                checkpoint = encode(saved) if saved is not sent and saved is not None else None
+                answer = self.api.heartbeat(job["id"], job["leaseToken"], fraction, message, checkpoint) or {}
+                sent = saved
             except ProtocolError as err:
                 if err.status in (404, 409):
                     log.warning("job %s: lease lost (%s)", job["id"], err)
@@ -174,7 +178,7 @@ class Worker:
                     return
                 log.warning("job %s: heartbeat refused (%s)", job["id"], err)
                 continue
-            except OSError as err:
+            except (OSError, CodecError) as err:
                 log.warning("job %s: heartbeat failed (%s); the lease holds until it runs out", job["id"], err)
                 continue
             requested = answer.get("requested")

@@ -67,6 +67,8 @@ class WorkerTest(unittest.TestCase):
         )
         self.assertEqual(beat["leaseToken"], "lease-j2")
         self.assertRegex(beat["message"], r"^step \d of 8$")
+        step = int(beat["message"].split()[1])  # the checkpoint is read just after: it may be one step on
+        self.assertIn(beat["checkpoint"], [{"done": step}, {"done": step + 1}])
         self.assertEqual(self.request("j2", "complete")[1]["result"], 8)
 
     def test_pause_request_releases_with_the_checkpoint(self):
