@@ -34,7 +34,8 @@ class JobContext:
     def progress(self, fraction, message=None):
         """Reports progress (0..1) and a message; the next heartbeat carries them. Stops when asked to."""
         with self._lock:
-            self._progress = (max(0.0, min(1.0, float(fraction))), message)
+            note = None if message is None else str(message)[:65536]
+            self._progress = (max(0.0, min(1.0, float(fraction))), note)
         self.check()
 
     def save(self, state):

@@ -15,6 +15,7 @@ import threading
 import time
 import traceback
 
+from .canonical import ALGORITHMS, canonical, digest
 from .codec import CodecError, decode, encode
 from .context import Interrupted, JobContext
 from .protocol import ProtocolError
@@ -36,6 +37,20 @@ def error_body(err):
     """The protocol's `error` of a Python exception (name, message, stack; each within the limits)."""
     stack = "".join(traceback.format_exception(type(err), err, err.__traceback__))
     return {"name": type(err).__name__[:256], "message": str(err)[:MAX_TEXT], "stack": stack[-MAX_TEXT:]}
+
+
+def key_check(job):
+    """"reproduced" when the job's hash is core's hashKey of its call computed here, "differs" if not."""
+    algorithm = job.get("hashAlgorithm", "sha256")
+    if not isinstance(job.get("hash"), str) or algorithm not in ALGORITHMS:
+        return "not checked"
+    call = {"args": job.get("args"), "fn": job.get("functionFull") or job["function"]}
+    if job.get("version") is not None:
+        call["version"] = job["version"]
+    try:
+        return "reproduced" if digest(canonical(call), algorithm) == job["hash"] else "differs"
+    except (CodecError, KeyError, TypeError):
+        return "differs"
 
 
 def retryable(err):
@@ -136,7 +151,8 @@ class Worker:
     # ── one job ────────────────────────────────────────────────────────────────────────────────────
 
     def _run(self, job, ctx):
-        log.info("job %s: %s (attempt %s)", job["id"], job["function"], job.get("attempt"))
+        log.info("job %s: %s (attempt %s), key %s %s", job["id"], job["function"], job.get("attempt"),
+                 str(job.get("hash"))[:12], key_check(job))
         try:
             fn = self.functions.get(job["function"])
             if fn is None:

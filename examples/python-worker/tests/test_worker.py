@@ -11,7 +11,7 @@ import unittest
 from cmworker.codec import BigInt, encode
 from cmworker.demo import FUNCTIONS
 from cmworker.protocol import Api
-from cmworker.worker import Worker
+from cmworker.worker import Worker, key_check
 from tests.protocol_peer import ProtocolPeer
 
 logging.getLogger("cmworker").addHandler(logging.NullHandler())
@@ -120,6 +120,18 @@ class WorkerTest(unittest.TestCase):
         _, body, _ = self.request("j11", "release")
         self.assertEqual(body["reason"], "shutdown")
         self.assertGreater(body["checkpoint"]["done"], 0)
+
+
+class KeyCheckTest(unittest.TestCase):
+    def test_the_job_hash_is_reproduced_from_its_call(self):
+        job = {"function": "fib", "functionFull": "fib", "args": [30],
+               "hash": "d84949f716b02047a41efd83b6e5f69d75662b1326add6a28cba45f55c86c8ee"}
+        self.assertEqual(key_check(job), "reproduced")
+        self.assertEqual(key_check(dict(job, args=[31])), "differs")
+        self.assertEqual(key_check(dict(job, version=1)), "differs")
+        versioned = dict(job, version=1, hash="aa487dbe296a86fb77de4f66bb82b072ce925bed2aed6200c7fd93de8e78345e")
+        self.assertEqual(key_check(versioned), "reproduced")
+        self.assertEqual(key_check(dict(job, hash=None)), "not checked")
 
 
 class SigtermTest(unittest.TestCase):
