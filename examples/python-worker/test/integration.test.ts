@@ -125,6 +125,13 @@ if (pythonVersion() === undefined) {
       t.match(badResult.text, /n must be an integer from 1 to 10\^24/)
 
       t.equal(await stop(worker.child, 'SIGTERM'), 0, 'SIGTERM: the idle worker exits 0')
+      const checks = worker.log().match(/key \w+ (reproduced|differs|not checked)/g) ?? []
+      t.equal(checks.length, 4, 'Python checked the key of each of the four jobs')
+      t.same(
+        new Set(checks.map((c) => c.split(' ').slice(2).join(' '))),
+        new Set(['reproduced']),
+        "and computed each job's hash itself",
+      )
     },
   )
 
