@@ -5,11 +5,14 @@ import { Core } from './core.js'
 import { type HealthApi, healthApi } from './health.js'
 import { type ClientOptions, resolveOptions } from './options.js'
 import type { paths } from './schema.gen.js'
+import { type WorkersApi, workersApi } from './workers.js'
 
 /** The comp-manager client: `createClient({ baseUrl, token })`. */
 export interface CompManagerClient extends HealthApi {
   readonly computations: ComputationsApi
   readonly cache: CacheApi
+  /** The fleet and the worker protocol. */
+  readonly workers: WorkersApi
   /**
    * The typed openapi-fetch client over the same transport (auth, retries, timeout): any route of the
    * generated `paths`, returning `{ data, error, response }` without throwing on error statuses.
@@ -23,6 +26,7 @@ export function createClient(options: ClientOptions): CompManagerClient {
   return {
     computations: computationsApi(core),
     cache: cacheApi(core),
+    workers: workersApi(core),
     raw: core.api,
     ...healthApi(core),
   }

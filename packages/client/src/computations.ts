@@ -2,6 +2,7 @@
 import type { Core } from './core.js'
 import { decodeComputation, decodePage } from './decode.js'
 import { events, type ServerSentEvent, watch } from './events.js'
+import { type JobsApi, jobsApi } from './jobs.js'
 import { type CallOptions, required, type WatchOptions } from './options.js'
 import { paginate } from './pagination.js'
 import { routes } from './routes.js'
@@ -15,7 +16,8 @@ import type {
   UpdateComputation,
 } from './types.js'
 
-export interface ComputationsApi {
+/** The computations routes, and submitting and steering jobs ({@link JobsApi}). */
+export interface ComputationsApi extends JobsApi {
   /**
    * One page of computations (summaries: no `args`/`checkpoint` unless `include`):
    * `{ data, page, per_page, total, pages, total_is_lower_bound, next_cursor }`.
@@ -53,6 +55,7 @@ export function computationsApi(core: Core): ComputationsApi {
     query: core.query(opts),
   })
   const computations: ComputationsApi = {
+    ...jobsApi(core),
     async list(filters = {}, opts) {
       const params = { query: core.withNamespace(filters) }
       const page = { decode: decodePage(decodeComputation) }

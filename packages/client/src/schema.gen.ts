@@ -37,8 +37,8 @@ export interface paths {
     get: operations['listComputations']
     put?: never
     /**
-     * Create a computation record
-     * @description Records a run (default `queued`) of `functionFull` with the codec-encoded argument list `args`, hashed as `tracker.track` hashes the same call, so a tracked call of the same function and arguments takes the queued record over. 409 `CM_ERR_DUPLICATE` when the hash already has a run.
+     * Submit a job (or report a run)
+     * @description Queues a call of `function` with the codec-encoded argument list `args` for the workers (`priority`, `runAt`, `attempts`, `rerun`): 201 with the new job and its `location`, or 200 with the existing record (`deduplicated: true`) when the same call (same hash) is already queued or running, or finished (unless `rerun`). With `status: "started"` the caller reports a run it executes itself: the answer carries a `leaseToken`; heartbeat it (`POST /computations/:id/heartbeat`) or the run is declared lost when its lease runs out, and end it with `complete`/`fail` (or `PUT`). 409 `CM_ERR_DUPLICATE` when a reported call already has a run. 400 `CM_ERR_UNKNOWN_FUNCTION` when the server checks function names and no worker runs it.
      */
     post: operations['createComputation']
     delete?: never
@@ -89,6 +89,226 @@ export interface paths {
     get: operations['watchComputation']
     put?: never
     post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/api/v1/computations/{id}/cancel': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /**
+     * Cancel a computation
+     * @description Ends a queued, started or paused run as `failed` with `CM_ERR_CANCELLED` (`reason` as its message); the worker running it is told at its next heartbeat. 409 with `details.status` for a run that is over.
+     */
+    post: operations['cancelComputation']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/api/v1/computations/{id}/pause': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /**
+     * Pause a computation
+     * @description Asks a running run to pause: the answer is the record still `started` with `pauseRequestedAt` set until its runner saves a checkpoint and stops (then `paused`); a run nobody holds a lease on is paused at once. 409 with `details.status` when it is not running.
+     */
+    post: operations['pauseComputation']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/api/v1/computations/{id}/resume': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /**
+     * Resume a paused computation
+     * @description A paused job goes back to the queue (`queued`, its checkpoint kept) and any worker with its function resumes it; a paused tracked run is resumed by this server when it tracks the function. 409 otherwise.
+     */
+    post: operations['resumeComputation']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/api/v1/computations/{id}/retry': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /**
+     * Retry a failed or lost computation
+     * @description Queues a new attempt (attempt + 1, same arguments, priority and attempts) of a failed or lost job: 201 with the new record and its `location`. 409 with `details.status` when the run is not over, finished, or a later attempt exists.
+     */
+    post: operations['retryComputation']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/api/v1/computations/{id}/result': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * Get the result of a computation
+     * @description The result in the codec's JSON form, as the worker stored it. 404 while the run is not finished (`details.status`) or when its result is no longer stored; 409 with the error (`details.error`) when it failed or was lost.
+     */
+    get: operations['getComputationResult']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/api/v1/workers/claim': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /**
+     * Claim jobs (worker protocol)
+     * @description Claims up to `max` runnable jobs of `functions` in the namespaces of the token (or `namespace`), each leased for `leaseMs` with a `leaseToken`; exactly one worker gets each job. When none is runnable, waits up to `waitMs` (the server's `maxWaitMs` at most) for one, then answers 204. Registers the worker in the fleet (`GET /workers`). See docs/WORKER-PROTOCOL.md.
+     */
+    post: operations['claimJobs']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/api/v1/workers': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * List the live workers
+     * @description The workers (HTTP and in-process alike) that registered, claimed or heartbeated within the registry's time to live and serve the caller's namespaces, by id; `cursor` is the previous page's `next_cursor`.
+     */
+    get: operations['listWorkers']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/api/v1/computations/{id}/heartbeat': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /**
+     * Renew the lease of a job (worker protocol)
+     * @description Extends the lease by its length, records `progress`/`message` and saves `checkpoint` when given; answers with any pending request: `pause` (save state, then `release` with reason `pause`) or `cancel` (stop). 409 `CM_ERR_LEASE_LOST` for a stale, foreign or forged token (nothing changed).
+     */
+    post: operations['heartbeatJob']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/api/v1/computations/{id}/complete': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /**
+     * Record the result of a job (worker protocol)
+     * @description Stores `result` (codec-encoded) as the job's cached result and ends the run `finished`. 413 for a result over the limit, 400 for one the codec refuses (the lease is kept: report a failure instead). 409 `CM_ERR_LEASE_LOST` for a stale, foreign or forged token (nothing changed).
+     */
+    post: operations['completeJob']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/api/v1/computations/{id}/fail': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /**
+     * Record the failure of a job (worker protocol)
+     * @description With `retryable: true` and attempts left, this attempt ends `failed` and the next one is queued after the backoff, in one step (`status: "queued"`); otherwise the run ends `failed`. 409 `CM_ERR_LEASE_LOST` for a stale, foreign or forged token (nothing changed).
+     */
+    post: operations['failJob']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/api/v1/computations/{id}/release': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /**
+     * Give a job back (worker protocol)
+     * @description `pause`: the run becomes `paused` with `checkpoint` (resumed later by any worker); `cancel`: it ends `failed` (cancelled); `shutdown`: it goes back to `queued` (same attempt, checkpoint kept). 409 `CM_ERR_LEASE_LOST` for a stale, foreign or forged token (nothing changed).
+     */
+    post: operations['releaseJob']
     delete?: never
     options?: never
     head?: never
@@ -606,19 +826,9 @@ export interface operations {
       path?: never
       cookie?: never
     }
-    /** @description The run to record */
+    /** @description The job to queue (or the run to report) */
     requestBody: {
       content: {
-        /**
-         * @example {
-         *       "function": "fib",
-         *       "functionFull": "math/Series.fib",
-         *       "args": [
-         *         30
-         *       ],
-         *       "status": "queued"
-         *     }
-         */
         'application/json': {
           /**
            * @description Short name of the function (`fib`)
@@ -642,13 +852,120 @@ export interface operations {
            */
           namespace?: string
           message?: string
-          /** @description Default `queued` */
+          /** @description Absent or `queued`: queue a job for the workers (joined when the same call is queued or running). `started`: report a run executed by the caller, who keeps it alive with the lease token of the answer */
           status?: 'queued' | 'started'
+          /** @description Higher runs first; default 0 */
+          priority?: number
+          /**
+           * Format: date-time
+           * @description Not claimed before this time (at most a year ahead)
+           * @example 2026-01-31T12:00:00.000Z
+           */
+          runAt?: string
+          /** @description Attempts in all: a retryable failure with attempts left is run again; default 1 */
+          attempts?: number
+          /** @description Run again a call that already finished (a queued or running one is joined) */
+          rerun?: boolean
         }
       }
     }
     responses: {
-      /** @description One tracked run of a function */
+      /** @description The same call was already queued, running or finished */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            id: string
+            /**
+             * @description Tenant scope of a record; letters, digits, `.`, `_`, `:`, `-`
+             * @example default
+             */
+            namespace: string
+            name: string
+            /** @example fib */
+            function: string
+            /** @example fib */
+            functionFull: string
+            /** @description The codec-encoded argument list (decode with the codec) */
+            args: unknown
+            hash: string
+            hashAlgorithm: string
+            /** @description Runs of the same hash are attempts 1, 2, … */
+            attempt: number
+            /** @description queued → started → finished | failed; started ⇄ paused; started | paused → lost; started | paused → queued (requeue) */
+            status: 'queued' | 'started' | 'paused' | 'finished' | 'failed' | 'lost'
+            pid: number | null
+            host: string | null
+            owner: string | null
+            message: string | null
+            error: {
+              name: string
+              message: string
+              stack?: string
+              code?: string
+            } | null
+            progress: {
+              fraction: number
+              note?: string
+            } | null
+            result: {
+              cacheKey: string
+              /**
+               * @description Tenant scope of a record; letters, digits, `.`, `_`, `:`, `-`
+               * @example default
+               */
+              namespace?: string
+              size?: number
+            } | null
+            /** @description The codec-encoded checkpoint of a paused run, or null */
+            checkpoint: unknown
+            /**
+             * Format: date-time
+             * @description ISO 8601 date-time (UTC)
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            createdAt: string
+            /**
+             * Format: date-time
+             * @description ISO 8601 date-time (UTC)
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            updatedAt: string
+            /** @description ISO 8601 date-time, or null when unset */
+            startedAt: string | null
+            /** @description ISO 8601 date-time, or null when unset */
+            finishedAt: string | null
+            /** @description ISO 8601 date-time, or null when unset */
+            pausedAt: string | null
+            /** @description ISO 8601 date-time, or null when unset */
+            heartbeatAt: string | null
+            /** @description ISO 8601 date-time, or null when unset */
+            leaseUntil: string | null
+            /** @description When a pause was requested and not yet honoured: the run is still `started` until its runner stops */
+            pauseRequestedAt: string | null
+            /** @description Queue order: higher is claimed first (default 0) */
+            priority: number
+            /** @description A queued job is not claimed before this time; null = as soon as possible */
+            runAt: string | null
+            /** @description Attempts a job may make before it fails for good (default 1) */
+            maxAttempts: number
+            /** @description Id of the worker that claimed the job from the queue; null for a run tracked in-process */
+            worker: string | null
+            /** @description Time spent running: the running segments summed, paused time excluded; a lost run ends at its last heartbeat. Null before it started */
+            runningTimeMs: number | null
+            schemaVersion: number
+            /** @description True when the same call was already queued or running (or finished) and that record is returned */
+            deduplicated: boolean
+            /** @description A reported run's lease token: heartbeat before `leaseUntil`, or it is declared lost */
+            leaseToken?: string
+            /** @description How often to heartbeat a reported run */
+            heartbeatMs?: number
+          }
+        }
+      }
+      /** @description The queued job (or reported run) and how it was created */
       201: {
         headers: {
           [name: string]: unknown
@@ -734,6 +1051,12 @@ export interface operations {
             /** @description Time spent running: the running segments summed, paused time excluded; a lost run ends at its last heartbeat. Null before it started */
             runningTimeMs: number | null
             schemaVersion: number
+            /** @description True when the same call was already queued or running (or finished) and that record is returned */
+            deduplicated: boolean
+            /** @description A reported run's lease token: heartbeat before `leaseUntil`, or it is declared lost */
+            leaseToken?: string
+            /** @description How often to heartbeat a reported run */
+            heartbeatMs?: number
           }
         }
       }
@@ -1675,6 +1998,2594 @@ export interface operations {
       }
       /** @description Not found, or outside the caller's namespaces (`CM_ERR_NOT_FOUND`) */
       404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Over the rate limit (`CM_ERR_RATE_LIMITED`): retry after `retry-after` seconds */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Unexpected error (`CM_ERR_INTERNAL`): report it with the `requestId` */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The store is unavailable (`CM_ERR_STORE_UNAVAILABLE`) or the server is shutting down (`CM_ERR_SHUTTING_DOWN`) */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+    }
+  }
+  cancelComputation: {
+    parameters: {
+      query?: {
+        /**
+         * @description The namespace to look in (default: the plugin's, or the token's namespaces)
+         * @example default
+         */
+        namespace?: string
+      }
+      header?: never
+      path: {
+        /**
+         * @description The computation id
+         * @example 01a200cc-9fef-7000-86b9-17c8a4690c68
+         */
+        id: string
+      }
+      cookie?: never
+    }
+    /** @description Why (optional) */
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "reason": "wrong input"
+         *     }
+         */
+        'application/json': {
+          /** @description Recorded as the error message */
+          reason?: string
+        } | null
+      }
+    }
+    responses: {
+      /** @description One tracked run of a function */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            id: string
+            /**
+             * @description Tenant scope of a record; letters, digits, `.`, `_`, `:`, `-`
+             * @example default
+             */
+            namespace: string
+            name: string
+            /** @example fib */
+            function: string
+            /** @example fib */
+            functionFull: string
+            /** @description The codec-encoded argument list (decode with the codec) */
+            args: unknown
+            hash: string
+            hashAlgorithm: string
+            /** @description Runs of the same hash are attempts 1, 2, … */
+            attempt: number
+            /** @description queued → started → finished | failed; started ⇄ paused; started | paused → lost; started | paused → queued (requeue) */
+            status: 'queued' | 'started' | 'paused' | 'finished' | 'failed' | 'lost'
+            pid: number | null
+            host: string | null
+            owner: string | null
+            message: string | null
+            error: {
+              name: string
+              message: string
+              stack?: string
+              code?: string
+            } | null
+            progress: {
+              fraction: number
+              note?: string
+            } | null
+            result: {
+              cacheKey: string
+              /**
+               * @description Tenant scope of a record; letters, digits, `.`, `_`, `:`, `-`
+               * @example default
+               */
+              namespace?: string
+              size?: number
+            } | null
+            /** @description The codec-encoded checkpoint of a paused run, or null */
+            checkpoint: unknown
+            /**
+             * Format: date-time
+             * @description ISO 8601 date-time (UTC)
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            createdAt: string
+            /**
+             * Format: date-time
+             * @description ISO 8601 date-time (UTC)
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            updatedAt: string
+            /** @description ISO 8601 date-time, or null when unset */
+            startedAt: string | null
+            /** @description ISO 8601 date-time, or null when unset */
+            finishedAt: string | null
+            /** @description ISO 8601 date-time, or null when unset */
+            pausedAt: string | null
+            /** @description ISO 8601 date-time, or null when unset */
+            heartbeatAt: string | null
+            /** @description ISO 8601 date-time, or null when unset */
+            leaseUntil: string | null
+            /** @description When a pause was requested and not yet honoured: the run is still `started` until its runner stops */
+            pauseRequestedAt: string | null
+            /** @description Queue order: higher is claimed first (default 0) */
+            priority: number
+            /** @description A queued job is not claimed before this time; null = as soon as possible */
+            runAt: string | null
+            /** @description Attempts a job may make before it fails for good (default 1) */
+            maxAttempts: number
+            /** @description Id of the worker that claimed the job from the queue; null for a run tracked in-process */
+            worker: string | null
+            /** @description Time spent running: the running segments summed, paused time excluded; a lost run ends at its last heartbeat. Null before it started */
+            runningTimeMs: number | null
+            schemaVersion: number
+          }
+        }
+      }
+      /** @description Invalid input (`CM_ERR_VALIDATION`, `CM_ERR_INVALID_ARGUMENT`…): `details` says where */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description No credentials, or invalid or expired ones (`CM_ERR_UNAUTHORIZED`) */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The caller's role does not allow this (`CM_ERR_FORBIDDEN`) */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Not found, or outside the caller's namespaces (`CM_ERR_NOT_FOUND`) */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Conflicts with the current state (`CM_ERR_CONFLICT`, `CM_ERR_DUPLICATE`, `CM_ERR_INVALID_TRANSITION`) */
+      409: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Over the rate limit (`CM_ERR_RATE_LIMITED`): retry after `retry-after` seconds */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Unexpected error (`CM_ERR_INTERNAL`): report it with the `requestId` */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The store is unavailable (`CM_ERR_STORE_UNAVAILABLE`) or the server is shutting down (`CM_ERR_SHUTTING_DOWN`) */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+    }
+  }
+  pauseComputation: {
+    parameters: {
+      query?: {
+        /**
+         * @description The namespace to look in (default: the plugin's, or the token's namespaces)
+         * @example default
+         */
+        namespace?: string
+      }
+      header?: never
+      path: {
+        /**
+         * @description The computation id
+         * @example 01a200cc-9fef-7000-86b9-17c8a4690c68
+         */
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description One tracked run of a function */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            id: string
+            /**
+             * @description Tenant scope of a record; letters, digits, `.`, `_`, `:`, `-`
+             * @example default
+             */
+            namespace: string
+            name: string
+            /** @example fib */
+            function: string
+            /** @example fib */
+            functionFull: string
+            /** @description The codec-encoded argument list (decode with the codec) */
+            args: unknown
+            hash: string
+            hashAlgorithm: string
+            /** @description Runs of the same hash are attempts 1, 2, … */
+            attempt: number
+            /** @description queued → started → finished | failed; started ⇄ paused; started | paused → lost; started | paused → queued (requeue) */
+            status: 'queued' | 'started' | 'paused' | 'finished' | 'failed' | 'lost'
+            pid: number | null
+            host: string | null
+            owner: string | null
+            message: string | null
+            error: {
+              name: string
+              message: string
+              stack?: string
+              code?: string
+            } | null
+            progress: {
+              fraction: number
+              note?: string
+            } | null
+            result: {
+              cacheKey: string
+              /**
+               * @description Tenant scope of a record; letters, digits, `.`, `_`, `:`, `-`
+               * @example default
+               */
+              namespace?: string
+              size?: number
+            } | null
+            /** @description The codec-encoded checkpoint of a paused run, or null */
+            checkpoint: unknown
+            /**
+             * Format: date-time
+             * @description ISO 8601 date-time (UTC)
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            createdAt: string
+            /**
+             * Format: date-time
+             * @description ISO 8601 date-time (UTC)
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            updatedAt: string
+            /** @description ISO 8601 date-time, or null when unset */
+            startedAt: string | null
+            /** @description ISO 8601 date-time, or null when unset */
+            finishedAt: string | null
+            /** @description ISO 8601 date-time, or null when unset */
+            pausedAt: string | null
+            /** @description ISO 8601 date-time, or null when unset */
+            heartbeatAt: string | null
+            /** @description ISO 8601 date-time, or null when unset */
+            leaseUntil: string | null
+            /** @description When a pause was requested and not yet honoured: the run is still `started` until its runner stops */
+            pauseRequestedAt: string | null
+            /** @description Queue order: higher is claimed first (default 0) */
+            priority: number
+            /** @description A queued job is not claimed before this time; null = as soon as possible */
+            runAt: string | null
+            /** @description Attempts a job may make before it fails for good (default 1) */
+            maxAttempts: number
+            /** @description Id of the worker that claimed the job from the queue; null for a run tracked in-process */
+            worker: string | null
+            /** @description Time spent running: the running segments summed, paused time excluded; a lost run ends at its last heartbeat. Null before it started */
+            runningTimeMs: number | null
+            schemaVersion: number
+          }
+        }
+      }
+      /** @description Invalid input (`CM_ERR_VALIDATION`, `CM_ERR_INVALID_ARGUMENT`…): `details` says where */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description No credentials, or invalid or expired ones (`CM_ERR_UNAUTHORIZED`) */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The caller's role does not allow this (`CM_ERR_FORBIDDEN`) */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Not found, or outside the caller's namespaces (`CM_ERR_NOT_FOUND`) */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Conflicts with the current state (`CM_ERR_CONFLICT`, `CM_ERR_DUPLICATE`, `CM_ERR_INVALID_TRANSITION`) */
+      409: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Over the rate limit (`CM_ERR_RATE_LIMITED`): retry after `retry-after` seconds */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Unexpected error (`CM_ERR_INTERNAL`): report it with the `requestId` */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The store is unavailable (`CM_ERR_STORE_UNAVAILABLE`) or the server is shutting down (`CM_ERR_SHUTTING_DOWN`) */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+    }
+  }
+  resumeComputation: {
+    parameters: {
+      query?: {
+        /**
+         * @description The namespace to look in (default: the plugin's, or the token's namespaces)
+         * @example default
+         */
+        namespace?: string
+      }
+      header?: never
+      path: {
+        /**
+         * @description The computation id
+         * @example 01a200cc-9fef-7000-86b9-17c8a4690c68
+         */
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description One tracked run of a function */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            id: string
+            /**
+             * @description Tenant scope of a record; letters, digits, `.`, `_`, `:`, `-`
+             * @example default
+             */
+            namespace: string
+            name: string
+            /** @example fib */
+            function: string
+            /** @example fib */
+            functionFull: string
+            /** @description The codec-encoded argument list (decode with the codec) */
+            args: unknown
+            hash: string
+            hashAlgorithm: string
+            /** @description Runs of the same hash are attempts 1, 2, … */
+            attempt: number
+            /** @description queued → started → finished | failed; started ⇄ paused; started | paused → lost; started | paused → queued (requeue) */
+            status: 'queued' | 'started' | 'paused' | 'finished' | 'failed' | 'lost'
+            pid: number | null
+            host: string | null
+            owner: string | null
+            message: string | null
+            error: {
+              name: string
+              message: string
+              stack?: string
+              code?: string
+            } | null
+            progress: {
+              fraction: number
+              note?: string
+            } | null
+            result: {
+              cacheKey: string
+              /**
+               * @description Tenant scope of a record; letters, digits, `.`, `_`, `:`, `-`
+               * @example default
+               */
+              namespace?: string
+              size?: number
+            } | null
+            /** @description The codec-encoded checkpoint of a paused run, or null */
+            checkpoint: unknown
+            /**
+             * Format: date-time
+             * @description ISO 8601 date-time (UTC)
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            createdAt: string
+            /**
+             * Format: date-time
+             * @description ISO 8601 date-time (UTC)
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            updatedAt: string
+            /** @description ISO 8601 date-time, or null when unset */
+            startedAt: string | null
+            /** @description ISO 8601 date-time, or null when unset */
+            finishedAt: string | null
+            /** @description ISO 8601 date-time, or null when unset */
+            pausedAt: string | null
+            /** @description ISO 8601 date-time, or null when unset */
+            heartbeatAt: string | null
+            /** @description ISO 8601 date-time, or null when unset */
+            leaseUntil: string | null
+            /** @description When a pause was requested and not yet honoured: the run is still `started` until its runner stops */
+            pauseRequestedAt: string | null
+            /** @description Queue order: higher is claimed first (default 0) */
+            priority: number
+            /** @description A queued job is not claimed before this time; null = as soon as possible */
+            runAt: string | null
+            /** @description Attempts a job may make before it fails for good (default 1) */
+            maxAttempts: number
+            /** @description Id of the worker that claimed the job from the queue; null for a run tracked in-process */
+            worker: string | null
+            /** @description Time spent running: the running segments summed, paused time excluded; a lost run ends at its last heartbeat. Null before it started */
+            runningTimeMs: number | null
+            schemaVersion: number
+          }
+        }
+      }
+      /** @description Invalid input (`CM_ERR_VALIDATION`, `CM_ERR_INVALID_ARGUMENT`…): `details` says where */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description No credentials, or invalid or expired ones (`CM_ERR_UNAUTHORIZED`) */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The caller's role does not allow this (`CM_ERR_FORBIDDEN`) */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Not found, or outside the caller's namespaces (`CM_ERR_NOT_FOUND`) */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Conflicts with the current state (`CM_ERR_CONFLICT`, `CM_ERR_DUPLICATE`, `CM_ERR_INVALID_TRANSITION`) */
+      409: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Over the rate limit (`CM_ERR_RATE_LIMITED`): retry after `retry-after` seconds */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Unexpected error (`CM_ERR_INTERNAL`): report it with the `requestId` */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The store is unavailable (`CM_ERR_STORE_UNAVAILABLE`) or the server is shutting down (`CM_ERR_SHUTTING_DOWN`) */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+    }
+  }
+  retryComputation: {
+    parameters: {
+      query?: {
+        /**
+         * @description The namespace to look in (default: the plugin's, or the token's namespaces)
+         * @example default
+         */
+        namespace?: string
+      }
+      header?: never
+      path: {
+        /**
+         * @description The computation id
+         * @example 01a200cc-9fef-7000-86b9-17c8a4690c68
+         */
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description The new attempt */
+      201: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            id: string
+            /**
+             * @description Tenant scope of a record; letters, digits, `.`, `_`, `:`, `-`
+             * @example default
+             */
+            namespace: string
+            name: string
+            /** @example fib */
+            function: string
+            /** @example fib */
+            functionFull: string
+            /** @description The codec-encoded argument list (decode with the codec) */
+            args: unknown
+            hash: string
+            hashAlgorithm: string
+            /** @description Runs of the same hash are attempts 1, 2, … */
+            attempt: number
+            /** @description queued → started → finished | failed; started ⇄ paused; started | paused → lost; started | paused → queued (requeue) */
+            status: 'queued' | 'started' | 'paused' | 'finished' | 'failed' | 'lost'
+            pid: number | null
+            host: string | null
+            owner: string | null
+            message: string | null
+            error: {
+              name: string
+              message: string
+              stack?: string
+              code?: string
+            } | null
+            progress: {
+              fraction: number
+              note?: string
+            } | null
+            result: {
+              cacheKey: string
+              /**
+               * @description Tenant scope of a record; letters, digits, `.`, `_`, `:`, `-`
+               * @example default
+               */
+              namespace?: string
+              size?: number
+            } | null
+            /** @description The codec-encoded checkpoint of a paused run, or null */
+            checkpoint: unknown
+            /**
+             * Format: date-time
+             * @description ISO 8601 date-time (UTC)
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            createdAt: string
+            /**
+             * Format: date-time
+             * @description ISO 8601 date-time (UTC)
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            updatedAt: string
+            /** @description ISO 8601 date-time, or null when unset */
+            startedAt: string | null
+            /** @description ISO 8601 date-time, or null when unset */
+            finishedAt: string | null
+            /** @description ISO 8601 date-time, or null when unset */
+            pausedAt: string | null
+            /** @description ISO 8601 date-time, or null when unset */
+            heartbeatAt: string | null
+            /** @description ISO 8601 date-time, or null when unset */
+            leaseUntil: string | null
+            /** @description When a pause was requested and not yet honoured: the run is still `started` until its runner stops */
+            pauseRequestedAt: string | null
+            /** @description Queue order: higher is claimed first (default 0) */
+            priority: number
+            /** @description A queued job is not claimed before this time; null = as soon as possible */
+            runAt: string | null
+            /** @description Attempts a job may make before it fails for good (default 1) */
+            maxAttempts: number
+            /** @description Id of the worker that claimed the job from the queue; null for a run tracked in-process */
+            worker: string | null
+            /** @description Time spent running: the running segments summed, paused time excluded; a lost run ends at its last heartbeat. Null before it started */
+            runningTimeMs: number | null
+            schemaVersion: number
+          }
+        }
+      }
+      /** @description Invalid input (`CM_ERR_VALIDATION`, `CM_ERR_INVALID_ARGUMENT`…): `details` says where */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description No credentials, or invalid or expired ones (`CM_ERR_UNAUTHORIZED`) */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The caller's role does not allow this (`CM_ERR_FORBIDDEN`) */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Not found, or outside the caller's namespaces (`CM_ERR_NOT_FOUND`) */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Conflicts with the current state (`CM_ERR_CONFLICT`, `CM_ERR_DUPLICATE`, `CM_ERR_INVALID_TRANSITION`) */
+      409: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Over the rate limit (`CM_ERR_RATE_LIMITED`): retry after `retry-after` seconds */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Unexpected error (`CM_ERR_INTERNAL`): report it with the `requestId` */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The store is unavailable (`CM_ERR_STORE_UNAVAILABLE`) or the server is shutting down (`CM_ERR_SHUTTING_DOWN`) */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+    }
+  }
+  getComputationResult: {
+    parameters: {
+      query?: {
+        /**
+         * @description The namespace to look in (default: the plugin's, or the token's namespaces)
+         * @example default
+         */
+        namespace?: string
+      }
+      header?: never
+      path: {
+        /**
+         * @description The computation id
+         * @example 01a200cc-9fef-7000-86b9-17c8a4690c68
+         */
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description The result in the codec's JSON form (decode with `@comp-manager/core/codec`); `null` when the function returned nothing to store */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "__type__": "bigint",
+           *       "value": "2880067194370816120"
+           *     }
+           */
+          'application/json': unknown
+        }
+      }
+      /** @description Invalid input (`CM_ERR_VALIDATION`, `CM_ERR_INVALID_ARGUMENT`…): `details` says where */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description No credentials, or invalid or expired ones (`CM_ERR_UNAUTHORIZED`) */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The caller's role does not allow this (`CM_ERR_FORBIDDEN`) */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Not found, or outside the caller's namespaces (`CM_ERR_NOT_FOUND`) */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Conflicts with the current state (`CM_ERR_CONFLICT`, `CM_ERR_DUPLICATE`, `CM_ERR_INVALID_TRANSITION`) */
+      409: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Over the rate limit (`CM_ERR_RATE_LIMITED`): retry after `retry-after` seconds */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Unexpected error (`CM_ERR_INTERNAL`): report it with the `requestId` */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The store is unavailable (`CM_ERR_STORE_UNAVAILABLE`) or the server is shutting down (`CM_ERR_SHUTTING_DOWN`) */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+    }
+  }
+  claimJobs: {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** @description Who claims, for which functions, how many, how long to wait */
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "workerId": "py-worker-1",
+         *       "functions": [
+         *         "fib"
+         *       ],
+         *       "max": 2,
+         *       "waitMs": 10000
+         *     }
+         */
+        'application/json': {
+          /**
+           * @description Stable id of the worker process (keys the fleet registry)
+           * @example py-worker-1
+           */
+          workerId: string
+          /** @description The function names this worker runs */
+          functions: string[]
+          /** @description Most jobs in the answer (1..32); default 1 */
+          max?: number
+          /** @description Long-poll: wait up to this long for a job before answering 204 (capped by the server, 30 s by default); default 0 */
+          waitMs?: number
+          /** @description Lease of each claimed job; default 30 s */
+          leaseMs?: number
+          /**
+           * @description Claim in this namespace only (default: every one of the token's)
+           * @example default
+           */
+          namespace?: string
+          host?: string
+          pid?: number
+          version?: string
+          /** @description Jobs in progress */
+          running?: number
+        }
+      }
+    }
+    responses: {
+      /** @description The claimed jobs */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            jobs: {
+              id: string
+              /**
+               * @description Tenant scope of a record; letters, digits, `.`, `_`, `:`, `-`
+               * @example default
+               */
+              namespace: string
+              function: string
+              functionFull: string
+              hash: string
+              /** @description The codec-encoded argument list */
+              args: unknown
+              /** @description The state saved by a previous runner (codec-encoded), or null: resume from it */
+              checkpoint: unknown
+              attempt: number
+              maxAttempts: number
+              /**
+               * @description The `leaseToken` of the claim (opaque)
+               * @example v1.WyJkZWZhdWx0IiwiMDFhMiIsMSwicHktMSIsMTc2NDY5NjQwMDAwMF0.3q2-7w
+               */
+              leaseToken: string
+              /**
+               * Format: date-time
+               * @description ISO 8601 date-time (UTC)
+               * @example 2026-01-31T12:00:00.000Z
+               */
+              leaseExpiresAt: string
+              /** @description Heartbeat at least this often */
+              heartbeatMs: number
+            }[]
+          }
+        }
+      }
+      /** @description Nothing runnable within `waitMs` */
+      204: {
+        headers: {
+          [name: string]: unknown
+        }
+        content?: never
+      }
+      /** @description Invalid input (`CM_ERR_VALIDATION`, `CM_ERR_INVALID_ARGUMENT`…): `details` says where */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description No credentials, or invalid or expired ones (`CM_ERR_UNAUTHORIZED`) */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The caller's role does not allow this (`CM_ERR_FORBIDDEN`) */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Not found, or outside the caller's namespaces (`CM_ERR_NOT_FOUND`) */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Over the rate limit (`CM_ERR_RATE_LIMITED`): retry after `retry-after` seconds */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Unexpected error (`CM_ERR_INTERNAL`): report it with the `requestId` */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The store is unavailable (`CM_ERR_STORE_UNAVAILABLE`) or the server is shutting down (`CM_ERR_SHUTTING_DOWN`) */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+    }
+  }
+  listWorkers: {
+    parameters: {
+      query?: {
+        /**
+         * @description Rows per page (default 20)
+         * @example 20
+         */
+        per_page?: number
+        /**
+         * @description The `next_cursor` of the previous page: the page after it (keyset paging, flat at any depth). Same filters and sort as that page; not with `page`. A forged or foreign cursor is a 400
+         * @example eyJrIjpbMTc2NDY5NjQwMDAwMCwiYzE4In1d.q3Lx9Zt0bXh2
+         */
+        cursor?: string
+        /**
+         * @description The namespace to look in (default: the plugin's, or the token's namespaces)
+         * @example default
+         */
+        namespace?: string
+      }
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description A page of the fleet, by worker id */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            data: {
+              id: string
+              namespaces: string[]
+              functions: string[]
+              host: string
+              pid: number
+              concurrency: number
+              running: number
+              /**
+               * Format: date-time
+               * @description ISO 8601 date-time (UTC)
+               * @example 2026-01-31T12:00:00.000Z
+               */
+              startedAt: string
+              /**
+               * Format: date-time
+               * @description ISO 8601 date-time (UTC)
+               * @example 2026-01-31T12:00:00.000Z
+               */
+              lastSeenAt: string
+              /**
+               * Format: date-time
+               * @description ISO 8601 date-time (UTC)
+               * @example 2026-01-31T12:00:00.000Z
+               */
+              expiresAt: string
+              version: string | null
+            }[]
+            per_page: number
+            /** @description Live workers in all */
+            total: number
+            /** @description The next page, or null */
+            next_cursor: string | null
+          }
+        }
+      }
+      /** @description Invalid input (`CM_ERR_VALIDATION`, `CM_ERR_INVALID_ARGUMENT`…): `details` says where */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description No credentials, or invalid or expired ones (`CM_ERR_UNAUTHORIZED`) */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The caller's role does not allow this (`CM_ERR_FORBIDDEN`) */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Not found, or outside the caller's namespaces (`CM_ERR_NOT_FOUND`) */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Over the rate limit (`CM_ERR_RATE_LIMITED`): retry after `retry-after` seconds */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Unexpected error (`CM_ERR_INTERNAL`): report it with the `requestId` */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The store is unavailable (`CM_ERR_STORE_UNAVAILABLE`) or the server is shutting down (`CM_ERR_SHUTTING_DOWN`) */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+    }
+  }
+  heartbeatJob: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        /**
+         * @description The computation id
+         * @example 01a200cc-9fef-7000-86b9-17c8a4690c68
+         */
+        id: string
+      }
+      cookie?: never
+    }
+    /** @description The lease token, with progress, a message or a checkpoint to record */
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "leaseToken": "v1.…",
+         *       "progress": 0.42,
+         *       "message": "step 42 of 100"
+         *     }
+         */
+        'application/json': {
+          /**
+           * @description The `leaseToken` of the claim (opaque)
+           * @example v1.WyJkZWZhdWx0IiwiMDFhMiIsMSwicHktMSIsMTc2NDY5NjQwMDAwMF0.3q2-7w
+           */
+          leaseToken: string
+          /** @description A fraction 0..1, or `{ fraction, note }` */
+          progress?:
+            | number
+            | {
+                fraction: number
+                note?: string
+              }
+          message?: string
+          /** @description Resumable state (codec-encoded), saved with the heartbeat */
+          checkpoint?: unknown
+        }
+      }
+    }
+    responses: {
+      /** @description The renewed lease and any pending request */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "leaseExpiresAt": "2026-12-03T09:00:40.000Z",
+           *       "requested": null
+           *     }
+           */
+          'application/json': {
+            /** @description The renewed lease; null when the job was cancelled */
+            leaseExpiresAt: string | null
+            /** @description `pause`: save state and release with reason pause; `cancel`: stop and forget the job */
+            requested: null | 'pause' | 'cancel'
+          }
+        }
+      }
+      /** @description Invalid input (`CM_ERR_VALIDATION`, `CM_ERR_INVALID_ARGUMENT`…): `details` says where */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description No credentials, or invalid or expired ones (`CM_ERR_UNAUTHORIZED`) */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The caller's role does not allow this (`CM_ERR_FORBIDDEN`) */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Not found, or outside the caller's namespaces (`CM_ERR_NOT_FOUND`) */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Conflicts with the current state (`CM_ERR_CONFLICT`, `CM_ERR_DUPLICATE`, `CM_ERR_INVALID_TRANSITION`) */
+      409: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The body or the value is too large (`CM_ERR_MAX_BYTES`, `CM_ERR_VALUE_TOO_LARGE`) */
+      413: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Over the rate limit (`CM_ERR_RATE_LIMITED`): retry after `retry-after` seconds */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Unexpected error (`CM_ERR_INTERNAL`): report it with the `requestId` */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The store is unavailable (`CM_ERR_STORE_UNAVAILABLE`) or the server is shutting down (`CM_ERR_SHUTTING_DOWN`) */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+    }
+  }
+  completeJob: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        /**
+         * @description The computation id
+         * @example 01a200cc-9fef-7000-86b9-17c8a4690c68
+         */
+        id: string
+      }
+      cookie?: never
+    }
+    /** @description The lease token and the result */
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "leaseToken": "v1.…",
+         *       "result": {
+         *         "__type__": "bigint",
+         *         "value": "2880067194370816120"
+         *       }
+         *     }
+         */
+        'application/json': {
+          /**
+           * @description The `leaseToken` of the claim (opaque)
+           * @example v1.WyJkZWZhdWx0IiwiMDFhMiIsMSwicHktMSIsMTc2NDY5NjQwMDAwMF0.3q2-7w
+           */
+          leaseToken: string
+          /** @description The result, codec-encoded (plain JSON needs no encoding) */
+          result: unknown
+        }
+      }
+    }
+    responses: {
+      /** @description One tracked run of a function, as a listing returns it (args, checkpoint when included) */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            id: string
+            /**
+             * @description Tenant scope of a record; letters, digits, `.`, `_`, `:`, `-`
+             * @example default
+             */
+            namespace: string
+            name: string
+            /** @example fib */
+            function: string
+            /** @example fib */
+            functionFull: string
+            /** @description The codec-encoded argument list (decode with the codec) */
+            args?: unknown
+            hash: string
+            hashAlgorithm: string
+            /** @description Runs of the same hash are attempts 1, 2, … */
+            attempt: number
+            /** @description queued → started → finished | failed; started ⇄ paused; started | paused → lost; started | paused → queued (requeue) */
+            status: 'queued' | 'started' | 'paused' | 'finished' | 'failed' | 'lost'
+            pid: number | null
+            host: string | null
+            owner: string | null
+            message: string | null
+            error: {
+              name: string
+              message: string
+              stack?: string
+              code?: string
+            } | null
+            progress: {
+              fraction: number
+              note?: string
+            } | null
+            result: {
+              cacheKey: string
+              /**
+               * @description Tenant scope of a record; letters, digits, `.`, `_`, `:`, `-`
+               * @example default
+               */
+              namespace?: string
+              size?: number
+            } | null
+            /** @description The codec-encoded checkpoint of a paused run, or null */
+            checkpoint?: unknown
+            /**
+             * Format: date-time
+             * @description ISO 8601 date-time (UTC)
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            createdAt: string
+            /**
+             * Format: date-time
+             * @description ISO 8601 date-time (UTC)
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            updatedAt: string
+            /** @description ISO 8601 date-time, or null when unset */
+            startedAt: string | null
+            /** @description ISO 8601 date-time, or null when unset */
+            finishedAt: string | null
+            /** @description ISO 8601 date-time, or null when unset */
+            pausedAt: string | null
+            /** @description ISO 8601 date-time, or null when unset */
+            heartbeatAt: string | null
+            /** @description ISO 8601 date-time, or null when unset */
+            leaseUntil: string | null
+            /** @description When a pause was requested and not yet honoured: the run is still `started` until its runner stops */
+            pauseRequestedAt: string | null
+            /** @description Queue order: higher is claimed first (default 0) */
+            priority: number
+            /** @description A queued job is not claimed before this time; null = as soon as possible */
+            runAt: string | null
+            /** @description Attempts a job may make before it fails for good (default 1) */
+            maxAttempts: number
+            /** @description Id of the worker that claimed the job from the queue; null for a run tracked in-process */
+            worker: string | null
+            /** @description Time spent running: the running segments summed, paused time excluded; a lost run ends at its last heartbeat. Null before it started */
+            runningTimeMs: number | null
+            schemaVersion: number
+          }
+        }
+      }
+      /** @description Invalid input (`CM_ERR_VALIDATION`, `CM_ERR_INVALID_ARGUMENT`…): `details` says where */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description No credentials, or invalid or expired ones (`CM_ERR_UNAUTHORIZED`) */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The caller's role does not allow this (`CM_ERR_FORBIDDEN`) */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Not found, or outside the caller's namespaces (`CM_ERR_NOT_FOUND`) */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Conflicts with the current state (`CM_ERR_CONFLICT`, `CM_ERR_DUPLICATE`, `CM_ERR_INVALID_TRANSITION`) */
+      409: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The body or the value is too large (`CM_ERR_MAX_BYTES`, `CM_ERR_VALUE_TOO_LARGE`) */
+      413: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Over the rate limit (`CM_ERR_RATE_LIMITED`): retry after `retry-after` seconds */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Unexpected error (`CM_ERR_INTERNAL`): report it with the `requestId` */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The store is unavailable (`CM_ERR_STORE_UNAVAILABLE`) or the server is shutting down (`CM_ERR_SHUTTING_DOWN`) */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+    }
+  }
+  failJob: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        /**
+         * @description The computation id
+         * @example 01a200cc-9fef-7000-86b9-17c8a4690c68
+         */
+        id: string
+      }
+      cookie?: never
+    }
+    /** @description The lease token and the error; whether another attempt may fix it */
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "leaseToken": "v1.…",
+         *       "error": {
+         *         "name": "ValueError",
+         *         "message": "n must be ≥ 0"
+         *       },
+         *       "retryable": false
+         *     }
+         */
+        'application/json': {
+          /**
+           * @description The `leaseToken` of the claim (opaque)
+           * @example v1.WyJkZWZhdWx0IiwiMDFhMiIsMSwicHktMSIsMTc2NDY5NjQwMDAwMF0.3q2-7w
+           */
+          leaseToken: string
+          error: {
+            name: string
+            message: string
+            stack?: string
+          }
+          /** @description Run it again after a backoff when the job has attempts left; default false */
+          retryable?: boolean
+        }
+      }
+    }
+    responses: {
+      /** @description How the failure was recorded */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "status": "failed",
+           *       "next": null
+           *     }
+           */
+          'application/json': {
+            status: 'queued' | 'failed'
+            /** @description The next attempt, when one was queued */
+            next: {
+              id: string
+              attempt: number
+              /**
+               * Format: date-time
+               * @description ISO 8601 date-time (UTC)
+               * @example 2026-01-31T12:00:00.000Z
+               */
+              runAt: string
+            } | null
+          }
+        }
+      }
+      /** @description Invalid input (`CM_ERR_VALIDATION`, `CM_ERR_INVALID_ARGUMENT`…): `details` says where */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description No credentials, or invalid or expired ones (`CM_ERR_UNAUTHORIZED`) */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The caller's role does not allow this (`CM_ERR_FORBIDDEN`) */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Not found, or outside the caller's namespaces (`CM_ERR_NOT_FOUND`) */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Conflicts with the current state (`CM_ERR_CONFLICT`, `CM_ERR_DUPLICATE`, `CM_ERR_INVALID_TRANSITION`) */
+      409: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Over the rate limit (`CM_ERR_RATE_LIMITED`): retry after `retry-after` seconds */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Unexpected error (`CM_ERR_INTERNAL`): report it with the `requestId` */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The store is unavailable (`CM_ERR_STORE_UNAVAILABLE`) or the server is shutting down (`CM_ERR_SHUTTING_DOWN`) */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+    }
+  }
+  releaseJob: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        /**
+         * @description The computation id
+         * @example 01a200cc-9fef-7000-86b9-17c8a4690c68
+         */
+        id: string
+      }
+      cookie?: never
+    }
+    /** @description The lease token, why the job is given back, its checkpoint */
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "leaseToken": "v1.…",
+         *       "reason": "shutdown"
+         *     }
+         */
+        'application/json': {
+          /**
+           * @description The `leaseToken` of the claim (opaque)
+           * @example v1.WyJkZWZhdWx0IiwiMDFhMiIsMSwicHktMSIsMTc2NDY5NjQwMDAwMF0.3q2-7w
+           */
+          leaseToken: string
+          /** @description `pause`: paused with the checkpoint; `cancel`: failed (cancelled); `shutdown`: back to the queue */
+          reason: 'pause' | 'cancel' | 'shutdown'
+          /** @description Resumable state (codec-encoded) */
+          checkpoint?: unknown
+        }
+      }
+    }
+    responses: {
+      /** @description The status the job is in now */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "status": "queued"
+           *     }
+           */
+          'application/json': {
+            status: 'paused' | 'failed' | 'queued'
+          }
+        }
+      }
+      /** @description Invalid input (`CM_ERR_VALIDATION`, `CM_ERR_INVALID_ARGUMENT`…): `details` says where */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description No credentials, or invalid or expired ones (`CM_ERR_UNAUTHORIZED`) */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The caller's role does not allow this (`CM_ERR_FORBIDDEN`) */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Not found, or outside the caller's namespaces (`CM_ERR_NOT_FOUND`) */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Conflicts with the current state (`CM_ERR_CONFLICT`, `CM_ERR_DUPLICATE`, `CM_ERR_INVALID_TRANSITION`) */
+      409: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The body or the value is too large (`CM_ERR_MAX_BYTES`, `CM_ERR_VALUE_TOO_LARGE`) */
+      413: {
         headers: {
           [name: string]: unknown
         }

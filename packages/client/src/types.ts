@@ -47,6 +47,28 @@ export type UpdateComputation = RequestBody<ComputationPath['put']>
 /** A status of the computation state machine. */
 export type ComputationStatus = Computation['status']
 
+/** Answer of `POST /computations`: the record, `deduplicated`, and a reported run's `leaseToken`. */
+export type SubmittedComputation = SuccessBody<ComputationsPath['post']>
+
+/** A page of the fleet: `{ data, per_page, total, next_cursor }`. */
+export type WorkerPage = SuccessBody<paths[R['workers']]['get']>
+/** A live worker (HTTP or in-process). */
+export type WorkerInfo = WorkerPage['data'][number]
+/** Paging of `GET /workers`. */
+export type WorkerFilters = QueryOf<paths[R['workers']]['get']>
+/** Body of `POST /workers/claim`. */
+export type ClaimRequest = RequestBody<paths[R['claim']]['post']>
+/** A job claimed over the worker protocol, with its lease token. */
+export type ClaimedJob = ResponseBody<paths[R['claim']]['post'], 200>['jobs'][number]
+/** Body of `POST /computations/:id/heartbeat`. */
+export type HeartbeatRequest = RequestBody<paths[R['heartbeat']]['post']>
+/** Answer of a heartbeat: the renewed lease and any pending `pause`/`cancel` request. */
+export type HeartbeatAnswer = SuccessBody<paths[R['heartbeat']]['post']>
+/** Answer of `POST /computations/:id/fail`. */
+export type FailAnswer = SuccessBody<paths[R['fail']]['post']>
+/** Body of `POST /computations/:id/release`. */
+export type ReleaseRequest = RequestBody<paths[R['release']]['post']>
+
 /** A page of cache entries (metadata only). */
 export type CacheEntryPage = SuccessBody<CachePath['get']>
 /** Cache entry metadata, as listed. */

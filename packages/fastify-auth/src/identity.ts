@@ -4,7 +4,12 @@ import { Compile } from 'typebox/compile'
 import { type AuthIdentity, type Role, roles } from './types.js'
 
 /** Rank of each role: a route needing `role` admits every identity whose rank is at least its rank. */
-export const roleRank: Readonly<Record<Role, number>> = Object.freeze({ viewer: 0, operator: 1, admin: 2 })
+export const roleRank: Readonly<Record<Role, number>> = Object.freeze({
+  viewer: 0,
+  worker: 1,
+  operator: 2,
+  admin: 3,
+})
 
 /** True when `role` includes the rights of `required`. */
 export function roleAtLeast(role: Role, required: Role): boolean {

@@ -97,7 +97,7 @@ t.test('canAccessNamespace and role helpers', async (t) => {
   t.equal(canAccessNamespace(null, 'a'), false)
   t.equal(canAccessNamespace(undefined, 'a'), false)
   t.equal(canAccessNamespace(id({}), '*'), false, "'*' is not a namespace a record can be in")
-  t.same(roles, ['viewer', 'operator', 'admin'])
+  t.same(roles, ['viewer', 'worker', 'operator', 'admin'])
   t.ok(roleAtLeast('admin', 'operator'))
   t.notOk(roleAtLeast('viewer', 'operator'))
 })

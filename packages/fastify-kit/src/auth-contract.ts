@@ -7,10 +7,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 
 /** The roles, from least to most privileged. */
-export const roles = ['viewer', 'operator', 'admin'] as const
+export const roles = ['viewer', 'worker', 'operator', 'admin'] as const
 
 /**
- * `viewer` reads; `operator` also creates, updates and invalidates; `admin` also deletes and sees every
+ * `viewer` reads; `worker` also runs queued jobs over the worker protocol (claim, heartbeat, complete,
+ * fail, release); `operator` also creates, updates and invalidates; `admin` also deletes and sees every
  * namespace. Each role includes the rights of the roles before it.
  */
 export type Role = (typeof roles)[number]

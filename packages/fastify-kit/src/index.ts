@@ -54,6 +54,13 @@ export {
   runHealthChecks,
 } from './health.js'
 export {
+  holdsLease,
+  type LeaseClaim,
+  LeaseTokens,
+  leaseTokensOf,
+  MAX_LEASE_TOKEN_LENGTH,
+} from './lease-tokens.js'
+export {
   type CommonOptions,
   definePluginOptions,
   type InstanceOptionSpec,

@@ -82,5 +82,5 @@ t.test('an auth plugin written against the contract protects routes through prot
   t.ok(contract && store)
   t.same((await app.inject('/mine')).json(), { subject: 'me', namespaces: ['a'] })
   t.equal((await app.inject('/admin')).statusCode, 403)
-  t.same(roles, ['viewer', 'operator', 'admin'])
+  t.same(roles, ['viewer', 'worker', 'operator', 'admin'])
 })

@@ -49,6 +49,22 @@ export interface FastifyTrackerOptions {
   codec?: Codec
   /** Server-sent events. */
   sse?: SseOptions
+  /**
+   * The function names `POST /computations` queues: a list, or `'registered'` (the functions of the live
+   * workers of the namespace, in-process and HTTP alike); another name is 400 `CM_ERR_UNKNOWN_FUNCTION`,
+   * nothing written. Default: not checked (a job waits for a worker that runs its function).
+   */
+  functions?: readonly string[] | 'registered'
+  /**
+   * The lease of a run reported with `status: 'started'`: it must heartbeat (`POST
+   * /computations/:id/heartbeat` with its lease token) within it, or it is declared lost. Default 60 s.
+   */
+  leaseMs?: Duration
+  /**
+   * Signs the lease tokens (16+ characters). Give every instance of a fleet the same one, and the same to
+   * `@comp-manager/fastify-worker`. Default: a random key per process (tokens do not survive a restart).
+   */
+  leaseSecret?: string
   /** Error bodies of 5xx errors show their message and stack in `details` (never in production). Default false. */
   development?: boolean
 }
@@ -60,6 +76,9 @@ export interface ResolvedOptions {
   trackerOptions: PluginTrackerOptions
   codec: Codec
   sse: ResolvedSseOptions
+  functions: readonly string[] | 'registered' | undefined
+  leaseMs: number
+  leaseSecret: string | undefined
   development: boolean
 }
 
@@ -81,6 +100,7 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 30 * 60_000
 export const DEFAULT_STALL_TIMEOUT_MS = 60_000
 export const DEFAULT_HEARTBEAT_MS = 15_000
 export const DEFAULT_SWEEP_INTERVAL_MS = 10_000
+export const DEFAULT_REPORTED_LEASE_MS = 60_000
 
 /** A tracker by shape (a second copy of `@comp-manager/tracker` would fail `instanceof`). */
 function isTracker(value: unknown): value is Tracker {
@@ -114,6 +134,14 @@ export const TrackerPluginOptions = definePluginOptions({
     codec: Type.Optional(
       InstanceSchema<Codec>((value) => (isCodec(value) ? undefined : 'must be a core Codec'), 'a core Codec'),
     ),
+    functions: Type.Optional(
+      Type.Union([
+        Type.Literal('registered'),
+        Type.Array(Type.String({ minLength: 1, maxLength: 512 }), { maxItems: 10_000 }),
+      ]),
+    ),
+    leaseMs: Type.Optional(DurationSchema({ min: 1000, max: 86_400_000 })),
+    leaseSecret: Type.Optional(Type.String({ minLength: 16, maxLength: 1024 })),
     sse: Type.Optional(
       Type.Object(
         {
@@ -142,6 +170,9 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     trackerOptions,
     codec,
     sse: resolveSse(o.own.sse),
+    functions: o.own.functions as readonly string[] | 'registered' | undefined,
+    leaseMs: (o.own.leaseMs as number | undefined) ?? DEFAULT_REPORTED_LEASE_MS,
+    leaseSecret: o.own.leaseSecret as string | undefined,
 
     development: o.development,
   }

@@ -5,6 +5,7 @@ import {
   givenOrCreated,
   type HealthCheckResult,
   healthCheckName,
+  leaseTokensOf,
   pingError,
   refuseLateAuth,
   registerHealthCheck,
@@ -144,5 +145,8 @@ export async function fastifyTrackerPlugin(
     sse: o.sse,
     development: o.development,
     streams,
+    functions: o.functions,
+    leaseMs: o.leaseMs,
+    leaseTokens: leaseTokensOf(fastify, o.leaseSecret),
   })
 }

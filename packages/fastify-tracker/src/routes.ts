@@ -1,88 +1,37 @@
-import {
-  type Codec,
-  type Computation,
-  type ComputationListField,
-  type ComputationStatus,
-  isCompManagerError,
-} from '@comp-manager/core'
-import { callHash, createRun, type RunNotes } from '@comp-manager/core/runs'
+import type { Computation, ComputationListField, ComputationStatus } from '@comp-manager/core'
+import type { RunNotes } from '@comp-manager/core/runs'
 import {
   emptyPage,
   errorResponses,
-  identityOf,
   pagingOf,
   protect,
-  type RouteDocs,
   resolveNamespaces,
   routeDocs,
   toPageBody,
   useRouteKit,
   withDetails,
 } from '@comp-manager/fastify-kit'
-import type { Tracker } from '@comp-manager/tracker'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import type {
-  FastifyBaseLogger,
-  FastifyInstance,
-  RawReplyDefaultExpression,
-  RawRequestDefaultExpression,
-  RawServerDefault,
-} from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
+import { controlRoutes } from './control.js'
 import { toDto } from './dto.js'
-import {
-  ComputationConflictError,
-  ComputationNotFoundError,
-  ComputationValidationError,
-  DuplicateComputationError,
-} from './errors.js'
-import type { ResolvedSseOptions } from './options.js'
-import {
-  changeStatus,
-  find,
-  namespaceForCreate,
-  noteRecord,
-  notFound,
-  type RecordContext,
-} from './records.js'
+import { ComputationConflictError, ComputationNotFoundError, ComputationValidationError } from './errors.js'
+import { changeStatus, find, noteRecord, notFound } from './records.js'
+import type { Routes, RoutesOptions } from './route-types.js'
 import {
   ComputationDtoSchema,
   ComputationPageSchema,
-  CreateBodySchema,
   IdParamsSchema,
   ListQuerySchema,
   RecordQuerySchema,
   UpdateBodySchema,
 } from './schemas.js'
 import { EventStream } from './sse.js'
-import { clientKey, type StreamRegistry } from './stream-registry.js'
+import { clientKey } from './stream-registry.js'
+import { createRoute } from './submit.js'
 
-export interface RoutesOptions {
-  tracker: Tracker
-  codec: Codec
-  namespace: string
-  sse: ResolvedSseOptions
-  development: boolean
-  streams: StreamRegistry
-}
-
-/** The routes' context, typed by the TypeBox type provider. */
-type App = FastifyInstance<
-  RawServerDefault,
-  RawRequestDefaultExpression,
-  RawReplyDefaultExpression,
-  FastifyBaseLogger,
-  TypeBoxTypeProvider
->
-
-/** What every route declaration needs. */
-interface Routes extends Pick<RouteDocs, 'tagged' | 'authErrors'> {
-  app: App
-  /** The encapsulated context (for `protect`). */
-  instance: FastifyInstance
-  ctx: RecordContext
-  opts: RoutesOptions
-}
+export type { RoutesOptions } from './route-types.js'
 
 /** `GET /`: a page of computations, filtered. */
 function listRoute({ app, instance, tagged, authErrors, ctx }: Routes): void {
@@ -149,69 +98,6 @@ function listRoute({ app, instance, tagged, authErrors, ctx }: Routes): void {
         include: query.include === undefined ? [] : (query.include.split(',') as ComputationListField[]),
       })
       return toPageBody(result, (r) => toDto(r, now))
-    },
-  )
-}
-
-/** `POST /`: a new record (default `queued`). */
-function createRoute({ app, instance, tagged, authErrors, ctx, opts }: Routes): void {
-  app.post(
-    '/',
-    {
-      schema: {
-        ...tagged(
-          'createComputation',
-          'Create a computation record',
-          'Records a run (default `queued`) of `functionFull` with the codec-encoded argument list `args`, ' +
-            'hashed as `tracker.track` hashes the same call, so a tracked call of the same function and ' +
-            'arguments takes the queued record over. 409 `CM_ERR_DUPLICATE` when the hash already has a run.',
-        ),
-        body: CreateBodySchema,
-        response: {
-          201: ComputationDtoSchema,
-          ...errorResponses(400, ...authErrors, 404, 409, 413, 500, 503),
-        },
-      },
-      preHandler: protect(instance, 'operator'),
-    },
-    async (request, reply) => {
-      const body = request.body
-      const namespace = namespaceForCreate(ctx, request, body.namespace)
-      const fn = body.function
-      const functionFull = body.functionFull ?? fn
-      const decoded = opts.codec.decode(body.args ?? [])
-      const call = {
-        functionFull,
-        ...(body.version === undefined ? {} : { version: body.version }),
-        args: decoded as unknown[],
-        codec: opts.codec,
-      }
-      let record: Computation
-      try {
-        record = await createRun(ctx.computations, {
-          ...call,
-          namespace,
-          name: body.name ?? fn,
-          function: fn,
-          status: body.status ?? 'queued',
-          owner: identityOf(request)?.subject ?? null,
-          message: body.message ?? null,
-        })
-      } catch (err) {
-        if (!isCompManagerError(err, 'CM_ERR_DUPLICATE')) throw err
-        const hash = callHash(call)
-        const existing = await ctx.computations.getByHash(namespace, hash.key)
-        throw withDetails(
-          new DuplicateComputationError(
-            `a computation with the same hash already exists in ${namespace}` +
-              (existing === null ? '' : ` (${existing.id}, ${existing.status})`),
-          ),
-          { hash: hash.key, ...(existing === null ? {} : { id: existing.id, status: existing.status }) },
-        )
-      }
-      const base = request.url.split('?')[0]!.replace(/\/+$/, '')
-      reply.code(201).header('location', `${base}/${encodeURIComponent(record.id)}`)
-      return toDto(record)
     },
   )
 }
@@ -375,7 +261,15 @@ export async function computationRoutes(instance: FastifyInstance, opts: RoutesO
     },
     opts,
   }
-  for (const declare of [listRoute, createRoute, getRoute, updateRoute, deleteRoute, eventsRoute])
+  for (const declare of [
+    listRoute,
+    createRoute,
+    getRoute,
+    updateRoute,
+    deleteRoute,
+    eventsRoute,
+    ...controlRoutes,
+  ])
     declare(routes)
 }
 

@@ -208,13 +208,36 @@ export const CreateBodySchema = Type.Object(
     namespace: Type.Optional(described(NamespaceSchema, 'Where to create it (default: see README)')),
     message: Type.Optional(Type.String({ maxLength: 4096 })),
     status: Type.Optional(
-      Type.Union([Type.Literal('queued'), Type.Literal('started')], { description: 'Default `queued`' }),
+      Type.Union([Type.Literal('queued'), Type.Literal('started')], {
+        description:
+          'Absent or `queued`: queue a job for the workers (joined when the same call is queued or running). ' +
+          '`started`: report a run executed by the caller, who keeps it alive with the lease token of the answer',
+      }),
+    ),
+    priority: Type.Optional(
+      Type.Integer({ minimum: -1000, maximum: 1000, description: 'Higher runs first; default 0' }),
+    ),
+    runAt: Type.Optional(described(IsoDateTimeSchema, 'Not claimed before this time (at most a year ahead)')),
+    attempts: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 100,
+        description: 'Attempts in all: a retryable failure with attempts left is run again; default 1',
+      }),
+    ),
+    rerun: Type.Optional(
+      Type.Boolean({
+        description: 'Run again a call that already finished (a queued or running one is joined)',
+      }),
     ),
   },
   {
     additionalProperties: false,
-    description: 'The run to record',
-    examples: [{ function: 'fib', functionFull: 'math/Series.fib', args: [30], status: 'queued' }],
+    description: 'The job to queue (or the run to report)',
+    examples: [
+      { function: 'fib', args: [{ __type__: 'bigint', value: '90' }], priority: 5, attempts: 3 },
+      { function: 'external', args: [1], status: 'started' },
+    ],
   },
 )
 export type CreateBody = Static<typeof CreateBodySchema>
@@ -234,3 +257,54 @@ export const UpdateBodySchema = Type.Object(
   },
 )
 export type UpdateBody = Static<typeof UpdateBodySchema>
+
+/**
+ * The answer of `POST /computations`: the record, whether an existing job was joined, and for a run
+ * reported as `started` the lease token that keeps it alive (`POST /computations/:id/heartbeat`).
+ */
+export const SubmittedComputationSchema = Type.Object(
+  {
+    ...ComputationDtoSchema.properties,
+    deduplicated: Type.Boolean({
+      description:
+        'True when the same call was already queued or running (or finished) and that record is returned',
+    }),
+    leaseToken: Type.Optional(
+      Type.String({
+        description: "A reported run's lease token: heartbeat before `leaseUntil`, or it is declared lost",
+      }),
+    ),
+    heartbeatMs: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'How often to heartbeat a reported run' }),
+    ),
+  },
+  {
+    additionalProperties: false,
+    title: 'SubmittedComputation',
+    description: 'The queued job (or reported run) and how it was created',
+  },
+)
+export type SubmittedComputation = Static<typeof SubmittedComputationSchema>
+
+/** `POST /computations/:id/cancel` body (optional). */
+export const CancelBodySchema = Type.Union(
+  [
+    Type.Object(
+      {
+        reason: Type.Optional(
+          Type.String({ minLength: 1, maxLength: 4096, description: 'Recorded as the error message' }),
+        ),
+      },
+      { additionalProperties: false },
+    ),
+    Type.Null(),
+  ],
+  { description: 'Why (optional)', examples: [{ reason: 'wrong input' }] },
+)
+
+/** The answer of `GET /computations/:id/result`: the codec-encoded result. */
+export const ResultSchema = Type.Unknown({
+  description:
+    "The result in the codec's JSON form (decode with `@comp-manager/core/codec`); `null` when the function returned nothing to store",
+  examples: [{ __type__: 'bigint', value: '2880067194370816120' }],
+})

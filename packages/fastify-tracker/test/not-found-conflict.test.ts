@@ -90,26 +90,37 @@ t.test('409 CM_ERR_INVALID_TRANSITION for a change the state machine refuses', a
   t.equal((await store.computations.get('default', done.id))?.status, 'finished', 'unchanged')
 })
 
-t.test('409 CM_ERR_DUPLICATE when the hash already has a run', async (t) => {
-  const { app } = await buildMemory(t)
-  const payload = { function: 'report', args: ['2024-05'] }
-  const first = await app.inject({ method: 'POST', url: '/computations', payload })
-  t.equal(first.statusCode, 201)
-  const second = await app.inject({ method: 'POST', url: '/computations', payload })
-  const body = expectError(t, second, 409, 'CM_ERR_DUPLICATE')
-  t.match(body.details, { id: first.json().id, status: 'queued', hash: first.json().hash })
-  // Other arguments, another version or another namespace's record: other hashes, no conflict.
-  t.equal(
-    (await app.inject({ method: 'POST', url: '/computations', payload: { ...payload, args: ['2024-06'] } }))
-      .statusCode,
-    201,
-  )
-  t.equal(
-    (await app.inject({ method: 'POST', url: '/computations', payload: { ...payload, version: 2 } }))
-      .statusCode,
-    201,
-  )
-})
+t.test(
+  'a submit of a queued call joins it (200, deduplicated); a report of it is 409 CM_ERR_DUPLICATE',
+  async (t) => {
+    const { app } = await buildMemory(t)
+    const payload = { function: 'report', args: ['2024-05'] }
+    const first = await app.inject({ method: 'POST', url: '/computations', payload })
+    t.equal(first.statusCode, 201)
+    t.equal(first.json().deduplicated, false)
+    const second = await app.inject({ method: 'POST', url: '/computations', payload })
+    t.equal(second.statusCode, 200)
+    t.match(second.json(), { id: first.json().id, status: 'queued', deduplicated: true })
+    const reported = await app.inject({
+      method: 'POST',
+      url: '/computations',
+      payload: { ...payload, status: 'started' },
+    })
+    const body = expectError(t, reported, 409, 'CM_ERR_DUPLICATE')
+    t.match(body.details, { id: first.json().id, status: 'queued', hash: first.json().hash })
+    // Other arguments, another version or another namespace's record: other hashes, no conflict.
+    t.equal(
+      (await app.inject({ method: 'POST', url: '/computations', payload: { ...payload, args: ['2024-06'] } }))
+        .statusCode,
+      201,
+    )
+    t.equal(
+      (await app.inject({ method: 'POST', url: '/computations', payload: { ...payload, version: 2 } }))
+        .statusCode,
+      201,
+    )
+  },
+)
 
 t.test('a live tracked run is a duplicate too', async (t) => {
   const { app } = await buildMemory(t)
@@ -121,9 +132,16 @@ t.test('a live tracked run is a duplicate too', async (t) => {
   const res = await app.inject({
     method: 'POST',
     url: '/computations',
-    payload: { function: 'job', args: [7] },
+    payload: { function: 'job', args: [7], status: 'started' },
   })
   t.match(expectError(t, res, 409, 'CM_ERR_DUPLICATE').details, { status: 'started' })
+  const joined = await app.inject({
+    method: 'POST',
+    url: '/computations',
+    payload: { function: 'job', args: [7] },
+  })
+  t.equal(joined.statusCode, 200, 'a submit joins the live run')
+  t.match(joined.json(), { status: 'started', deduplicated: true })
   release()
   await call
 })

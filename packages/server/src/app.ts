@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto'
 import { createRequire } from 'node:module'
 import { type Store, toHttpError } from '@comp-manager/core'
 import fastifyAuth, { redactPaths } from '@comp-manager/fastify-auth'
@@ -5,6 +6,7 @@ import fastifyCache from '@comp-manager/fastify-cache'
 import { createErrorHandler } from '@comp-manager/fastify-kit'
 import fastifyCompStore, { type FastifyCompStoreOptions } from '@comp-manager/fastify-store'
 import fastifyTracker from '@comp-manager/fastify-tracker'
+import fastifyWorker from '@comp-manager/fastify-worker'
 import fastifyCompress from '@fastify/compress'
 import fastifyCors from '@fastify/cors'
 import Fastify, {
@@ -160,7 +162,7 @@ async function registerHttpBasics(app: FastifyInstance, config: ServerConfig): P
   await app.register(fastifyCompress, { global: true, threshold: 1024 })
 }
 
-/** The comp-manager plugins: the store, auth (unless disabled), the tracker and the cache under `/api/v1`. */
+/** The comp-manager plugins: the store, auth (unless disabled), the tracker, the worker protocol and the cache under `/api/v1`. */
 async function registerCompManager(
   app: FastifyInstance,
   config: ServerConfig,
@@ -181,10 +183,25 @@ async function registerCompManager(
       routes: { prefix: `${API_PREFIX}/auth` },
     })
   }
+  // Lease tokens are signed with a key derived from the JWT secret, so every instance of a fleet sharing
+  // JWT_SECRET accepts the others' tokens; without auth, a random key of this process.
+  const leaseSecret =
+    config.auth === null
+      ? undefined
+      : createHmac('sha256', config.auth.secret).update('comp-manager leases').digest('hex')
+  const lease = leaseSecret === undefined ? {} : { leaseSecret }
   await app.register(fastifyTracker, {
     namespace: config.namespace,
     prefix: `${API_PREFIX}/computations`,
     development,
+    ...lease,
+  })
+  // The worker protocol (claim, heartbeat, complete, fail, release; GET /workers) under /api/v1.
+  await app.register(fastifyWorker, {
+    namespace: config.namespace,
+    prefix: API_PREFIX,
+    development,
+    ...lease,
   })
   // The cache lives in `config.namespace` too: its fill runs are settled with the tracker's below.
   await app.register(fastifyCache, {
@@ -198,8 +215,8 @@ async function registerCompManager(
  * Builds the comp-manager server: a ready Fastify instance with, in this order, request ids, the one
  * error shape, security headers (helmet's), `@fastify/cors` (when `corsOrigins` is set), `@fastify/compress`,
  * `@fastify/rate-limit`, `@fastify/swagger` (+ UI at `/docs`), `@comp-manager/fastify-store` (the
- * configured store), `@comp-manager/fastify-auth` (unless disabled), `@comp-manager/fastify-tracker`
- * and `@comp-manager/fastify-cache` under `/api/v1`, and `/health` + `/health/detailed`.
+ * configured store), `@comp-manager/fastify-auth` (unless disabled), `@comp-manager/fastify-tracker`,
+ * `@comp-manager/fastify-worker` and `@comp-manager/fastify-cache` under `/api/v1`, and `/health` + `/health/detailed`.
  *
  * It does not listen: call `app.listen()`, or use `startServer()` for signals and graceful shutdown.
  * `app.close()` drains in-flight requests (bounded by `config.shutdownTimeoutMs`), settles this

@@ -23,6 +23,11 @@ export const defaultTags: DocTag[] = [
     name: 'computations',
     description: 'Tracked runs: list, create, read, update through the state machine, delete, live events',
   },
+  {
+    name: 'workers',
+    description:
+      'The worker protocol (claim, heartbeat, complete, fail, release with lease tokens) and the fleet',
+  },
   { name: 'cache', description: 'Memoized results: inspect, drop, invalidate, statistics' },
 ]
 
@@ -35,7 +40,7 @@ const API_DESCRIPTION = `The REST API of comp-manager: tracked computations and 
 
 - Routes live under \`/api/v1\`; \`/health\`, \`/health/detailed\` and \`/docs\` at the root.
 - Authenticate with \`Authorization: Bearer <token>\` or \`x-api-key: cmk_…\` (exchange a key for a token at
-  \`POST /api/v1/auth/token\`). Roles: viewer (read) < operator (write) < admin (delete, every namespace).
+  \`POST /api/v1/auth/token\`). Roles: viewer (read) < worker (the worker protocol) < operator (write) < admin (delete, every namespace).
 - Every error has one body: \`{ statusCode, code, error, message, requestId, details? }\`; \`code\` is a stable
   \`CM_ERR_…\` code. \`x-request-id\` is echoed on every response (send your own to correlate logs).
 - Rate limits answer 429 \`CM_ERR_RATE_LIMITED\` with \`retry-after\` (seconds).`

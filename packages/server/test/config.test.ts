@@ -273,7 +273,7 @@ t.test('API_KEYS: hashes only, every entry checked', async (t) => {
     ['API_KEYS', 'API_KEYS', 'API_KEYS', 'API_KEYS'],
   )
   t.match(err.message, /entry 1 \(a\): hash must be the SHA-256 hex of the key/)
-  t.match(err.message, /entry 2 \(b\): role must be one of viewer, operator, admin/)
+  t.match(err.message, /entry 2 \(b\): role must be one of viewer, worker, operator, admin/)
   t.match(err.message, /entry 3 must be `id:role:namespaces:sha256hash`/)
   t.match(err.message, /entry 5: the id "a" is listed twice/)
   t.notMatch(err.message, key, 'a plaintext key pasted by mistake is not printed')

@@ -275,14 +275,24 @@ export class Tracker {
 
   /**
    * Marks `lost` every live run (of any namespace) whose lease expired: its process stopped
-   * renewing it. Returns the runs it marked; emits `lost` for each.
+   * renewing it. Returns the runs it marked; emits `lost` for each. Expired queue jobs (claimed by a
+   * worker) are recovered through the store's queue port instead, which also queues their next
+   * attempt: marking them lost here would end a job that has attempts left.
    */
   async sweep(): Promise<Computation[]> {
     const lost: Computation[] = []
     const limit = 100
+    const queue = this.store.queue
     for (let round = 0; round < 10; round++) {
       const batch = await this.#computations.findExpired({ limit })
+      if (queue !== undefined && batch.some((record) => record.worker !== null)) {
+        for (const { lost: job } of await queue.recoverExpired({ limit })) {
+          lost.push(job)
+          this.#events.emit('lost', { record: job })
+        }
+      }
       for (const record of batch) {
+        if (queue !== undefined && record.worker !== null) continue
         let expired: Computation | null
         try {
           expired = await this.#computations.expire(record.namespace, record.id)

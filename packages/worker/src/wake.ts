@@ -1,16 +1,5 @@
 /**
- * Workers of this process, by the queue port they claim from: an in-process `submit` wakes them at
- * once instead of waiting for their next poll. Other processes find the job by polling.
+ * The workers of this process sleep on core's wake registry (keyed by the Store), so that an in-process
+ * submit, or `POST /computations` served by this process, wakes them at once.
  */
-const sleepers = new WeakMap<object, Set<() => void>>()
-
-export function onSubmit(queue: object, wake: () => void): () => void {
-  let set = sleepers.get(queue)
-  if (set === undefined) sleepers.set(queue, (set = new Set()))
-  set.add(wake)
-  return () => set.delete(wake)
-}
-
-export function notifySubmit(queue: object): void {
-  for (const wake of sleepers.get(queue) ?? []) wake()
-}
+export { notifyQueued as notifySubmit, onQueued as onSubmit } from '@comp-manager/core/runs'

@@ -4,7 +4,7 @@ import { EXIT, UsageError } from '../errors.js'
 import type { CommandSpec } from '../spec.js'
 import { loadServer } from './serve.js'
 
-const ROLES = ['viewer', 'operator', 'admin'] as const
+const ROLES = ['viewer', 'worker', 'operator', 'admin'] as const
 type Role = (typeof ROLES)[number]
 
 function roleOf(value: unknown, command: string): Role {

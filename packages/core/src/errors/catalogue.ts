@@ -111,6 +111,11 @@ export const errorCodes = {
       'Waiting for another run (or a store operation) took longer than allowed, or a job ran past its `timeoutMs`.',
   },
   CM_ERR_CANCELLED: { statusCode: 409, description: 'The run was cancelled.' },
+  CM_ERR_LEASE_LOST: {
+    statusCode: 409,
+    description:
+      'The lease token is stale, foreign or forged: the run is no longer held by this claim (nothing was changed).',
+  },
   CM_ERR_PAUSED: { statusCode: 409, description: 'The run was paused; resume it to get its result.' },
   CM_ERR_UNKNOWN_FUNCTION: {
     statusCode: 400,

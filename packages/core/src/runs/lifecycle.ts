@@ -58,6 +58,8 @@ export interface CreateRunInput extends CallSpec {
   status?: 'queued' | 'started'
   owner?: string | null
   message?: string | null
+  /** The lease of a `started` run (epoch ms): past it, a sweeper declares the run lost. Default none. */
+  leaseUntil?: number | null
 }
 
 /**
@@ -78,6 +80,7 @@ export function createRun(store: ComputationStore, input: CreateRunInput): Promi
     status: input.status ?? 'queued',
     owner: input.owner ?? null,
     message: input.message ?? null,
+    ...(input.leaseUntil == null ? {} : { leaseUntil: input.leaseUntil }),
   })
 }
 

@@ -1,0 +1,94 @@
+import { cmError } from '@comp-manager/core'
+import {
+  claimDecorator,
+  healthCheckName,
+  leaseTokensOf,
+  refuseLateAuth,
+  registerHealthCheck,
+  routeDocs,
+  useRouteKit,
+} from '@comp-manager/fastify-kit'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { FastifyInstance } from 'fastify'
+import { fleetRoutes } from './claim.js'
+import { Fleet } from './fleet.js'
+import { leaseRoutes } from './lease-routes.js'
+import { type FastifyWorkerOptions, PLUGIN_NAME, resolveOptions } from './options.js'
+import { Recovery } from './recovery.js'
+import type { ProtocolRoutes } from './route-types.js'
+import './types.js'
+
+/** What the plugin decorates as `fastify.workerProtocol`. */
+export interface WorkerProtocol {
+  /** Recovers the jobs of dead workers now (what the periodic recovery does); resolves to how many were lost. */
+  recover(): Promise<number>
+}
+
+/** The plugin function; `index.ts` wraps it with `fastify-plugin`. */
+export async function fastifyWorkerPlugin(
+  fastify: FastifyInstance,
+  options: FastifyWorkerOptions,
+): Promise<void> {
+  const o = resolveOptions(options)
+  const store = claimDecorator(fastify, { plugin: PLUGIN_NAME, decorator: 'workerProtocol' })
+  const queue = store.queue
+  if (queue === undefined) {
+    throw cmError(
+      'CM_ERR_INVALID_ARGUMENT',
+      `${PLUGIN_NAME}: fastify.compStore has no queue port (store.queue)`,
+      {
+        details: { decorator: 'compStore' },
+      },
+    )
+  }
+  const tokens = leaseTokensOf(fastify, o.leaseSecret)
+  const recovery = new Recovery({
+    queue,
+    store,
+    intervalMs: o.recoverIntervalMs,
+    maxLostRetries: o.maxLostRetries,
+    onError: (err) => fastify.log.warn({ err }, `${PLUGIN_NAME}: recovering expired leases failed`),
+  })
+  fastify.decorate('workerProtocol', { recover: () => recovery.recover() } satisfies WorkerProtocol)
+  registerHealthCheck(fastify, healthCheckName(fastify, 'workers', o.namespace), async () => {
+    const ping = await store.ping()
+    const failing = recovery.lastError !== undefined
+    return {
+      ok: ping.ok && !failing,
+      latencyMs: ping.latencyMs,
+      ...(failing ? { error: `recovering expired leases fails: ${recovery.lastError?.message}` } : {}),
+      details: { recovery: o.recoverIntervalMs > 0 ? (failing ? 'failing' : 'running') : 'off' },
+    }
+  })
+  refuseLateAuth(fastify, PLUGIN_NAME)
+  fastify.addHook('onReady', async () => {
+    recovery.start()
+  })
+  fastify.addHook('onClose', async () => recovery.stop())
+
+  await fastify.register(
+    async (instance) => {
+      useRouteKit(instance, { development: o.development })
+      const { tagged, authErrors } = routeDocs(instance, 'workers')
+      const routes: ProtocolRoutes = {
+        app: instance.withTypeProvider<TypeBoxTypeProvider>(),
+        instance,
+        tagged,
+        authErrors,
+        store,
+        queue,
+        fleet: new Fleet(queue, o.registryTtlMs),
+        options: o,
+        lease: {
+          computations: store.computations,
+          tokens,
+          codec: o.codec,
+          defaultNamespace: o.namespace,
+          maxResultBytes: o.maxResultBytes,
+        },
+      }
+      for (const declare of [...fleetRoutes, ...leaseRoutes]) declare(routes)
+    },
+    { prefix: o.prefix },
+  )
+}
