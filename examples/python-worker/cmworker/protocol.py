@@ -18,12 +18,17 @@ class ProtocolError(Exception):
         self.body = body
 
 
+def authorization(token):
+    """`ApiKey cmk_…` for an API key, `Bearer …` for a JWT (what fastify-auth reads)."""
+    return f"ApiKey {token}" if token.startswith("cmk_") else f"Bearer {token}"
+
+
 class Api:
-    """POSTs JSON under `<base_url>/api/v1` with the worker's bearer token."""
+    """POSTs JSON under `<base_url>/api/v1` with the worker's credential (a JWT or an API key)."""
 
     def __init__(self, base_url, token, timeout=30.0):
         self.base = base_url.rstrip("/") + "/api/v1"
-        self.token = token
+        self.authorization = authorization(token)
         self.timeout = timeout
 
     def post(self, path, body, timeout=None):
@@ -32,7 +37,7 @@ class Api:
             self.base + path,
             data=json.dumps(body, separators=(",", ":"), allow_nan=False).encode("utf-8"),
             method="POST",
-            headers={"content-type": "application/json", "authorization": f"Bearer {self.token}"},
+            headers={"content-type": "application/json", "authorization": self.authorization},
         )
         try:
             with urllib.request.urlopen(request, timeout=timeout or self.timeout) as response:

@@ -6,7 +6,7 @@
 import { hashValue, parse } from '@comp-manager/core'
 import { factorize, invertHilbert, ratio } from '@comp-manager/example-server'
 import t, { type Test } from 'tap'
-import { type Server, startPythonWorker, startServer, stop } from './fixtures/processes.js'
+import { type PythonWorker, type Server, startPythonWorker, startServer, stop } from './fixtures/processes.js'
 import { pythonVersion, SKIP_NO_PYTHON } from './fixtures/python.js'
 
 type Json = Record<string, unknown>
@@ -22,7 +22,7 @@ async function call(server: Server, method: string, path: string, body?: unknown
   const res = await fetch(`${server.url}/api/v1${path}`, {
     method,
     headers: {
-      authorization: `Bearer ${server.keys.operator}`,
+      authorization: `ApiKey ${server.keys.operator}`,
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
     },
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -59,15 +59,21 @@ async function waitFor(server: Server, id: string, done: (r: Json) => boolean, m
 }
 
 const finished = (r: Json) => r.status === 'finished' || r.status === 'failed'
+/** Started, with a progress reported by a heartbeat. */
+const progressing = (r: Json) =>
+  r.status === 'started' && ((r.progress as { fraction?: number } | null)?.fraction ?? 0) > 0
 
-async function waitForWorker(server: Server, id: string) {
+async function waitForWorker(server: Server, worker: PythonWorker) {
   const deadline = Date.now() + 30_000
+  let res: Answer | undefined
   while (Date.now() < deadline) {
-    const res = await call(server, 'GET', '/workers?per_page=100')
-    if ((res.body.data as Json[] | undefined)?.some((w) => w.id === id)) return
+    res = await call(server, 'GET', '/workers?per_page=100')
+    if ((res.body.data as Json[] | undefined)?.some((w) => w.id === worker.id)) return
     await sleep(100)
   }
-  throw new Error(`worker ${id} never appeared in GET /workers`)
+  throw new Error(
+    `worker ${worker.id} never appeared in GET /workers (${res?.status} ${res?.text.slice(0, 300)}); its log:\n${worker.log()}`,
+  )
 }
 
 /** The result in the codec's JSON form, decoded by core's codec (mathjs types registered by the example). */
@@ -89,7 +95,7 @@ if (pythonVersion() === undefined) {
         '--functions',
         'demo.factorize,demo.invertHilbert',
       ])
-      await waitForWorker(server, worker.id)
+      await waitForWorker(server, worker)
 
       const n = 999999999948000000000451n // 999999999959 × 999999999989
       const factorId = await submit(t, server, 'demo.factorize', [{ __type__: 'bigint', value: String(n) }])
@@ -143,9 +149,9 @@ if (pythonVersion() === undefined) {
       '--lease-ms',
       '2000',
     ])
-    await waitForWorker(server, first.id)
+    await waitForWorker(server, first)
     const id = await submit(t, server, 'py.countdown', [30, 100])
-    const running = await waitFor(server, id, (r) => r.status === 'started' && Number(r.progress ?? 0) > 0)
+    const running = await waitFor(server, id, progressing)
     t.equal(running.worker, first.id, 'the first worker reports progress')
     t.equal(await stop(first.child, 'SIGKILL'), 'SIGKILL')
 
@@ -182,22 +188,26 @@ if (pythonVersion() === undefined) {
       'py.countdown',
       '--grace',
       '0.2',
+      '--lease-ms',
+      '3000',
     ])
-    await waitForWorker(server, first.id)
-    const id = await submit(t, server, 'py.countdown', [40, 100])
-    await waitFor(server, id, (r) => r.status === 'started' && Number(r.progress ?? 0) > 0)
+    await waitForWorker(server, first)
+    const id = await submit(t, server, 'py.countdown', [100, 100])
+    await waitFor(server, id, progressing)
     t.equal(await stop(first.child, 'SIGTERM'), 0, 'exits 0 after SIGTERM')
     t.match(first.log(), /released \(shutdown\) → queued/, 'released with reason shutdown')
-    t.equal(
-      (await call(server, 'GET', `/computations/${id}`)).body.status,
-      'queued',
-      'the job is queued again',
+    const handedBack = (await call(server, 'GET', `/computations/${id}`)).body
+    t.equal(handedBack.status, 'queued', 'the job is queued again')
+    t.ok(
+      ((handedBack.checkpoint as { done?: number } | null)?.done ?? 0) > 0,
+      'with the checkpoint it reached',
     )
 
     const second = startPythonWorker(t, server, 'py-it-staying', ['--functions', 'py.countdown'])
     const done = await waitFor(server, id, finished)
     t.equal(done.status, 'finished')
     t.equal(done.worker, second.id)
-    t.equal(await result(t, server, id), 40)
+    t.equal(await result(t, server, id), 100)
+    t.match(second.log(), new RegExp(`job ${id}: py.countdown`), 'the second worker ran it')
   })
 }

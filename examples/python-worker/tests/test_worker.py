@@ -10,7 +10,7 @@ import unittest
 
 from cmworker.codec import BigInt, encode
 from cmworker.demo import FUNCTIONS
-from cmworker.protocol import Api
+from cmworker.protocol import Api, authorization
 from cmworker.worker import Worker, key_check
 from tests.protocol_peer import ProtocolPeer
 
@@ -51,7 +51,7 @@ class WorkerTest(unittest.TestCase):
 
     def test_claims_with_its_identity_and_completes_with_the_encoded_result(self):
         claim = self.peer.wait_for(lambda path, body: path == "/api/v1/workers/claim")
-        self.assertEqual(claim[2], "Bearer cmk_test")
+        self.assertEqual(claim[2], "ApiKey cmk_test")
         self.assertEqual(claim[1]["workerId"], "py-test")
         self.assertEqual(claim[1]["functions"], sorted(list(FUNCTIONS) + ["py.boom"]))
         self.assertEqual((claim[1]["max"], claim[1]["waitMs"], claim[1]["leaseMs"]), (2, 200, 3000))
@@ -120,6 +120,12 @@ class WorkerTest(unittest.TestCase):
         _, body, _ = self.request("j11", "release")
         self.assertEqual(body["reason"], "shutdown")
         self.assertGreater(body["checkpoint"]["done"], 0)
+
+
+class AuthorizationTest(unittest.TestCase):
+    def test_api_keys_and_jwts(self):
+        self.assertEqual(authorization("cmk_py_secret"), "ApiKey cmk_py_secret")
+        self.assertEqual(authorization("eyJhbGciOi.x.y"), "Bearer eyJhbGciOi.x.y")
 
 
 class KeyCheckTest(unittest.TestCase):
