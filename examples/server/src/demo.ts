@@ -245,7 +245,8 @@ export const demoTag = {
  */
 export async function demoRoutes(api: FastifyInstance): Promise<void> {
   await api.register(async (demo) => {
-    useRouteKit(demo)
+    // At the API root, which fastify-worker's routes share: the server's own not-found handler answers there.
+    useRouteKit(demo, { notFound: false })
     const { cache, tracker } = demo
     const factor = cache.wrap('factor', tracker.track('factorize', factorize, { context: true }), {
       ttl: '1d',

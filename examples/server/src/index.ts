@@ -1,10 +1,10 @@
 import { type BuildAppOptions, buildApp, loadConfig, type ServerConfig } from '@comp-manager/server'
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import { demoRoutes, demoTag } from './demo.js'
-import { demoJobs } from './jobs.js'
+import { type DemoJobsOptions, demoJobs } from './jobs.js'
 
 export { factorize, invertHilbert, isPrime, MAX_FACTOR_INPUT, MAX_MATRIX_SIZE, math, ratio } from './demo.js'
-export { DEMO_JOBS } from './jobs.js'
+export { DEMO_JOBS, type DemoJobsOptions } from './jobs.js'
 
 export interface BuildServerOptions {
   /** The configuration; default `loadConfig(env)`. */
@@ -13,17 +13,24 @@ export interface BuildServerOptions {
   env?: Record<string, string | undefined>
   /** Fastify's logger option; default: off (the CLI entry turns it on). */
   logger?: FastifyServerOptions['logger']
+  /** Run the demo jobs' in-process worker (default true; `DEMO_WORKER=off` for `dist/main.js`). */
+  worker?: boolean
+}
+
+/** `DEMO_WORKER`: `off`, `false`, `no` or `0` (any case) leaves the queued demo jobs to other workers. */
+export function demoWorkerEnabled(env: Record<string, string | undefined>): boolean {
+  return !/^(off|false|no|0)$/i.test((env.DEMO_WORKER ?? '').trim())
 }
 
 /**
  * What the example adds to `buildApp`: the demo routes under `/api/v1/demo`, a worker running the demo
  * functions as queued jobs (`POST /api/v1/demo/jobs`), and their OpenAPI tag.
  */
-export function exampleAppOptions(): Pick<BuildAppOptions, 'routes' | 'tags'> {
+export function exampleAppOptions(jobs: DemoJobsOptions = {}): Pick<BuildAppOptions, 'routes' | 'tags'> {
   return {
     routes: async (api) => {
       await demoRoutes(api)
-      await demoJobs(api)
+      await demoJobs(api, jobs)
     },
     tags: [demoTag],
   }
@@ -37,5 +44,6 @@ export function exampleAppOptions(): Pick<BuildAppOptions, 'routes' | 'tags'> {
  */
 export async function buildServer(options: BuildServerOptions = {}): Promise<FastifyInstance> {
   const config = options.config ?? loadConfig(options.env ?? process.env)
-  return buildApp(config, { ...exampleAppOptions(), logger: options.logger ?? false })
+  const jobs = { worker: options.worker ?? true }
+  return buildApp(config, { ...exampleAppOptions(jobs), logger: options.logger ?? false })
 }

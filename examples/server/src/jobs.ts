@@ -37,22 +37,32 @@ const JobAccepted = Type.Object(
 
 type JobRequest = { function: 'demo.factorize'; n: string } | { function: 'demo.invertHilbert'; size: number }
 
-export async function demoJobs(api: FastifyInstance): Promise<void> {
+export interface DemoJobsOptions {
+  /**
+   * Run the in-process worker (default true). Off, the jobs wait for another worker of the same store
+   * or of the HTTP worker protocol (e.g. `examples/python-worker`).
+   */
+  worker?: boolean
+}
+
+export async function demoJobs(api: FastifyInstance, options: DemoJobsOptions = {}): Promise<void> {
   const store = api.compStore
   if (store.queue === undefined) return // a store without a queue port runs no worker
   const namespace = api.tracker.namespace
-  const worker = createWorker({
-    store,
-    namespace,
-    concurrency: 2,
-    logger: api.log,
-    functions: { 'demo.factorize': factorize, 'demo.invertHilbert': invertHilbert },
-  })
+  if (options.worker !== false) {
+    const worker = createWorker({
+      store,
+      namespace,
+      concurrency: 2,
+      logger: api.log,
+      functions: { 'demo.factorize': factorize, 'demo.invertHilbert': invertHilbert },
+    })
+    api.addHook('onReady', () => worker.start())
+    api.addHook('onClose', async () => {
+      await worker.close({ timeoutMs: 5000 })
+    })
+  }
   const queue = createQueue({ store, namespace, functions: [...DEMO_JOBS] })
-  api.addHook('onReady', () => worker.start())
-  api.addHook('onClose', async () => {
-    await worker.close({ timeoutMs: 5000 })
-  })
   await api.register(
     async (jobs) => {
       useRouteKit(jobs)

@@ -1,10 +1,11 @@
 import { ConfigError, loadConfig, type ServerConfig, startServer } from '@comp-manager/server'
-import { exampleAppOptions } from './index.js'
+import { demoWorkerEnabled, exampleAppOptions } from './index.js'
 
 const USAGE = `Usage: node dist/main.js [--help]
 Starts the comp-manager example server. Configured by environment variables:
   PORT (default 3000), HOST (default 0.0.0.0), COMP_MANAGER_DATA_DIR (SQLite data directory),
-  NODE_ENV, JWT_SECRET (required in production), API_KEYS, LOG_LEVEL.`
+  NODE_ENV, JWT_SECRET (required in production), API_KEYS, LOG_LEVEL; DEMO_WORKER=off runs no
+  in-process worker (queued jobs wait for HTTP workers).`
 
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
   console.log(USAGE)
@@ -23,7 +24,7 @@ try {
 }
 
 const started = await startServer(config, {
-  ...exampleAppOptions(),
+  ...exampleAppOptions({ worker: demoWorkerEnabled(process.env) }),
   logger: { level: config.logLevel },
 }).catch((err: NodeJS.ErrnoException) => {
   if (err.code !== 'EADDRINUSE') throw err
