@@ -4,12 +4,19 @@ import {
   type Clock,
   type ComputationStore,
   cmError,
+  type EventLogStore,
   type PingResult,
   type QueueStore,
   type Store,
   type StoreCapabilities,
 } from '@comp-manager/core'
-import { GuardedCacheStore, GuardedComputationStore, GuardedQueueStore } from '@comp-manager/core/store-kit'
+import {
+  EventJournal,
+  GuardedCacheStore,
+  GuardedComputationStore,
+  GuardedEventLog,
+  GuardedQueueStore,
+} from '@comp-manager/core/store-kit'
 import {
   type Collection,
   type Db,
@@ -22,6 +29,7 @@ import { MongoCacheStore } from './cache.js'
 import { MongoComputationStore } from './computations.js'
 import type { StoreContext } from './context.js'
 import { closedError, mapMongoError } from './errors.js'
+import { MongoEventLog } from './events.js'
 import { ValueFiles } from './gridfs.js'
 import { IndexGuard } from './index-guard.js'
 import {
@@ -52,6 +60,8 @@ export class MongoStore implements Store {
   readonly cache: CacheStore
   /** The queue port (for `@comp-manager/worker`): one queue for every machine sharing the database. */
   readonly queue: QueueStore
+  /** The event log port: changes appended right after they are acknowledged (see the README). */
+  readonly events: EventLogStore
   readonly #cache: GuardedCacheStore
   /** The database the store works in. */
   readonly db: Db
@@ -142,15 +152,22 @@ export class MongoStore implements Store {
       },
       run: (operation, fn) => this.run(operation, fn),
     }
-    this.computations = new GuardedComputationStore(new MongoComputationStore(context))
+    const eventLog = new MongoEventLog(
+      context,
+      this.db.collection(`${o.computationsCollection}_events`, collectionOptions),
+      this.db.collection(`${o.computationsCollection}_counters`, collectionOptions),
+    )
+    const journal = new EventJournal(eventLog, serverClock.now)
+    this.events = new GuardedEventLog(eventLog, serverClock.now)
+    this.computations = new GuardedComputationStore(journal.computations(new MongoComputationStore(context)))
     this.cacheBackend = new MongoCacheStore(context)
-    this.cache = this.#cache = new GuardedCacheStore(this.cacheBackend, {
+    this.cache = this.#cache = new GuardedCacheStore(journal.cache(this.cacheBackend), {
       clock: serverClock.now,
       maxValueBytes: o.maxValueBytes,
       hitFlushMs: o.hitFlushMs,
     })
     this.queue = new GuardedQueueStore(
-      queueBackend(context, this.workersCollection, this.schedulesCollection),
+      journal.queue(queueBackend(context, this.workersCollection, this.schedulesCollection), true),
       o.clock,
     )
   }
