@@ -1,5 +1,10 @@
 import type { Computation } from '../domain/schemas.js'
-import type { CacheBackend, ComputationBackend, QueueBackend } from './backend.js'
+import {
+  type CacheBackend,
+  type ComputationBackend,
+  composeQueueBackend,
+  type QueueBackend,
+} from './backend.js'
 import type { EventLogBackend, NewStoreEvent } from './event-ports.js'
 import {
   cacheDeletedEvent,
@@ -127,10 +132,11 @@ export class EventJournal {
   }
 
   /** The queue backend with its job changes journaled (when `jobs`) and its worker registry (always). */
-  queue(b: QueueBackend, jobs: boolean): QueueBackend {
+  queue(backend: QueueBackend, jobs: boolean): QueueBackend {
+    // A plain object of bound methods (a class's methods are not own properties to spread).
+    const b = composeQueueBackend(backend, backend, backend.assertOpen?.bind(backend))
     const journaled: QueueBackend = {
       ...b,
-      ...(b.assertOpen === undefined ? {} : { assertOpen: (op: string) => b.assertOpen!(op) }),
       registerWorker: async (info, ttlMs) => {
         const entry = await b.registerWorker(info, ttlMs)
         if (!this.#workers.has(info.id)) {
