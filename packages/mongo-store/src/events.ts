@@ -50,12 +50,12 @@ export class MongoEventLog implements EventLogBackend {
   readonly journaled = { computations: false, cache: false, workers: false } as const
   readonly #ctx: StoreContext
   readonly #events: Collection<EventDocument>
-  readonly #counters: Collection<{ _id: string; seq: number }>
+  readonly #counters: Collection<{ _id: string; seq: number; prunedThrough?: number }>
 
   constructor(ctx: StoreContext, events: Collection<Document>, counters: Collection<Document>) {
     this.#ctx = ctx
     this.#events = events as unknown as Collection<EventDocument>
-    this.#counters = counters as unknown as Collection<{ _id: string; seq: number }>
+    this.#counters = counters as unknown as Collection<{ _id: string; seq: number; prunedThrough?: number }>
   }
 
   assertOpen(): void {
@@ -79,8 +79,11 @@ export class MongoEventLog implements EventLogBackend {
   }
 
   /** The highest sequence up to which every event after `after` is readable (or a settled gap). */
-  async #horizon(after: number): Promise<number> {
+  async #horizon(position: number): Promise<number> {
     const now = this.#ctx.clock()
+    // Sequences up to `prunedThrough` are gone on purpose: not gaps to wait for.
+    const counter = await this.#counters.findOne({ _id: COUNTER_ID }, PRIMARY)
+    const after = Math.max(position, counter?.prunedThrough ?? 0)
     const ids = await this.#events
       .find({ _id: { $gt: after } }, { projection: { _id: 1, at: 1 }, ...PRIMARY })
       .sort({ _id: 1 })
@@ -165,6 +168,11 @@ export class MongoEventLog implements EventLogBackend {
       last = e._id
     }
     if (last === 0) return 0
+    await this.#counters.updateOne(
+      { _id: COUNTER_ID },
+      { $max: { prunedThrough: last } },
+      { upsert: true },
+    )
     const result = await this.#events.deleteMany({ _id: { $lte: last } })
     return result.deletedCount
   }
