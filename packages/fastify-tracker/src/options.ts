@@ -49,6 +49,11 @@ export interface FastifyTrackerOptions {
   codec?: Codec
   /** Server-sent events. */
   sse?: SseOptions
+  /**
+   * `GET <events>`: the store's event log as server-sent events (needs a store with `store.events`).
+   * Default `'/events'` (below any prefix the plugin is registered under); `false` for none.
+   */
+  eventsPrefix?: string | false
   /** Error bodies of 5xx errors show their message and stack in `details` (never in production). Default false. */
   development?: boolean
 }
@@ -60,11 +65,13 @@ export interface ResolvedOptions {
   trackerOptions: PluginTrackerOptions
   codec: Codec
   sse: ResolvedSseOptions
+  eventsPrefix: string | false
   development: boolean
 }
 
 export const DEFAULT_NAMESPACE = 'default'
 export const DEFAULT_PREFIX = '/computations'
+export const DEFAULT_EVENTS_PREFIX = '/events'
 export interface ResolvedSseOptions {
   pollMs: number
   heartbeatMs: number
@@ -114,6 +121,9 @@ export const TrackerPluginOptions = definePluginOptions({
     codec: Type.Optional(
       InstanceSchema<Codec>((value) => (isCodec(value) ? undefined : 'must be a core Codec'), 'a core Codec'),
     ),
+    eventsPrefix: Type.Optional(
+      Type.Union([Type.String({ pattern: '^/[A-Za-z0-9/_.~-]*$', maxLength: 256 }), Type.Literal(false)]),
+    ),
     sse: Type.Optional(
       Type.Object(
         {
@@ -142,7 +152,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     trackerOptions,
     codec,
     sse: resolveSse(o.own.sse),
-
+    eventsPrefix: (o.own.eventsPrefix as string | false | undefined) ?? DEFAULT_EVENTS_PREFIX,
     development: o.development,
   }
 }

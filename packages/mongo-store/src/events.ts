@@ -168,11 +168,7 @@ export class MongoEventLog implements EventLogBackend {
       last = e._id
     }
     if (last === 0) return 0
-    await this.#counters.updateOne(
-      { _id: COUNTER_ID },
-      { $max: { prunedThrough: last } },
-      { upsert: true },
-    )
+    await this.#counters.updateOne({ _id: COUNTER_ID }, { $max: { prunedThrough: last } }, { upsert: true })
     const result = await this.#events.deleteMany({ _id: { $lte: last } })
     return result.deletedCount
   }

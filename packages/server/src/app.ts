@@ -184,6 +184,7 @@ async function registerCompManager(
   await app.register(fastifyTracker, {
     namespace: config.namespace,
     prefix: `${API_PREFIX}/computations`,
+    eventsPrefix: `${API_PREFIX}/events`,
     development,
   })
   // The cache lives in `config.namespace` too: its fill runs are settled with the tracker's below.

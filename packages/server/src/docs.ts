@@ -24,6 +24,10 @@ export const defaultTags: DocTag[] = [
     description: 'Tracked runs: list, create, read, update through the state machine, delete, live events',
   },
   { name: 'cache', description: 'Memoized results: inspect, drop, invalidate, statistics' },
+  {
+    name: 'events',
+    description: 'The event log of the whole fleet (every process sharing the store), resumable by event id',
+  },
 ]
 
 export interface DocsOptions {
