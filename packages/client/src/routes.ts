@@ -6,6 +6,7 @@ export const routes = {
   computations: '/api/v1/computations',
   computation: '/api/v1/computations/{id}',
   events: '/api/v1/computations/{id}/events',
+  fleetEvents: '/api/v1/events',
   cache: '/api/v1/cache',
   cacheEntry: '/api/v1/cache/{key}',
   cacheStats: '/api/v1/cache/stats',
