@@ -3,6 +3,7 @@ import { AbortError, ApiError, NetworkError, TimeoutError } from '@comp-manager/
 import { cacheCommands } from './commands/cache.js'
 import { computationCommands } from './commands/computations.js'
 import { credentialCommands } from './commands/credentials.js'
+import { eventCommands } from './commands/events.js'
 import { healthCommands } from './commands/health.js'
 import { serveCommands } from './commands/serve.js'
 import { type Context, createContext } from './context.js'
@@ -21,6 +22,7 @@ import {
 export const commands: ReadonlyArray<CommandSpec<Context>> = [
   ...computationCommands,
   ...cacheCommands,
+  ...eventCommands,
   ...healthCommands,
   ...serveCommands,
   ...credentialCommands,

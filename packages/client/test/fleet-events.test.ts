@@ -50,7 +50,10 @@ t.test('a dropped connection is resumed after the last event: nothing lost or re
     first.push(e)
     if (first.length === 4) break
   }
-  const resumed = client.events.subscribe({ after: first.at(-1)!.sequence, types: runTypes }, { reconnects: 5 })
+  const resumed = client.events.subscribe(
+    { after: first.at(-1)!.sequence, types: runTypes },
+    { reconnects: 5 },
+  )
   const next = resumed.next()
   // Every open socket is cut: the iterator reconnects with Last-Event-ID.
   setTimeout(() => api.app.server.closeAllConnections(), 200)
