@@ -167,7 +167,7 @@ t.test('the stream caps of the plugin apply: a client over maxStreamsPerClient g
   t.equal(open.res.status, 200)
   const refused = await fetch(`${s.base}/events`)
   t.equal(refused.status, 429)
-  t.equal((await refused.json()).code, 'CM_ERR_RATE_LIMITED')
+  t.equal(((await refused.json()) as { code: string }).code, 'CM_ERR_RATE_LIMITED')
   t.ok(refused.headers.get('retry-after'))
   open.abort()
 })

@@ -61,7 +61,7 @@ export class MongoStore implements Store {
   /** The queue port (for `@comp-manager/worker`): one queue for every machine sharing the database. */
   readonly queue: QueueStore
   /** The event log port: changes appended right after they are acknowledged (see the README). */
-  readonly events: EventLogStore
+  readonly events!: EventLogStore
   readonly #cache: GuardedCacheStore
   /** The database the store works in. */
   readonly db: Db
@@ -152,13 +152,7 @@ export class MongoStore implements Store {
       },
       run: (operation, fn) => this.run(operation, fn),
     }
-    const eventLog = new MongoEventLog(
-      context,
-      this.db.collection(`${o.computationsCollection}_events`, collectionOptions),
-      this.db.collection(`${o.computationsCollection}_counters`, collectionOptions),
-    )
-    const journal = new EventJournal(eventLog, serverClock.now)
-    this.events = new GuardedEventLog(eventLog, serverClock.now)
+    const journal = this.#openEvents(context, collectionOptions)
     this.computations = new GuardedComputationStore(journal.computations(new MongoComputationStore(context)))
     this.cacheBackend = new MongoCacheStore(context)
     this.cache = this.#cache = new GuardedCacheStore(journal.cache(this.cacheBackend), {
@@ -170,6 +164,13 @@ export class MongoStore implements Store {
       journal.queue(queueBackend(context, this.workersCollection, this.schedulesCollection), true),
       o.clock,
     )
+  }
+
+  /** Sets `events` (on `<computations>_events` and `_counters`); the journal appends the changes to it. */
+  #openEvents(context: StoreContext, collectionOptions: object): EventJournal {
+    const log = openEventLog(this.db, this.options.computationsCollection, collectionOptions, context)
+    ;(this as { events: EventLogStore }).events = new GuardedEventLog(log, context.clock)
+    return new EventJournal(log, context.clock)
   }
 
   /** The store's clock (epoch ms): `clock`, corrected to the server's in `leaseClock: 'server'` mode. */
@@ -382,4 +383,13 @@ export async function createMongoStore(options: MongoStoreOptions): Promise<Mong
     throw err
   }
   return store
+}
+
+/** The event log on `<computations>_events`, its sequences handed out by `<computations>_counters`. */
+function openEventLog(db: Db, prefix: string, options: object, context: StoreContext): MongoEventLog {
+  return new MongoEventLog(
+    context,
+    db.collection(`${prefix}_events`, options),
+    db.collection(`${prefix}_counters`, options),
+  )
 }
