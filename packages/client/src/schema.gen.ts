@@ -1780,14 +1780,20 @@ export interface operations {
          * @example finished,failed
          */
         type?: string
-        /** @description Only events of this function */
+        /**
+         * @description Only events of this function
+         * @example fib
+         */
         function?: string
         /**
          * @description Comma-separated statuses after the change
          * @example failed
          */
         status?: string
-        /** @description Only events of this computation id */
+        /**
+         * @description Only events of this computation id
+         * @example 01a200cc-9fef-7000-86b9-17c8a4690c68
+         */
         computation?: string
         /**
          * @description Resume after this event id (for clients that cannot send `Last-Event-ID`, which wins)

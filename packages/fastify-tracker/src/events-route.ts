@@ -46,7 +46,12 @@ export const EventsQuerySchema = Type.Object(
       }),
     ),
     function: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 512, description: 'Only events of this function' }),
+      Type.String({
+        minLength: 1,
+        maxLength: 512,
+        description: 'Only events of this function',
+        examples: ['fib'],
+      }),
     ),
     status: Type.Optional(
       Type.String({
@@ -56,7 +61,12 @@ export const EventsQuerySchema = Type.Object(
       }),
     ),
     computation: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 256, description: 'Only events of this computation id' }),
+      Type.String({
+        minLength: 1,
+        maxLength: 256,
+        description: 'Only events of this computation id',
+        examples: ['01a200cc-9fef-7000-86b9-17c8a4690c68'],
+      }),
     ),
     after: Type.Optional(
       Type.String({
