@@ -285,6 +285,7 @@ export class Cache {
     ctx.closed = true
     clearInterval(this.#timer)
     await Promise.allSettled([...ctx.background])
+    await ctx.coherence?.stop()
     ctx.l1?.clear()
   }
 

@@ -1,5 +1,6 @@
 import type { CacheEntryMeta } from '@comp-manager/core'
 import { Emitter, LocalRuns } from '@comp-manager/core/runs'
+import { L1Coherence } from './coherence.js'
 import type { FillResult } from './fill.js'
 import { L1 } from './l1.js'
 import type { ResolvedCacheOptions } from './options.js'
@@ -13,6 +14,8 @@ import type { CacheEvents, ErrorPhase, WarningReason } from './types.js'
 export class CacheContext {
   readonly o: ResolvedCacheOptions
   readonly l1: L1 | null
+  /** Other processes' deletes and invalidations dropped from the L1 (when the store has an event log). */
+  readonly coherence: L1Coherence | null
   readonly events: Emitter<CacheEvents>
   readonly counters = { hits: 0, misses: 0, staleHits: 0, dedupes: 0 }
   /** In-process single flight: one fill per key at a time; every caller of the key shares it. */
@@ -27,6 +30,14 @@ export class CacheContext {
     this.o = options
     this.l1 = options.l1 === null ? null : new L1(options.l1)
     this.events = new Emitter<CacheEvents>((err, event) => this.error('listener', err, { event }))
+    const { store } = options
+    this.coherence =
+      this.l1 === null || options.l1?.syncMs === null || store.events === undefined
+        ? null
+        : new L1Coherence(store.events, this.l1, options.namespace, options.l1!.syncMs, (err) =>
+            this.error('sync', err),
+          )
+    this.coherence?.start().catch((err: unknown) => this.error('sync', err))
     this.runs = new LocalRuns(options.store.computations)
   }
 
@@ -66,6 +77,7 @@ export class CacheContext {
 
   /** Keeps a decoded value in the L1 (when there is one). */
   remember(meta: CacheEntryMeta, value: unknown): void {
+    if (this.coherence?.outdated(meta)) return
     this.l1?.set(
       meta.key,
       {

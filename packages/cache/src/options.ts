@@ -34,6 +34,8 @@ export const DEFAULT_MAX_ARGS_BYTES = 16 * 1024
 export const DEFAULT_L1_MAX = 1000
 export const DEFAULT_L1_MAX_BYTES = 64 * 1024 * 1024
 export const DEFAULT_L1_TTL_MS = 60_000
+/** How often an L1 polls the store's event log for other processes' invalidations. */
+export const DEFAULT_L1_SYNC_MS = 200
 
 export const expected = (words: string) => ({ expected: words }) as TSchemaOptions
 
@@ -114,6 +116,7 @@ const L1Parser = defineOptions(
         max: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000_000 })),
         maxBytes: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
         ttl: Type.Optional(Ttl),
+        syncMs: Type.Optional(Type.Union([DurationSchema({ min: 10, max: 60_000 }), Type.Literal(false)])),
       },
       { additionalProperties: false },
     ),
@@ -163,6 +166,8 @@ export interface ResolvedL1 {
   max: number
   maxBytes: number
   ttlMs: number | null
+  /** `null`: no event-log sync. */
+  syncMs: number | null
 }
 
 export interface ResolvedCacheOptions {
@@ -189,6 +194,7 @@ function resolveL1(value: boolean | object | undefined): ResolvedL1 | null {
     max: given.max ?? DEFAULT_L1_MAX,
     maxBytes: given.maxBytes ?? DEFAULT_L1_MAX_BYTES,
     ttlMs: given.ttl === undefined ? DEFAULT_L1_TTL_MS : given.ttl,
+    syncMs: given.syncMs === false ? null : (given.syncMs ?? DEFAULT_L1_SYNC_MS),
   }
 }
 

@@ -23,10 +23,16 @@ export interface L1Options {
   maxBytes?: number
   /**
    * Longest time an entry stays in this L1, whatever its TTL: the bound on how long a value
-   * invalidated by *another* process can still be served here. Default `'1m'`; `null` = until the
-   * entry's own expiry.
+   * invalidated by *another* process can still be served here when the store has no event log (or
+   * `syncMs` is `false`). Default `'1m'`; `null` = until the entry's own expiry.
    */
   ttl?: Duration | null
+  /**
+   * How often the store's event log (`store.events`) is polled for other processes' deletes and
+   * invalidations, which this L1 then drops: the bound on serving a stale copy. Default `'200ms'`;
+   * `false` = off. Ignored for a store without an event log.
+   */
+  syncMs?: Duration | false
 }
 
 /** Options of {@link createCache}. */
@@ -180,6 +186,8 @@ export type ErrorPhase =
   | 'finish'
   | 'checkpoint'
   | 'listener'
+  /** Following the store's event log for the L1 (the next poll tries again). */
+  | 'sync'
 
 /** The events of a cache, with their payloads. */
 export interface CacheEvents {

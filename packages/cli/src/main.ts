@@ -3,6 +3,7 @@ import { AbortError, ApiError, NetworkError, TimeoutError } from '@comp-manager/
 import { cacheCommands } from './commands/cache.js'
 import { computationCommands } from './commands/computations.js'
 import { credentialCommands } from './commands/credentials.js'
+import { eventCommands } from './commands/events.js'
 import { healthCommands } from './commands/health.js'
 import { jobCommands } from './commands/jobs.js'
 import { serveCommands } from './commands/serve.js'
@@ -23,6 +24,7 @@ export const commands: ReadonlyArray<CommandSpec<Context>> = [
   ...computationCommands,
   ...jobCommands,
   ...cacheCommands,
+  ...eventCommands,
   ...healthCommands,
   ...serveCommands,
   ...credentialCommands,

@@ -2,6 +2,7 @@ import type { Client as FetchClient } from 'openapi-fetch'
 import { type CacheApi, cacheApi } from './cache.js'
 import { type ComputationsApi, computationsApi } from './computations.js'
 import { Core } from './core.js'
+import { type EventsApi, eventsApi } from './fleet-events.js'
 import { type HealthApi, healthApi } from './health.js'
 import { type ClientOptions, resolveOptions } from './options.js'
 import type { paths } from './schema.gen.js'
@@ -13,6 +14,8 @@ export interface CompManagerClient extends HealthApi {
   readonly cache: CacheApi
   /** The fleet and the worker protocol. */
   readonly workers: WorkersApi
+  /** The fleet's event log: `subscribe(filter)`. */
+  readonly events: EventsApi
   /**
    * The typed openapi-fetch client over the same transport (auth, retries, timeout): any route of the
    * generated `paths`, returning `{ data, error, response }` without throwing on error statuses.
@@ -27,6 +30,7 @@ export function createClient(options: ClientOptions): CompManagerClient {
     computations: computationsApi(core),
     cache: cacheApi(core),
     workers: workersApi(core),
+    events: eventsApi(core),
     raw: core.api,
     ...healthApi(core),
   }

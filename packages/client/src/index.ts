@@ -23,6 +23,7 @@ export {
   type ValidationIssue,
 } from './errors.js'
 export type { ServerSentEvent } from './events.js'
+export type { EventFilter, EventsApi, FleetEvent, FleetEventType } from './fleet-events.js'
 export type { HealthApi } from './health.js'
 export {
   createHttpWorker,

@@ -17,6 +17,7 @@ export const routes = {
   complete: '/api/v1/computations/{id}/complete',
   fail: '/api/v1/computations/{id}/fail',
   release: '/api/v1/computations/{id}/release',
+  fleetEvents: '/api/v1/events',
   cache: '/api/v1/cache',
   cacheEntry: '/api/v1/cache/{key}',
   cacheStats: '/api/v1/cache/stats',

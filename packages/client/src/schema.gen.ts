@@ -195,6 +195,26 @@ export interface paths {
     patch?: never
     trace?: never
   }
+  '/api/v1/events': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * Follow the event log (server-sent events)
+     * @description `text/event-stream` of everything that changes in the caller's namespaces, from every process sharing the store: run lifecycle (`queued`, `started`, `progress`, `paused`, `resumed`, `finished`, `failed`, `retrying`, `lost`, `cancelled`), `cache.deleted`, `cache.invalidated`, `worker.joined`, `worker.left`. Each event's `id` is its sequence in the store: reconnect with `Last-Event-ID` (any instance, after a restart too) to get exactly the events after it. An unknown type or an id the store never handed out is a 400.
+     */
+    get: operations['streamEvents']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
   '/api/v1/workers/claim': {
     parameters: {
       query?: never
@@ -3217,6 +3237,183 @@ export interface operations {
       }
       /** @description Conflicts with the current state (`CM_ERR_CONFLICT`, `CM_ERR_DUPLICATE`, `CM_ERR_INVALID_TRANSITION`) */
       409: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Over the rate limit (`CM_ERR_RATE_LIMITED`): retry after `retry-after` seconds */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Unexpected error (`CM_ERR_INTERNAL`): report it with the `requestId` */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The store is unavailable (`CM_ERR_STORE_UNAVAILABLE`) or the server is shutting down (`CM_ERR_SHUTTING_DOWN`) */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+    }
+  }
+  streamEvents: {
+    parameters: {
+      query?: {
+        /**
+         * @description The namespace to look in (default: the plugin's, or the token's namespaces)
+         * @example default
+         */
+        namespace?: string
+        /**
+         * @description Comma-separated event types: queued, started, progress, paused, resumed, finished, failed, retrying, lost, cancelled, cache.deleted, cache.invalidated, worker.joined, worker.left
+         * @example finished,failed
+         */
+        type?: string
+        /**
+         * @description Only events of this function
+         * @example fib
+         */
+        function?: string
+        /**
+         * @description Comma-separated statuses after the change
+         * @example failed
+         */
+        status?: string
+        /**
+         * @description Only events of this computation id
+         * @example 01a200cc-9fef-7000-86b9-17c8a4690c68
+         */
+        computation?: string
+        /**
+         * @description Resume after this event id (for clients that cannot send `Last-Event-ID`, which wins)
+         * @example 1042
+         */
+        after?: string
+      }
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description The event stream */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'text/event-stream': string
+        }
+      }
+      /** @description Invalid input (`CM_ERR_VALIDATION`, `CM_ERR_INVALID_ARGUMENT`…): `details` says where */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description No credentials, or invalid or expired ones (`CM_ERR_UNAUTHORIZED`) */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The caller's role does not allow this (`CM_ERR_FORBIDDEN`) */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Not found, or outside the caller's namespaces (`CM_ERR_NOT_FOUND`) */
+      404: {
         headers: {
           [name: string]: unknown
         }

@@ -7,8 +7,13 @@
  */
 export * from './store/backend.js'
 export * from './store/cursor.js'
+export * from './store/event-guard.js'
+export * from './store/event-journal.js'
+export * from './store/event-ports.js'
+export * from './store/event-records.js'
 export * from './store/guard.js'
 export * from './store/hits.js'
+export { matchesEventQuery } from './store/memory-event-log.js'
 export * from './store/ports.js'
 export * from './store/queries.js'
 export * from './store/queue-complete.js'

@@ -65,6 +65,11 @@ export interface FastifyTrackerOptions {
    * `@comp-manager/fastify-worker`. Default: a random key per process (tokens do not survive a restart).
    */
   leaseSecret?: string
+  /**
+   * `GET <events>`: the store's event log as server-sent events (needs a store with `store.events`).
+   * Default `'/events'` (below any prefix the plugin is registered under); `false` for none.
+   */
+  eventsPrefix?: string | false
   /** Error bodies of 5xx errors show their message and stack in `details` (never in production). Default false. */
   development?: boolean
 }
@@ -79,11 +84,13 @@ export interface ResolvedOptions {
   functions: readonly string[] | 'registered' | undefined
   leaseMs: number
   leaseSecret: string | undefined
+  eventsPrefix: string | false
   development: boolean
 }
 
 export const DEFAULT_NAMESPACE = 'default'
 export const DEFAULT_PREFIX = '/computations'
+export const DEFAULT_EVENTS_PREFIX = '/events'
 export interface ResolvedSseOptions {
   pollMs: number
   heartbeatMs: number
@@ -142,6 +149,9 @@ export const TrackerPluginOptions = definePluginOptions({
     ),
     leaseMs: Type.Optional(DurationSchema({ min: 1000, max: 86_400_000 })),
     leaseSecret: Type.Optional(Type.String({ minLength: 16, maxLength: 1024 })),
+    eventsPrefix: Type.Optional(
+      Type.Union([Type.String({ pattern: '^/[A-Za-z0-9/_.~-]*$', maxLength: 256 }), Type.Literal(false)]),
+    ),
     sse: Type.Optional(
       Type.Object(
         {
@@ -174,6 +184,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     leaseMs: (o.own.leaseMs as number | undefined) ?? DEFAULT_REPORTED_LEASE_MS,
     leaseSecret: o.own.leaseSecret as string | undefined,
 
+    eventsPrefix: (o.own.eventsPrefix as string | false | undefined) ?? DEFAULT_EVENTS_PREFIX,
     development: o.development,
   }
 }

@@ -12,6 +12,8 @@ import {
 } from '@comp-manager/fastify-kit'
 import { createTracker, type Tracker } from '@comp-manager/tracker'
 import type { FastifyInstance } from 'fastify'
+import { EventHub } from './event-hub.js'
+import { eventsRoutes } from './events-route.js'
 import {
   DEFAULT_SWEEP_INTERVAL_MS,
   type FastifyTrackerOptions,
@@ -131,7 +133,16 @@ export async function fastifyTrackerPlugin(
     maxStreamsPerClient: o.sse.maxStreamsPerClient,
     retryAfterSeconds: Math.max(1, Math.ceil((o.sse.pollMs * 4) / 1000)),
   })
-  fastify.addHook('preClose', async () => streams.closeAll())
+  const hub =
+    o.eventsPrefix === false || store.events === undefined
+      ? undefined
+      : new EventHub(store.events, tracker, o.sse.pollMs, (err) =>
+          fastify.log.warn({ err }, 'polling the event log failed'),
+        )
+  fastify.addHook('preClose', async () => {
+    streams.closeAll()
+    await hub?.close()
+  })
   fastify.addHook('onClose', async () => {
     health.close()
     if (owned) await tracker.close()
@@ -149,4 +160,14 @@ export async function fastifyTrackerPlugin(
     leaseMs: o.leaseMs,
     leaseTokens: leaseTokensOf(fastify, o.leaseSecret),
   })
+  if (hub !== undefined && o.eventsPrefix !== false) {
+    await fastify.register(eventsRoutes, {
+      prefix: o.eventsPrefix,
+      hub,
+      defaultNamespace: o.namespace,
+      sse: o.sse,
+      streams,
+      development: o.development,
+    })
+  }
 }

@@ -122,10 +122,10 @@ t.test('needs fastify-store, refuses a second registration in the same context',
     const { app, store } = bare(t)
     await app.register(fastifyCompStore, { store })
     await app.register(async (child) => {
-      await child.register(fastifyTracker, { namespace: 'a', prefix: '/a' })
+      await child.register(fastifyTracker, { namespace: 'a', prefix: '/a', eventsPrefix: '/a-events' })
     })
     await app.register(async (child) => {
-      await child.register(fastifyTracker, { namespace: 'b', prefix: '/b' })
+      await child.register(fastifyTracker, { namespace: 'b', prefix: '/b', eventsPrefix: false })
     })
     await app.ready()
     t.equal((await app.inject({ url: '/a' })).statusCode, 200)

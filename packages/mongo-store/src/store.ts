@@ -4,12 +4,19 @@ import {
   type Clock,
   type ComputationStore,
   cmError,
+  type EventLogStore,
   type PingResult,
   type QueueStore,
   type Store,
   type StoreCapabilities,
 } from '@comp-manager/core'
-import { GuardedCacheStore, GuardedComputationStore, GuardedQueueStore } from '@comp-manager/core/store-kit'
+import {
+  EventJournal,
+  GuardedCacheStore,
+  GuardedComputationStore,
+  GuardedEventLog,
+  GuardedQueueStore,
+} from '@comp-manager/core/store-kit'
 import {
   type Collection,
   type Db,
@@ -22,6 +29,7 @@ import { MongoCacheStore } from './cache.js'
 import { MongoComputationStore } from './computations.js'
 import type { StoreContext } from './context.js'
 import { closedError, mapMongoError } from './errors.js'
+import { MongoEventLog } from './events.js'
 import { ValueFiles } from './gridfs.js'
 import { IndexGuard } from './index-guard.js'
 import {
@@ -53,6 +61,8 @@ export class MongoStore implements Store {
   readonly cache: CacheStore
   /** The queue port (for `@comp-manager/worker`): one queue for every machine sharing the database. */
   readonly queue: QueueStore
+  /** The event log port: changes appended right after they are acknowledged (see the README). */
+  readonly events!: EventLogStore
   readonly #cache: GuardedCacheStore
   /** The database the store works in. */
   readonly db: Db
@@ -144,19 +154,27 @@ export class MongoStore implements Store {
       },
       run: (operation, fn) => this.run(operation, fn),
     }
-    this.computations = new GuardedComputationStore(new MongoComputationStore(context))
+    const journal = this.#openEvents(context, collectionOptions)
+    this.computations = new GuardedComputationStore(journal.computations(new MongoComputationStore(context)))
     this.cacheBackend = new MongoCacheStore(context)
-    this.cache = this.#cache = new GuardedCacheStore(this.cacheBackend, {
+    this.cache = this.#cache = new GuardedCacheStore(journal.cache(this.cacheBackend), {
       clock: serverClock.now,
       maxValueBytes: o.maxValueBytes,
       hitFlushMs: o.hitFlushMs,
     })
     this.queue = new GuardedQueueStore(
-      queueBackend(context, this.workersCollection, this.schedulesCollection),
+      journal.queue(queueBackend(context, this.workersCollection, this.schedulesCollection), true),
       o.clock,
       // No transactions: `complete` stores each value, then ends its record (two writes, as before).
       { maxValueBytes: o.maxValueBytes, ports: { cache: this.cache, computations: this.computations } },
     )
+  }
+
+  /** Sets `events` (on `<computations>_events` and `_counters`); the journal appends the changes to it. */
+  #openEvents(context: StoreContext, collectionOptions: object): EventJournal {
+    const log = openEventLog(this.db, this.options.computationsCollection, collectionOptions, context)
+    ;(this as { events: EventLogStore }).events = new GuardedEventLog(log, context.clock)
+    return new EventJournal(log, context.clock)
   }
 
   /** The store's clock (epoch ms): `clock`, corrected to the server's in `leaseClock: 'server'` mode. */
@@ -388,4 +406,13 @@ export async function createMongoStore(options: MongoStoreOptions): Promise<Mong
     throw err
   }
   return store
+}
+
+/** The event log on `<computations>_events`, its sequences handed out by `<computations>_counters`. */
+function openEventLog(db: Db, prefix: string, options: object, context: StoreContext): MongoEventLog {
+  return new MongoEventLog(
+    context,
+    db.collection(`${prefix}_events`, options),
+    db.collection(`${prefix}_counters`, options),
+  )
 }

@@ -54,6 +54,8 @@ t.test('a db the host passed in is never touched by close()', async (t) => {
       'cache_values.chunks',
       'cache_values.files',
       'computations',
+      'computations_counters',
+      'computations_events',
       'computations_schedules',
       'computations_workers',
     ],

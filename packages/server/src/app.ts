@@ -193,6 +193,7 @@ async function registerCompManager(
   await app.register(fastifyTracker, {
     namespace: config.namespace,
     prefix: `${API_PREFIX}/computations`,
+    eventsPrefix: `${API_PREFIX}/events`,
     development,
     ...lease,
   })

@@ -29,6 +29,10 @@ export const defaultTags: DocTag[] = [
       'The worker protocol (claim, heartbeat, complete, fail, release with lease tokens) and the fleet',
   },
   { name: 'cache', description: 'Memoized results: inspect, drop, invalidate, statistics' },
+  {
+    name: 'events',
+    description: 'The event log of the whole fleet (every process sharing the store), resumable by event id',
+  },
 ]
 
 export interface DocsOptions {

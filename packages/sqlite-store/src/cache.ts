@@ -9,12 +9,15 @@ import {
 import {
   buildCacheEntryMeta,
   type CacheBackend,
+  cacheDeletedEvent,
+  cacheInvalidatedEvent,
   type HitCount,
   type ListSlice,
   type NormalizedCacheQuery,
 } from '@comp-manager/core/store-kit'
 import type { Statement } from 'better-sqlite3'
 import type { Connection } from './connection.js'
+import type { SqliteEventLog } from './events.js'
 import { cacheListSql, filterOf, LIVE } from './list-queries.js'
 import { fromJsonColumn, jsonColumn } from './schema.js'
 import type { SqliteStore } from './store.js'
@@ -97,6 +100,7 @@ interface WellFormed {
  */
 export class SqliteCacheStore implements CacheBackend {
   readonly #conn: Connection
+  readonly #events: SqliteEventLog
   readonly #addHits: Statement<[HitCount]>
   readonly #get: Statement<[string, string], GetRow>
   readonly #upsert: Statement<[Record<string, unknown>]>
@@ -106,8 +110,9 @@ export class SqliteCacheStore implements CacheBackend {
   readonly #stats: Statement<[string, number], CacheStats>
   readonly #purge: Statement<[number]>
 
-  constructor(conn: Connection) {
+  constructor(conn: Connection, events: SqliteEventLog) {
     this.#conn = conn
+    this.#events = events
     const db = conn.db
     this.#addHits = db.prepare(
       `UPDATE cache_entries SET hits = hits + @count, last_hit_at = max(coalesce(last_hit_at, @lastHitAt), @lastHitAt)
@@ -204,17 +209,23 @@ export class SqliteCacheStore implements CacheBackend {
 
   async delete(namespace: string, key: string): Promise<boolean> {
     const now = this.#conn.clock()
-    return this.#conn.run('cache.delete', () => this.#delete.run(namespace, key, now).changes > 0)
+    // One transaction: the entry goes and its event is appended, or neither.
+    return this.#conn.write('cache.delete', () => {
+      const deleted = this.#delete.run(namespace, key, now).changes > 0
+      if (deleted) this.#events.appendNow([cacheDeletedEvent(namespace, key, now)])
+      return deleted
+    })
   }
 
   async invalidate(namespace: string, criteria: InvalidateCriteria): Promise<number> {
     const filter = filterOf([namespace], criteria.all === true ? {} : criteria)
     const deleteSql = `DELETE FROM cache_entries AS c WHERE ${filter.sql} AND ${LIVE}`
     const now = this.#conn.clock()
-    return this.#conn.write(
-      'cache.invalidate',
-      () => this.#conn.statement(deleteSql).run(...filter.params, now).changes,
-    )
+    return this.#conn.write('cache.invalidate', () => {
+      const count = this.#conn.statement(deleteSql).run(...filter.params, now).changes
+      if (count > 0) this.#events.appendNow([cacheInvalidatedEvent(namespace, criteria, count, now)])
+      return count
+    })
   }
 
   async list(q: NormalizedCacheQuery): Promise<ListSlice<CacheEntryMeta>> {

@@ -1,6 +1,7 @@
 import { cmError } from '@comp-manager/core'
 import type { Database } from 'better-sqlite3'
 import type { SqliteDatabase } from './driver.js'
+import { SCHEMA_V5 } from './events-schema.js'
 import { SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4 } from './schema.js'
 
 /**
@@ -43,6 +44,12 @@ export const migrations: readonly Migration[] = [
     version: 4,
     description: 'listing indexes: each filter followed by its sort columns (flat pages, cursors and counts)',
     up: (db) => db.exec(SCHEMA_V4),
+  },
+  {
+    version: 5,
+    description:
+      'the event log: events table, lifecycle triggers on computations (appended in the same transaction)',
+    up: (db) => db.exec(SCHEMA_V5),
   },
 ]
 

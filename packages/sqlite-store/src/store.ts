@@ -2,6 +2,7 @@ import { resolve } from 'node:path'
 import type {
   CacheStore,
   ComputationStore,
+  EventLogStore,
   PingResult,
   QueueStore,
   Store,
@@ -9,14 +10,17 @@ import type {
 } from '@comp-manager/core'
 import {
   composeQueueBackend,
+  EventJournal,
   GuardedCacheStore,
   GuardedComputationStore,
+  GuardedEventLog,
   GuardedQueueStore,
   type QueueBackend,
 } from '@comp-manager/core/store-kit'
 import { SqliteCacheStore } from './cache.js'
 import { SqliteComputationStore } from './computations.js'
 import { Connection } from './connection.js'
+import { SqliteEventLog } from './events.js'
 import { resolveOptions, type SqliteStoreOptions } from './options.js'
 import { SqliteJobs } from './queue.js'
 import { SqliteQueueRegistry } from './queue-registry.js'
@@ -52,6 +56,8 @@ export class SqliteStore implements Store {
   readonly cache: CacheStore
   /** The queue port (for `@comp-manager/worker`): jobs claimed by processes sharing the file. */
   readonly queue: QueueStore
+  /** The event log port: the file's changes in commit order, appended in each change's transaction. */
+  readonly events: EventLogStore
   readonly #cache: GuardedCacheStore
   /** The database file, as an absolute path (`':memory:'` for an in-memory database). */
   readonly path: string
@@ -67,17 +73,25 @@ export class SqliteStore implements Store {
       ...(resolved.countLimit === undefined ? {} : { countLimit: resolved.countLimit }),
       ...(resolved.cursorSecret === undefined ? {} : { cursorSecret: resolved.cursorSecret }),
     }
+    const events = new SqliteEventLog(this.#conn)
+    this.events = new GuardedEventLog(events, resolved.clock)
     this.computations = new GuardedComputationStore(new SqliteComputationStore(this.#conn), lists)
-    const cacheBackend = new SqliteCacheStore(this.#conn)
+    const cacheBackend = new SqliteCacheStore(this.#conn, events)
     this.cache = this.#cache = new GuardedCacheStore(cacheBackend, {
       ...lists,
       clock: resolved.clock,
       maxValueBytes: resolved.maxValueBytes,
       hitFlushMs: resolved.hitFlushMs,
     })
-    this.queue = new GuardedQueueStore(queueBackend(this.#conn, cacheBackend), resolved.clock, {
-      maxValueBytes: resolved.maxValueBytes,
-    })
+    // Job events come from the triggers; only the worker registry's go through the journal.
+    const journal = new EventJournal(events, resolved.clock)
+    this.queue = new GuardedQueueStore(
+      journal.queue(queueBackend(this.#conn, cacheBackend), false),
+      resolved.clock,
+      {
+        maxValueBytes: resolved.maxValueBytes,
+      },
+    )
   }
 
   /**

@@ -50,9 +50,12 @@ t.test('a new file is created at the latest version, with a history row per migr
     'cache_entries',
     'cache_tags',
     'computations',
+    'events',
     'queue_schedules',
     'queue_workers',
     'schema_version',
+    // SQLite's own table of AUTOINCREMENT counters (the event log's sequence).
+    'sqlite_sequence',
   ])
 })
 

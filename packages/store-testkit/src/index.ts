@@ -7,6 +7,8 @@ import { cacheTtl } from './groups/cache-ttl.js'
 import { claimRaces } from './groups/claim-races.js'
 import { claimSemantics } from './groups/claim-semantics.js'
 import { compareAndSet } from './groups/compare-and-set.js'
+import { events, eventsQueue } from './groups/events.js'
+import { eventsLog } from './groups/events-log.js'
 import { invalidation } from './groups/invalidation.js'
 import { largeValues } from './groups/large-values.js'
 import { leases } from './groups/leases.js'
@@ -26,6 +28,7 @@ import { createHarness, type Harness } from './harness.js'
 import {
   type ConformanceGroup,
   conformanceGroups,
+  eventGroups,
   type MakeStore,
   queueGroups,
   resolveCapabilities,
@@ -36,6 +39,7 @@ export { createManualClock, MANUAL_CLOCK_START, type ManualClock } from './clock
 export {
   type ConformanceGroup,
   conformanceGroups,
+  eventGroups,
   type MakeStore,
   type MakeStoreContext,
   queueGroups,
@@ -68,6 +72,9 @@ const groups: Record<ConformanceGroup, (t: Test, h: Harness) => void> = {
   'queue-registry': queueRegistry,
   'queue-bad-input': queueBadInput,
   'queue-races': queueRaces,
+  events,
+  'events-log': eventsLog,
+  'events-queue': eventsQueue,
 }
 
 /** Groups that only make sense when time can be moved. */
@@ -92,15 +99,19 @@ export function storeConformance(
   const caps = resolveCapabilities(capabilities)
   const harness = createHarness(makeStore, caps)
   return t.test(`Store conformance: ${caps.name}`, async (t) => {
-    const hasQueue = await probeQueue(makeStore, t)
+    const { hasQueue, hasEvents } = await probePorts(makeStore, t)
     for (const name of conformanceGroups) {
       const skip =
         caps.skip[name] ??
         (queueGroups.includes(name) && !hasQueue
           ? `the store has no queue port (store.queue is undefined): ${name} not run`
-          : needsClock.includes(name) && !caps.supportsInjectedClock
-            ? 'needs a store that reads the injected clock'
-            : false)
+          : eventGroups.includes(name) && !hasEvents
+            ? `the store has no event log port (store.events is undefined): ${name} not run`
+            : name === 'events-queue' && !hasQueue
+              ? 'the store has no queue port (store.queue is undefined): events-queue not run'
+              : needsClock.includes(name) && !caps.supportsInjectedClock
+                ? 'needs a store that reads the injected clock'
+                : false)
       t.test(name, { skip }, (t) => {
         groups[name](t, harness)
         t.end()
@@ -117,11 +128,11 @@ export function storeConformance(
   })
 }
 
-/** Whether the store under test has the queue port: one store opened and closed to look. */
-async function probeQueue(makeStore: MakeStore, t: Test): Promise<boolean> {
+/** Whether the store under test has the queue and event ports: one store opened and closed to look. */
+async function probePorts(makeStore: MakeStore, t: Test): Promise<{ hasQueue: boolean; hasEvents: boolean }> {
   const store = await makeStore({ clock: createManualClock(), t })
   try {
-    return store.queue !== undefined
+    return { hasQueue: store.queue !== undefined, hasEvents: store.events !== undefined }
   } finally {
     await store.close()
   }

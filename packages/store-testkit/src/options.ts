@@ -42,6 +42,9 @@ export const conformanceGroups = [
   'queue-registry',
   'queue-bad-input',
   'queue-races',
+  'events',
+  'events-log',
+  'events-queue',
 ] as const
 
 /** The groups of the queue port (`store.queue`): skipped, with a reason, for a store without one. */
@@ -49,6 +52,8 @@ export const queueGroups: readonly ConformanceGroup[] = conformanceGroups.filter
   g.startsWith('queue-'),
 )
 export type ConformanceGroup = (typeof conformanceGroups)[number]
+/** The groups of the event log port (`store.events`): skipped, with a reason, for a store without one. */
+export const eventGroups: readonly ConformanceGroup[] = ['events', 'events-log', 'events-queue']
 
 /** Behaviours a store (or the server behind it) may not have; declared, so they are never silently "passed". */
 export const storeLimits = [

@@ -163,7 +163,7 @@ export interface StoreBackend {
 /** The job half of a {@link QueueBackend}: the operations on computation records. */
 export type QueueJobsBackend = Pick<
   QueueBackend,
-  'enqueue' | 'claimBatch' | 'complete' | 'retry' | 'requeue' | 'recoverExpired' | 'prune'
+  'enqueue' | 'claimBatch' | 'complete' | 'watch' | 'retry' | 'requeue' | 'recoverExpired' | 'prune'
 >
 /** The registry half of a {@link QueueBackend}: workers and repeat schedules. */
 export type QueueRegistryBackend = Omit<QueueBackend, keyof QueueJobsBackend | 'assertOpen'>
@@ -181,6 +181,7 @@ export function composeQueueBackend(
     ...(jobs.complete === undefined
       ? {}
       : { complete: (list) => jobs.complete?.(list) ?? Promise.resolve([]) }),
+    ...(jobs.watch === undefined ? {} : { watch: (listener) => jobs.watch?.(listener) ?? (() => {}) }),
     retry: (namespace, id, input) => jobs.retry(namespace, id, input),
     requeue: (namespace, id, expected, input) => jobs.requeue(namespace, id, expected, input),
     recoverExpired: (limit, maxLostRetries) => jobs.recoverExpired(limit, maxLostRetries),

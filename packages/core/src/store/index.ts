@@ -1,3 +1,6 @@
+export * from './event-ports.js'
+export { lifecycleEventType } from './event-records.js'
+export { EventTail, type EventTailOptions } from './event-tail.js'
 export {
   createMemoryStore,
   DEFAULT_MEMORY_MAX_VALUE_BYTES,

@@ -2,9 +2,13 @@ import { Type } from 'typebox'
 import { cmError } from '../errors/index.js'
 import { defineOptions } from '../options/parse.js'
 import { CallbackSchema } from '../options/schema.js'
+import { GuardedEventLog } from './event-guard.js'
+import { EventJournal } from './event-journal.js'
+import type { EventLogStore } from './event-ports.js'
 import { GuardedCacheStore, GuardedComputationStore } from './guard.js'
 import { MemoryCacheStore } from './memory-cache-store.js'
 import { MemoryComputationStore } from './memory-computation-store.js'
+import { MemoryEventLog } from './memory-event-log.js'
 import { MemoryQueueStore } from './memory-queue-store.js'
 import {
   type CacheStore,
@@ -57,9 +61,12 @@ export class MemoryStore implements Store {
   readonly cache: CacheStore
   /** The queue port (for `@comp-manager/worker`): jobs of this process only. */
   readonly queue: QueueStore
+  /** The event log port: this process's changes, in order (nothing durable). */
+  readonly events: EventLogStore
   readonly #computations: MemoryComputationStore
   readonly #queue: MemoryQueueStore
   readonly #cache: MemoryCacheStore
+  readonly #events: MemoryEventLog
   readonly #guardedCache: GuardedCacheStore
   #closed = false
 
@@ -75,11 +82,14 @@ export class MemoryStore implements Store {
     }
     this.#computations = new MemoryComputationStore(context)
     this.#cache = new MemoryCacheStore(context)
-    this.computations = new GuardedComputationStore(this.#computations)
+    this.#events = new MemoryEventLog(context)
+    const journal = new EventJournal(this.#events, clock)
+    this.events = new GuardedEventLog(this.#events, clock)
+    this.computations = new GuardedComputationStore(journal.computations(this.#computations))
     this.#queue = new MemoryQueueStore(context, this.#computations, this.#cache)
-    this.queue = new GuardedQueueStore(this.#queue, clock, { maxValueBytes })
+    this.queue = new GuardedQueueStore(journal.queue(this.#queue, true), clock, { maxValueBytes })
     // Every hit is written at once: there is nothing to batch in memory.
-    this.cache = this.#guardedCache = new GuardedCacheStore(this.#cache, {
+    this.cache = this.#guardedCache = new GuardedCacheStore(journal.cache(this.#cache), {
       clock,
       maxValueBytes,
       hitFlushMs: 0,
@@ -101,6 +111,7 @@ export class MemoryStore implements Store {
     this.#computations.clear()
     this.#queue.clear()
     this.#cache.clear()
+    this.#events.clear()
   }
 }
 

@@ -7,6 +7,7 @@ import type {
   Progress,
   ResultRef,
 } from '../domain/index.js'
+import type { EventLogStore } from './event-ports.js'
 import type { QueueStore } from './queue-ports.js'
 
 /**
@@ -312,6 +313,8 @@ export interface Store {
   readonly cache: CacheStore
   /** The queue port (`queue-ports.ts`), for `@comp-manager/worker`; absent in a store without one. */
   readonly queue?: QueueStore
+  /** The event log port (`event-ports.ts`): what changed, in order; absent in a store without one. */
+  readonly events?: EventLogStore
   /** A cheap round trip to the backend, with its latency; never throws. */
   ping(): Promise<PingResult>
   /** Releases what the store opened (never what it was given). Idempotent. */

@@ -36,7 +36,7 @@ export interface NormalizedPaging {
 
 /** Validation and normalisation of the listing queries, shared by every Store (through the guard). */
 
-function namespacesOf(value: unknown): string[] {
+export function namespacesOf(value: unknown): string[] {
   const list = typeof value === 'string' ? [value] : value
   if (!Array.isArray(list) || list.length === 0 || list.length > 1000) {
     throw cmError(
