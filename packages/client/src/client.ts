@@ -1,4 +1,5 @@
 import type { Client as FetchClient } from 'openapi-fetch'
+import { type AuthApi, authApi } from './auth.js'
 import { type CacheApi, cacheApi } from './cache.js'
 import { type ComputationsApi, computationsApi } from './computations.js'
 import { Core } from './core.js'
@@ -10,6 +11,8 @@ import type { paths } from './schema.gen.js'
 export interface CompManagerClient extends HealthApi {
   readonly computations: ComputationsApi
   readonly cache: CacheApi
+  /** `auth.token()`: the client's API key exchanged for a token, which the client then uses. */
+  readonly auth: AuthApi
   /**
    * The typed openapi-fetch client over the same transport (auth, retries, timeout): any route of the
    * generated `paths`, returning `{ data, error, response }` without throwing on error statuses.
@@ -23,6 +26,7 @@ export function createClient(options: ClientOptions): CompManagerClient {
   return {
     computations: computationsApi(core),
     cache: cacheApi(core),
+    auth: authApi(core),
     raw: core.api,
     ...healthApi(core),
   }
