@@ -4,6 +4,7 @@ import { cacheCommands } from './commands/cache.js'
 import { computationCommands } from './commands/computations.js'
 import { credentialCommands } from './commands/credentials.js'
 import { healthCommands } from './commands/health.js'
+import { profileCommands } from './commands/profile.js'
 import { serveCommands } from './commands/serve.js'
 import { type Context, createContext } from './context.js'
 import { EXIT, UsageError } from './errors.js'
@@ -24,6 +25,7 @@ export const commands: ReadonlyArray<CommandSpec<Context>> = [
   ...healthCommands,
   ...serveCommands,
   ...credentialCommands,
+  ...profileCommands,
 ]
 
 const groups = [...new Set(commands.map((c) => c.name.split(' ')[0]!))]
@@ -35,7 +37,8 @@ export const version: string = (
 const footer = [
   '',
   'Configuration: flags > environment (COMP_MANAGER_URL, COMP_MANAGER_TOKEN, COMP_MANAGER_API_KEY,',
-  'COMP_MANAGER_PROFILE) > the profile in ~/.config/comp-manager/config.json (or $COMP_MANAGER_CONFIG) > defaults.',
+  'COMP_MANAGER_PROFILE) > the profile in ~/.config/comp-manager/config.json (or $XDG_CONFIG_HOME, $COMP_MANAGER_CONFIG)',
+  "> defaults. Write profiles with 'comp-manager login' and 'comp-manager profile add|use'.",
   '',
   'Exit codes: 0 ok · 1 error (the server refused, could not be reached, or a check failed) · 2 usage · 130 interrupted.',
   '',
