@@ -11,6 +11,7 @@
 import { registerMathTypes } from '@comp-manager/codec-math'
 import type { RunContext } from '@comp-manager/core'
 import { protect, useRouteKit } from '@comp-manager/fastify-kit'
+import { cacheOf } from '@comp-manager/server'
 import type { FastifyInstance } from 'fastify'
 import { all, create, type Fraction, type Matrix } from 'mathjs'
 import { Type } from 'typebox'
@@ -246,7 +247,8 @@ export const demoTag = {
 export async function demoRoutes(api: FastifyInstance): Promise<void> {
   await api.register(async (demo) => {
     useRouteKit(demo)
-    const { cache, tracker } = demo
+    const cache = cacheOf(demo)
+    const { tracker } = demo
     const factor = cache.wrap('factor', tracker.track('factorize', factorize, { context: true }), {
       ttl: '1d',
       tags: ['demo'],

@@ -51,6 +51,10 @@ export interface FastifyTrackerOptions {
   sse?: SseOptions
   /** Error bodies of 5xx errors show their message and stack in `details` (never in production). Default false. */
   development?: boolean
+  /** The name to decorate the tracker under: `fastify[decorator]`. Default `'tracker'`. */
+  decorator?: string
+  /** The decorator of the store (`@comp-manager/fastify-store`'s `decorator` option). Default `'compStore'`. */
+  storeDecorator?: string
 }
 
 export interface ResolvedOptions {
@@ -61,9 +65,13 @@ export interface ResolvedOptions {
   codec: Codec
   sse: ResolvedSseOptions
   development: boolean
+  decorator: string
+  storeDecorator: string
 }
 
 export const DEFAULT_NAMESPACE = 'default'
+/** The default `decorator`: `fastify.tracker`. */
+export const DEFAULT_DECORATOR = 'tracker'
 export const DEFAULT_PREFIX = '/computations'
 export interface ResolvedSseOptions {
   pollMs: number
@@ -102,6 +110,7 @@ export const TrackerPluginOptions = definePluginOptions({
   plugin: PLUGIN_NAME,
   defaultNamespace: DEFAULT_NAMESPACE,
   defaultPrefix: DEFAULT_PREFIX,
+  defaultDecorator: DEFAULT_DECORATOR,
   instance: {
     option: 'tracker',
     createOption: 'trackerOptions',
@@ -144,6 +153,8 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     sse: resolveSse(o.own.sse),
 
     development: o.development,
+    decorator: o.decorator,
+    storeDecorator: o.storeDecorator,
   }
 }
 
