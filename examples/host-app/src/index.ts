@@ -7,6 +7,8 @@
 import { timingSafeEqual } from 'node:crypto'
 import { join } from 'node:path'
 import fastifyCache from '@comp-manager/fastify-cache'
+// Types `fastify.cache`, the plugin's default decorator (the main entry leaves it to @fastify/caching).
+import '@comp-manager/fastify-cache/decorator'
 import { runHealthChecks } from '@comp-manager/fastify-kit'
 import fastifyCompStore from '@comp-manager/fastify-store'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'

@@ -11,6 +11,7 @@
 import { registerMathTypes } from '@comp-manager/codec-math'
 import type { RunContext } from '@comp-manager/core'
 import { protect, useRouteKit } from '@comp-manager/fastify-kit'
+import { cacheOf } from '@comp-manager/server'
 import type { FastifyInstance } from 'fastify'
 import { all, create, type Fraction, type Matrix } from 'mathjs'
 import { Type } from 'typebox'
@@ -247,7 +248,8 @@ export async function demoRoutes(api: FastifyInstance): Promise<void> {
   await api.register(async (demo) => {
     // At the API root, which fastify-worker's routes share: the server's own not-found handler answers there.
     useRouteKit(demo, { notFound: false })
-    const { cache, tracker } = demo
+    const cache = cacheOf(demo)
+    const { tracker } = demo
     const factor = cache.wrap('factor', tracker.track('factorize', factorize, { context: true }), {
       ttl: '1d',
       tags: ['demo'],

@@ -14,6 +14,8 @@ export interface Profile {
   apiKey?: string
   /** Per-call timeout: milliseconds, or a duration such as `'30s'`. */
   timeoutMs?: Duration
+  /** When `token` expires (ISO 8601), as `comp-manager login` was told. */
+  tokenExpiresAt?: string
 }
 
 /** The config file: `~/.config/comp-manager/config.json` (or `$COMP_MANAGER_CONFIG`). */
@@ -65,6 +67,7 @@ const ProfileSchema = Type.Object(
     token: Type.Optional(Type.String()),
     apiKey: Type.Optional(Type.String()),
     timeoutMs: Type.Optional(DurationSchema()),
+    tokenExpiresAt: Type.Optional(Type.String({ format: 'date-time' })),
   } satisfies Record<keyof Profile, TSchema>,
   { additionalProperties: false },
 )
@@ -109,7 +112,11 @@ function parseConfigFile(path: string, json: unknown): ParsedConfigFile {
   return { ...(file.defaultProfile === undefined ? {} : { defaultProfile: file.defaultProfile }), profiles }
 }
 
-function readConfigFile(path: string, warnings: string[]): ParsedConfigFile | undefined {
+/**
+ * The config file as JSON, checked (a profile with an unknown key, a bad duration… is a usage error
+ * naming the file), or `undefined` when there is none. Unreadable or corrupt: a usage error naming it.
+ */
+export function readConfigJson(path: string): Record<string, unknown> | undefined {
   let text: string
   try {
     text = readFileSync(path, 'utf8')
@@ -126,6 +133,13 @@ function readConfigFile(path: string, warnings: string[]): ParsedConfigFile | un
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new UsageError(`the config file ${path} must hold a JSON object`)
   }
+  parseConfigFile(path, json)
+  return json as Record<string, unknown>
+}
+
+function readConfigFile(path: string, warnings: string[]): ParsedConfigFile | undefined {
+  const json = readConfigJson(path)
+  if (json === undefined) return undefined
   const file = parseConfigFile(path, json)
   const holdsSecret = Object.values(file.profiles).some((profile) => profile.token || profile.apiKey)
   if (holdsSecret && process.platform !== 'win32') {
@@ -186,12 +200,19 @@ function resolveAuth(
   return { token: undefined, apiKey: undefined, source: undefined }
 }
 
-function checkUrl(url: string, source: Source): void {
+/** An http(s) URL of the server's root (the API paths, `/api/v1/…`, are added to it). */
+export function checkUrl(url: string, source: Source): void {
+  let parsed: URL
   try {
-    const parsed = new URL(url)
+    parsed = new URL(url)
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('not http(s)')
   } catch {
     throw new UsageError(`the server URL must be an http(s) URL, got ${JSON.stringify(url)} (from ${source})`)
+  }
+  if (/\/api\/v1\/?$/.test(parsed.pathname)) {
+    throw new UsageError(
+      `the server URL is its root, without /api/v1 (the API paths are added to it): got ${JSON.stringify(url)} (from ${source})`,
+    )
   }
 }
 

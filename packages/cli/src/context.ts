@@ -1,4 +1,4 @@
-import { type CompManagerClient, createClient } from '@comp-manager/client'
+import { type ClientOptions, type CompManagerClient, createClient } from '@comp-manager/client'
 import { type ResolvedConfig, resolveConfig } from './config.js'
 import { type Io, type Painter, painter, toJson } from './output.js'
 import type { Values } from './spec.js'
@@ -21,6 +21,8 @@ export interface Context {
   config(): ResolvedConfig
   /** A client for the resolved settings. */
   client(): CompManagerClient
+  /** A client for other settings (`login`: before the profile exists), with the run's `fetch`. */
+  clientFor(options: Omit<ClientOptions, 'fetch'>): CompManagerClient
   /** Writes a line (or lines) to stdout. */
   out(text: string): void
   /** Prints `value` as JSON on stdout (`--json`). */
@@ -80,6 +82,9 @@ export function createContext(init: ContextInit): Context {
         })
       }
       return client
+    },
+    clientFor(options) {
+      return createClient({ ...options, fetch: init.fetch })
     },
     out(text) {
       io.stdout.write(text.endsWith('\n') ? text : `${text}\n`)

@@ -6,6 +6,7 @@ import { credentialCommands } from './commands/credentials.js'
 import { eventCommands } from './commands/events.js'
 import { healthCommands } from './commands/health.js'
 import { jobCommands } from './commands/jobs.js'
+import { profileCommands } from './commands/profile.js'
 import { serveCommands } from './commands/serve.js'
 import { type Context, createContext } from './context.js'
 import { EXIT, UsageError } from './errors.js'
@@ -28,6 +29,7 @@ export const commands: ReadonlyArray<CommandSpec<Context>> = [
   ...healthCommands,
   ...serveCommands,
   ...credentialCommands,
+  ...profileCommands,
 ]
 
 const groups = [...new Set(commands.map((c) => c.name.split(' ')[0]!))]
@@ -39,7 +41,8 @@ export const version: string = (
 const footer = [
   '',
   'Configuration: flags > environment (COMP_MANAGER_URL, COMP_MANAGER_TOKEN, COMP_MANAGER_API_KEY,',
-  'COMP_MANAGER_PROFILE) > the profile in ~/.config/comp-manager/config.json (or $COMP_MANAGER_CONFIG) > defaults.',
+  'COMP_MANAGER_PROFILE) > the profile in ~/.config/comp-manager/config.json (or $XDG_CONFIG_HOME, $COMP_MANAGER_CONFIG)',
+  "> defaults. Write profiles with 'comp-manager login' and 'comp-manager profile add|use'.",
   '',
   'Exit codes: 0 ok · 1 error (the server refused, could not be reached, or a check failed) · 2 usage · 130 interrupted.',
   '',

@@ -1,4 +1,5 @@
 import type { Client as FetchClient } from 'openapi-fetch'
+import { type AuthApi, authApi } from './auth.js'
 import { type CacheApi, cacheApi } from './cache.js'
 import { type ComputationsApi, computationsApi } from './computations.js'
 import { Core } from './core.js'
@@ -16,6 +17,8 @@ export interface CompManagerClient extends HealthApi {
   readonly workers: WorkersApi
   /** The fleet's event log: `subscribe(filter)`. */
   readonly events: EventsApi
+  /** `auth.token()`: the client's API key exchanged for a token, which the client then uses. */
+  readonly auth: AuthApi
   /**
    * The typed openapi-fetch client over the same transport (auth, retries, timeout): any route of the
    * generated `paths`, returning `{ data, error, response }` without throwing on error statuses.
@@ -31,6 +34,7 @@ export function createClient(options: ClientOptions): CompManagerClient {
     cache: cacheApi(core),
     workers: workersApi(core),
     events: eventsApi(core),
+    auth: authApi(core),
     raw: core.api,
     ...healthApi(core),
   }

@@ -6,7 +6,7 @@
 import createFetchClient, { type Client as FetchClient, type Middleware } from 'openapi-fetch'
 import type { ValueDecoder } from './decode.js'
 import { NetworkError } from './errors.js'
-import { callMiddleware, credentials } from './middleware.js'
+import { type Credentials, callMiddleware, credentials } from './middleware.js'
 import type { CallOptions, ClientConfig, FetchFn } from './options.js'
 import type { paths } from './schema.gen.js'
 import { Call, type RetryPolicy, send } from './transport.js'
@@ -44,6 +44,8 @@ export class Core {
   readonly config: ClientConfig
   /** The one openapi-fetch client (also `client.raw`). */
   readonly api: FetchClient<paths>
+  /** What the next request authenticates with (changed by `auth.token()`). */
+  #auth: Credentials
 
   constructor(config: ClientConfig) {
     this.config = config
@@ -52,8 +54,19 @@ export class Core {
       headers: config.headers,
       fetch: this.#rawSend,
     })
-    const auth = credentials(config.auth)
-    if (auth) this.api.use(auth)
+    this.#auth = config.auth
+    this.api.use(credentials(() => this.#auth))
+  }
+
+  /** The client's API key, if it authenticates with one. */
+  apiKey(): string | undefined {
+    const auth = this.#auth
+    return auth !== undefined && 'apiKey' in auth ? auth.apiKey : undefined
+  }
+
+  /** Sends `token` instead of `apiKey` until `untilMs` (epoch ms), then the key again. */
+  useToken(apiKey: string, token: string, untilMs: number): void {
+    this.#auth = { apiKey, exchanged: { token, tokenUntilMs: untilMs } }
   }
 
   /** `raw` calls (no `CallInit`) go through the same transport, with the client's defaults. */

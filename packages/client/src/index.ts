@@ -2,6 +2,7 @@
  * `@comp-manager/client`: a typed client for the comp-manager REST API. Browser-safe: no Node-only
  * import here or below.
  */
+export { type AuthApi, TOKEN_EXPIRY_MARGIN_MS } from './auth.js'
 export type { CacheApi } from './cache.js'
 export { type CompManagerClient, createClient } from './client.js'
 export type { ComputationsApi } from './computations.js'

@@ -8,26 +8,33 @@ import { apiErrorFrom, isErrorBody } from './errors.js'
 import type { ClientConfig } from './options.js'
 
 /**
+ * The credentials a request is sent with: the client's options, or, after `auth.token()`, the token
+ * exchanged for its API key (used until `tokenUntilMs`, then the key again).
+ */
+export type Credentials =
+  | ClientConfig['auth']
+  | { apiKey: string; exchanged: { token: string; tokenUntilMs: number } }
+
+/**
  * Authenticates every request: `x-api-key`, or `Authorization: Bearer` with the token (a token
  * function is called before each request, so a refreshed token is picked up). Set after the call's own
- * headers: the client's credentials win over an `authorization` header given per call.
+ * headers: the client's credentials win over an `authorization` header given per call. `current` is
+ * read per request, so a token from `auth.token()` is used by the next one.
  */
-export function credentials(auth: ClientConfig['auth']): Middleware | undefined {
-  if (auth === undefined) return undefined
-  if ('apiKey' in auth) {
-    const { apiKey } = auth
-    return {
-      onRequest({ request }) {
-        request.headers.set('x-api-key', apiKey)
-        return request
-      },
-    }
-  }
-  const { token } = auth
+export function credentials(current: () => Credentials): Middleware {
   return {
     async onRequest({ request }) {
-      const value = typeof token === 'function' ? await token() : token
-      if (value) request.headers.set('authorization', `Bearer ${value}`)
+      const auth = current()
+      if (auth === undefined) return undefined
+      if ('exchanged' in auth && Date.now() < auth.exchanged.tokenUntilMs) {
+        request.headers.set('authorization', `Bearer ${auth.exchanged.token}`)
+      } else if ('apiKey' in auth) {
+        request.headers.set('x-api-key', auth.apiKey)
+      } else {
+        const { token } = auth
+        const value = typeof token === 'function' ? await token() : token
+        if (value) request.headers.set('authorization', `Bearer ${value}`)
+      }
       return request
     },
   }

@@ -22,6 +22,7 @@ export const routes = {
   cacheEntry: '/api/v1/cache/{key}',
   cacheStats: '/api/v1/cache/stats',
   cacheInvalidate: '/api/v1/cache/invalidate',
+  authToken: '/api/v1/auth/token',
   health: '/health',
   healthDetailed: '/health/detailed',
 } as const

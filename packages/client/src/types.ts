@@ -87,6 +87,9 @@ export type CacheStats = SuccessBody<paths[R['cacheStats']]['get']>
 /** Answer of `GET /health/detailed` (200, or 503 when a check fails). */
 export type HealthReport = ResponseBody<paths[R['healthDetailed']]['get'], 200 | 503>
 
+/** Answer of `POST /auth/token`: the JWT, `tokenType`, `expiresIn` (seconds) and `expiresAt`. */
+export type IssuedToken = SuccessBody<paths[R['authToken']]['post']>
+
 /** Answer of `GET /health`. */
 export type Health = SuccessBody<paths[R['health']]['get']>
 

@@ -4,6 +4,12 @@ import { fastifyAuth as fastifyAuthPlugin } from './plugin.js'
 
 export type { GeneratedApiKey } from './api-keys.js'
 export { API_KEY_PREFIX, generateApiKey, hashApiKey, parseApiKey, verifyApiKey } from './api-keys.js'
+export {
+  type AuthDecoratorNames,
+  type AuthDecoratorTypes,
+  DEFAULT_DECORATORS,
+  type RenamedAuthDecorators,
+} from './decorators.js'
 export { errors, ForbiddenError, UnauthorizedError } from './errors.js'
 export { canAccessNamespace, roleAtLeast, roleRank } from './identity.js'
 export type {

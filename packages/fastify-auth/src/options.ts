@@ -10,6 +10,12 @@ import {
 } from '@comp-manager/core/options'
 import { type StaticDecode, type TSchemaOptions, Type } from 'typebox'
 import { checkApiKeyEntry, isApiKeyEntryProblem } from './api-keys.js'
+import {
+  type AuthDecoratorNames,
+  DecoratorsSchema,
+  type ResolvedDecoratorNames,
+  resolveDecorators,
+} from './decorators.js'
 import type { ClaimNamesResolved } from './identity.js'
 import { MAX_SECONDS, SecondsSchema, secondsOf } from './seconds.js'
 import { type JwtAlgorithm, jwtAlgorithms, type KeyPair, resolveSecret } from './secret.js'
@@ -82,6 +88,8 @@ export interface FastifyAuthOptions {
   apiKeys?: ApiKeyEntry[] | ApiKeyLookup
   /** The plugin's own routes, or `false` for none. */
   routes?: AuthRoutesOptions | false
+  /** Other names for the decorators (`{ authenticate: 'compAuthenticate' }`). Default: their own names. */
+  decorators?: AuthDecoratorNames
 }
 
 export interface ResolvedCookie {
@@ -112,6 +120,7 @@ export interface ResolvedOptions {
   cookie: ResolvedCookie | null
   apiKeys: ApiKeyLookup | null
   routes: ResolvedRoutes | null
+  decorators: ResolvedDecoratorNames
 }
 
 export const DEFAULT_EXPIRES_IN = '15m'
@@ -233,6 +242,7 @@ const AuthOptions = defineOptions(
         ),
       ),
       routes: Type.Optional(RoutesSchema),
+      decorators: Type.Optional(DecoratorsSchema),
       prefix: FastifyOwn,
       logLevel: FastifyOwn,
       logSerializers: FastifyOwn,
@@ -347,5 +357,6 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     cookie,
     apiKeys,
     routes: resolveRoutes(given.routes === false ? false : o.routes, apiKeys !== null, cookie !== null),
+    decorators: resolveDecorators(o.decorators, optionError),
   }
 }

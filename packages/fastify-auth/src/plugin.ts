@@ -1,4 +1,5 @@
 import { cmError } from '@comp-manager/core'
+import { AUTH_CONTRACT, type AuthContract } from '@comp-manager/fastify-kit'
 import type { FastifyInstance } from 'fastify'
 import { bearerToken, type CredentialContext, createAuthenticate } from './credentials.js'
 import { ForbiddenError } from './errors.js'
@@ -10,15 +11,22 @@ import { issueToken } from './tokens.js'
 import { type AuthPreHandler, type IssueTokenOptions, type Role, roles, type TokenClaims } from './types.js'
 
 /** Refuses a second auth plugin (or a second registration) in one context. */
-function refuseTakenDecorators(fastify: FastifyInstance): void {
-  for (const name of ['authenticate', 'authorize', 'canAccessNamespace', 'issueToken'] as const) {
+function refuseTakenDecorators(fastify: FastifyInstance, names: readonly string[]): void {
+  for (const name of names) {
     if (fastify.hasDecorator(name)) {
       throw cmError(
         'CM_ERR_INVALID_ARGUMENT',
-        `${PLUGIN_NAME}: \`fastify.${name}\` is already decorated: register ${PLUGIN_NAME} (or another auth plugin) once per instance`,
+        `${PLUGIN_NAME}: \`fastify.${name}\` is already decorated: register ${PLUGIN_NAME} (or another auth plugin) once per instance, or give it other names with the \`decorators\` option`,
         { details: { decorator: name } },
       )
     }
+  }
+  if (fastify.hasDecorator(AUTH_CONTRACT)) {
+    throw cmError(
+      'CM_ERR_INVALID_ARGUMENT',
+      `${PLUGIN_NAME}: an auth plugin is already registered in this context: register it once per instance`,
+      { details: { decorator: 'AUTH_CONTRACT' } },
+    )
   }
   if (fastify.hasRequestDecorator('auth')) {
     throw cmError(
@@ -55,20 +63,27 @@ function createAuthorize(authenticate: AuthPreHandler): (role: Role) => AuthPreH
 
 /** The plugin function; `index.ts` wraps it with `fastify-plugin`. */
 export async function fastifyAuth(fastify: FastifyInstance, opts: FastifyAuthOptions): Promise<void> {
-  refuseTakenDecorators(fastify)
   const options = resolveOptions(opts)
+  const names = options.decorators
+  refuseTakenDecorators(fastify, Object.values(names))
   const { signer, cookieCodec } = await registerInternals(fastify, options)
   const ctx: CredentialContext = { options, signer, cookieCodec }
   const authenticate = createAuthenticate(ctx)
   const issue = (claims: TokenClaims, issueOpts?: IssueTokenOptions, keyId?: string) =>
     issueToken(options, signer, claims, issueOpts, keyId)
 
+  const contract: AuthContract = {
+    authenticate,
+    authorize: createAuthorize(authenticate),
+    canAccessNamespace,
+  }
   fastify.decorateRequest('auth', null)
-  fastify.decorate('authenticate', authenticate)
-  fastify.decorate('authorize', createAuthorize(authenticate))
-  fastify.decorate('canAccessNamespace', canAccessNamespace)
+  fastify.decorate(AUTH_CONTRACT, contract)
+  fastify.decorate(names.authenticate, contract.authenticate)
+  fastify.decorate(names.authorize, contract.authorize)
+  fastify.decorate(names.canAccessNamespace, contract.canAccessNamespace)
   fastify.decorate(
-    'issueToken',
+    names.issueToken,
     (claims: TokenClaims, issueOpts?: IssueTokenOptions) => issue(claims, issueOpts).token,
   )
 

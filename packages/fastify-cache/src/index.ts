@@ -3,12 +3,14 @@
  * its value, delete, invalidate, stats) and `fastify.cache`, as a Fastify 5 plugin usable alone in any
  * app that registers `@comp-manager/fastify-store`.
  */
-import type { FastifyPluginAsync } from 'fastify'
+import type { Cache } from '@comp-manager/cache'
+import { decoratorOf } from '@comp-manager/fastify-kit'
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
 import type { FastifyCacheOptions } from './options.js'
 import { PLUGIN_NAME } from './options.js'
 import { fastifyCachePlugin } from './plugin.js'
-import './types.js'
+import { DEFAULT_DECORATOR } from './types.js'
 
 export { toDto, toDtoWithValue } from './dto.js'
 export { CacheEntryNotFoundError, CacheValidationError, errors } from './errors.js'
@@ -39,11 +41,12 @@ export {
   NamespaceQuerySchema,
   SortSchema,
 } from './schemas.js'
+export { type CacheDecorator, DEFAULT_DECORATOR } from './types.js'
 
 /**
  * The plugin: `app.register(fastifyCache, { namespace, prefix, cache | cacheOptions, development })`
  * after `@comp-manager/fastify-store` (and `@comp-manager/fastify-auth`, to protect the routes).
- * Decorates `fastify.cache` and registers the `cache` health check.
+ * Decorates `fastify.cache` (or `fastify[decorator]`) and registers the `cache` health check.
  */
 export const fastifyCache: FastifyPluginAsync<FastifyCacheOptions> = fp(fastifyCachePlugin, {
   fastify: '5.x',
@@ -52,3 +55,11 @@ export const fastifyCache: FastifyPluginAsync<FastifyCacheOptions> = fp(fastifyC
 })
 
 export default fastifyCache
+
+/**
+ * The cache the plugin decorated under `decorator` (default `'cache'`), typed, whatever the name; a
+ * `CM_ERR_INVALID_ARGUMENT` naming the decorator when it is missing.
+ */
+export function cacheOf(fastify: FastifyInstance, decorator: string = DEFAULT_DECORATOR): Cache {
+  return decoratorOf<Cache>(fastify, decorator, PLUGIN_NAME)
+}

@@ -2,6 +2,8 @@ import type { Cache, CacheOptions } from '@comp-manager/cache'
 import { hasShape } from '@comp-manager/core/options'
 import { definePluginOptions } from '@comp-manager/fastify-kit'
 
+import { DEFAULT_DECORATOR } from './types.js'
+
 export const PLUGIN_NAME = '@comp-manager/fastify-cache'
 
 /** Options of the cache the plugin creates: those of `createCache` but `store` and `namespace`. */
@@ -25,6 +27,13 @@ export interface FastifyCacheOptions {
   cacheOptions?: PluginCacheOptions
   /** Error bodies of 5xx errors show their message and stack in `details` (never in production). Default false. */
   development?: boolean
+  /**
+   * The name to decorate the cache under: `fastify[decorator]`. Default `'cache'` (which
+   * `@fastify/caching` takes too: choose another one, e.g. `'compCache'`, next to it).
+   */
+  decorator?: string
+  /** The decorator of the store (`@comp-manager/fastify-store`'s `decorator` option). Default `'compStore'`. */
+  storeDecorator?: string
 }
 
 export interface ResolvedOptions {
@@ -33,6 +42,8 @@ export interface ResolvedOptions {
   cache: Cache | undefined
   cacheOptions: PluginCacheOptions
   development: boolean
+  decorator: string
+  storeDecorator: string
 }
 
 export const DEFAULT_NAMESPACE = 'default'
@@ -52,6 +63,7 @@ export const CachePluginOptions = definePluginOptions({
   plugin: PLUGIN_NAME,
   defaultNamespace: DEFAULT_NAMESPACE,
   defaultPrefix: DEFAULT_PREFIX,
+  defaultDecorator: DEFAULT_DECORATOR,
   instance: {
     option: 'cache',
     createOption: 'cacheOptions',
@@ -72,5 +84,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     cache: o.instance,
     cacheOptions: o.createOptions as PluginCacheOptions,
     development: o.development,
+    decorator: o.decorator,
+    storeDecorator: o.storeDecorator,
   }
 }

@@ -12,7 +12,7 @@ import {
 import type { FastifyInstance } from 'fastify'
 import { CachePluginOptions, type FastifyCacheOptions, PLUGIN_NAME, resolveOptions } from './options.js'
 import { cacheRoutes } from './routes.js'
-import './types.js'
+import { DEFAULT_DECORATOR } from './types.js'
 
 /** The plugin function; `index.ts` wraps it with `fastify-plugin`. */
 export async function fastifyCachePlugin(
@@ -22,8 +22,9 @@ export async function fastifyCachePlugin(
   const o = resolveOptions(options)
   const store = claimDecorator(fastify, {
     plugin: PLUGIN_NAME,
-    decorator: 'cache',
-    otherPlugin: '@fastify/caching',
+    decorator: o.decorator,
+    storeDecorator: o.storeDecorator,
+    ...(o.decorator === DEFAULT_DECORATOR ? { otherPlugin: '@fastify/caching' } : {}),
   })
 
   const { instance: cache, owned } = givenOrCreated({
@@ -44,7 +45,7 @@ export async function fastifyCachePlugin(
       }
     },
   })
-  fastify.decorate('cache', cache)
+  fastify.decorate(o.decorator, cache)
 
   // Health: the store answers, and the cache is open.
   let closed = false

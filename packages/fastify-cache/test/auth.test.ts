@@ -1,6 +1,7 @@
 import { decode } from '@comp-manager/core/codec'
 import type { FastifyInstance } from 'fastify'
 import t, { type Test } from 'tap'
+import '../src/decorator.js'
 import {
   as,
   build,

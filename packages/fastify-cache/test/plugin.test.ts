@@ -7,6 +7,7 @@ import { fastifyCompStore } from '@comp-manager/fastify-store'
 import Fastify from 'fastify'
 import fp from 'fastify-plugin'
 import t from 'tap'
+import '../src/decorator.js'
 import fastifyCacheDefault, { fastifyCache, PLUGIN_NAME } from '../src/index.js'
 import { build, expectStatus, fill, SECRET, standaloneCache } from './fixtures/helpers.js'
 

@@ -5,6 +5,7 @@ import { MemoryStore } from '@comp-manager/core'
 import { fastifyCompStore } from '@comp-manager/fastify-store'
 import Fastify, { type FastifyPluginAsync } from 'fastify'
 import t from 'tap'
+import '../src/decorator.js'
 import type { Static } from 'typebox'
 import fastifyCache, {
   type CacheEntryDto,

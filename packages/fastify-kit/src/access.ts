@@ -3,11 +3,40 @@
  * registered, and resolve which namespaces a request may see.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import type { AuthIdentity, AuthPreHandler, Role } from './auth-contract.js'
+import type { AuthContract, AuthIdentity, AuthPreHandler, Role } from './auth-contract.js'
 
-/** True when an auth plugin providing the contract (`fastify.authorize`) is registered. */
+/**
+ * Where an auth plugin decorates its {@link AuthContract}, whatever names it gave its public decorators
+ * (`@comp-manager/fastify-auth`'s `decorators` option): the route plugins find it here, so that a
+ * renamed `authorize` never leaves their routes open.
+ */
+export const AUTH_CONTRACT: unique symbol = Symbol.for('@comp-manager/auth-contract')
+
+/**
+ * The auth contract of the context: the one decorated under {@link AUTH_CONTRACT}, else (an auth
+ * plugin of your own) `fastify.authenticate`, `fastify.authorize` and `fastify.canAccessNamespace`;
+ * `undefined` without an auth plugin.
+ */
+export function authContractOf(fastify: FastifyInstance): AuthContract | undefined {
+  if (fastify.hasDecorator(AUTH_CONTRACT)) {
+    return (fastify as unknown as Record<symbol, AuthContract>)[AUTH_CONTRACT]
+  }
+  if (!fastify.hasDecorator('authorize')) return undefined
+  return {
+    authenticate: fastify.authenticate,
+    authorize: (role) => fastify.authorize(role),
+    canAccessNamespace: (identity, namespace) =>
+      typeof fastify.canAccessNamespace === 'function'
+        ? fastify.canAccessNamespace(identity, namespace)
+        : identity?.role === 'admin' ||
+          identity?.allNamespaces === true ||
+          Boolean(identity?.namespaces.includes(namespace)),
+  }
+}
+
+/** True when an auth plugin providing the contract is registered. */
 export function hasAuth(fastify: FastifyInstance): boolean {
-  return fastify.hasDecorator('authorize')
+  return authContractOf(fastify) !== undefined
 }
 
 /**
@@ -15,7 +44,8 @@ export function hasAuth(fastify: FastifyInstance): boolean {
  * (before the route plugin), `[]` otherwise.
  */
 export function protect(fastify: FastifyInstance, role: Role): AuthPreHandler[] {
-  return hasAuth(fastify) ? [fastify.authorize(role)] : []
+  const contract = authContractOf(fastify)
+  return contract === undefined ? [] : [contract.authorize(role)]
 }
 
 /** OpenAPI `security` of a protected route (the schemes `@comp-manager/fastify-auth` exports), or `undefined`. */
@@ -51,19 +81,15 @@ export function resolveNamespaces(
   options: ResolveNamespacesOptions,
 ): string[] | null {
   const { defaultNamespace, requested } = options
-  const server = request.server
-  if (!hasAuth(server)) {
+  const contract = authContractOf(request.server)
+  if (contract === undefined) {
     return requested === undefined || requested === defaultNamespace ? [defaultNamespace] : null
   }
   const identity = identityOf(request)
   if (identity === null) return null
   const all = identity.role === 'admin' || identity.allNamespaces === true
   if (requested !== undefined) {
-    const allowed =
-      typeof server.canAccessNamespace === 'function'
-        ? server.canAccessNamespace(identity, requested)
-        : all || identity.namespaces.includes(requested)
-    return allowed ? [requested] : null
+    return contract.canAccessNamespace(identity, requested) ? [requested] : null
   }
   const namespaces = all ? [defaultNamespace, ...identity.namespaces] : [...identity.namespaces]
   return [...new Set(namespaces)]

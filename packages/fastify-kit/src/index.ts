@@ -16,6 +16,8 @@
 import './types.js'
 
 export {
+  AUTH_CONTRACT,
+  authContractOf,
   hasAuth,
   identityOf,
   protect,
@@ -62,6 +64,7 @@ export {
 } from './lease-tokens.js'
 export {
   type CommonOptions,
+  decoratorName,
   definePluginOptions,
   type InstanceOptionSpec,
   type PluginOptionsParser,
@@ -85,11 +88,14 @@ export {
 export {
   type ClaimDecoratorOptions,
   claimDecorator,
+  DECORATOR_NAME_PATTERN,
+  decoratorOf,
   type GivenOrCreatedOptions,
   givenOrCreated,
   healthCheckName,
   pingError,
   refuseLateAuth,
+  STORE_DECORATOR,
 } from './registration.js'
 export { type RouteKitOptions, useRouteKit } from './route-kit.js'
 export {

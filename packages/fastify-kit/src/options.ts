@@ -6,6 +6,7 @@
  */
 import { defineOptions, InstanceSchema, NamespaceOptionSchema } from '@comp-manager/core/options'
 import { type StaticDecode, type TObject, type TProperties, type TSchemaOptions, Type } from 'typebox'
+import { DECORATOR_NAME_PATTERN, STORE_DECORATOR } from './registration.js'
 
 /** A URL path of one or more segments, without a trailing slash. */
 const PREFIX_PATTERN = "^(?:/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)+$"
@@ -34,6 +35,8 @@ export interface PluginOptionsSpec<I, P extends TProperties> {
   defaultPrefix: string
   /** The default `namespace` when neither it nor an instance is given. */
   defaultNamespace: string
+  /** The default `decorator`: the name the plugin decorates the instance under (`'cache'`). */
+  defaultDecorator: string
   instance: InstanceOptionSpec<I>
   /** The plugin's own options, as TypeBox properties (checked after `prefix`, before `development`). */
   properties: P
@@ -44,6 +47,10 @@ export interface CommonOptions<I> {
   namespace: string
   prefix: string
   development: boolean
+  /** The name the plugin decorates its instance under (`fastify.cache`, or the chosen one). */
+  decorator: string
+  /** The decorator of the store the plugin uses (`fastify.compStore`, or the one `fastify-store` was given). */
+  storeDecorator: string
   /** The instance given, if any. */
   instance: I | undefined
   /** The options to create one (`{}` when not given), as given. */
@@ -68,6 +75,14 @@ export interface PluginOptionsParser<I, P extends TProperties> {
   parse(options: unknown): ResolvedPluginOptions<I, P>
   /** Throws the `CM_ERR_INVALID_ARGUMENT` of option `path` (`details: { option, package }`). */
   fail(path: string, problem: string, cause?: unknown): never
+}
+
+/** The schema of a decorator name option (`decorator`, `storeDecorator`). */
+export function decoratorName(example: string) {
+  return Type.String({
+    pattern: DECORATOR_NAME_PATTERN,
+    expected: `a decorator name: an identifier such as '${example}'`,
+  } as TSchemaOptions)
 }
 
 /** A key that may not be given: any value fails with `problem`. */
@@ -111,6 +126,8 @@ export function definePluginOptions<I extends { namespace: string }, P extends T
           expected: `a URL path such as '${spec.defaultPrefix}' (no trailing slash)`,
         } as TSchemaOptions),
       ),
+      decorator: Type.Optional(decoratorName(spec.defaultDecorator)),
+      storeDecorator: Type.Optional(decoratorName(STORE_DECORATOR)),
       ...spec.properties,
       development: Type.Optional(Type.Boolean()),
     },
@@ -145,6 +162,8 @@ export function definePluginOptions<I extends { namespace: string }, P extends T
       namespace: namespace ?? instance?.namespace ?? spec.defaultNamespace,
       prefix: (decoded.prefix as string | undefined) ?? spec.defaultPrefix,
       development: decoded.development === true,
+      decorator: (decoded.decorator as string | undefined) ?? spec.defaultDecorator,
+      storeDecorator: (decoded.storeDecorator as string | undefined) ?? STORE_DECORATOR,
       instance,
       createOptions: create ?? {},
       own: own as Partial<StaticDecode<TObject<P>>>,

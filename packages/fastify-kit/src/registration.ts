@@ -17,6 +17,8 @@ export interface ClaimDecoratorOptions {
   decorator: string
   /** Another plugin known to take the same decorator, named in the message (`'@fastify/caching'`). */
   otherPlugin?: string
+  /** The decorator of the store (the `decorator` option of `@comp-manager/fastify-store`). Default `'compStore'`. */
+  storeDecorator?: string
 }
 
 /**
@@ -34,14 +36,41 @@ export function claimDecorator(fastify: FastifyInstance, options: ClaimDecorator
       { details: { decorator } },
     )
   }
-  if (!fastify.hasDecorator('compStore')) {
+  const store = options.storeDecorator ?? STORE_DECORATOR
+  if (!fastify.hasDecorator(store)) {
     throw cmError(
       'CM_ERR_INVALID_ARGUMENT',
-      `${plugin}: \`fastify.compStore\` is missing: register @comp-manager/fastify-store first`,
-      { details: { decorator: 'compStore' } },
+      `${plugin}: \`fastify.${store}\` is missing: register @comp-manager/fastify-store first${store === STORE_DECORATOR ? '' : ` with { decorator: '${store}' }`}`,
+      { details: { decorator: store } },
     )
   }
-  return fastify.compStore
+  return decoratorOf<Store>(fastify, store)
+}
+
+/** The default decorator of the store: `fastify.compStore`. */
+export const STORE_DECORATOR = 'compStore'
+
+/**
+ * A decorator name: an identifier (letters, digits, `_`, `$`, not starting with a digit), at most 64
+ * characters. One that exists already (`__proto__`, `constructor`, Fastify's own) is refused at
+ * registration by {@link claimDecorator}.
+ */
+export const DECORATOR_NAME_PATTERN = '^[A-Za-z_$][A-Za-z0-9_$]{0,63}$'
+
+/**
+ * `fastify[name]`, typed as `T`: how a plugin, or a host app, reads a decorator whose name is an option
+ * (the types of a chosen name cannot come from module augmentation). Throws `CM_ERR_INVALID_ARGUMENT`
+ * naming the decorator when it is missing.
+ */
+export function decoratorOf<T>(fastify: FastifyInstance, name: string, plugin?: string): T {
+  if (!fastify.hasDecorator(name)) {
+    throw cmError(
+      'CM_ERR_INVALID_ARGUMENT',
+      `${plugin === undefined ? '' : `${plugin}: `}\`fastify.${name}\` is not decorated: is the plugin registered (with that decorator name) in this context?`,
+      { details: { decorator: name } },
+    )
+  }
+  return (fastify as unknown as Record<string, T>)[name]!
 }
 
 /** Options of {@link givenOrCreated}. */

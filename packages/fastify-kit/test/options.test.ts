@@ -16,6 +16,7 @@ const Options = definePluginOptions({
   plugin: 'widget-plugin',
   defaultPrefix: '/widgets',
   defaultNamespace: 'default',
+  defaultDecorator: 'widget',
   instance: {
     option: 'widget',
     createOption: 'widgetOptions',
@@ -43,6 +44,8 @@ t.test('defaults, decoded own options, the instance and its options as given', a
     namespace: 'default',
     prefix: '/widgets',
     development: false,
+    decorator: 'widget',
+    storeDecorator: 'compStore',
     instance: undefined,
     createOptions: {},
     own: {},
@@ -76,7 +79,7 @@ t.test('each problem names the plugin and the option', async (t) => {
     t,
     { widgit: 1 },
     'widgit',
-    /^widget-plugin: `widgit` is not an option \(expected one of widget, widgetOptions, namespace, prefix, every, label, development\)/,
+    /^widget-plugin: `widgit` is not an option \(expected one of widget, widgetOptions, namespace, prefix, decorator, storeDecorator, every, label, development\)/,
   )
   fails(t, { widget: {} }, 'widget', /`widget` must be a Widget \(got Object\)/)
   fails(t, { widgetOptions: [] }, 'widgetOptions', /`widgetOptions` must be an object/)
@@ -103,6 +106,22 @@ t.test('each problem names the plugin and the option', async (t) => {
   fails(t, { every: 5 }, 'every', /from 10/)
   fails(t, { every: '5 s' }, 'every', /duration such as '30s'/)
   fails(t, { development: 'yes' }, 'development', /must be a boolean/)
+  for (const bad of ['', '1widget', 'my-widget', 'a.b', 'x'.repeat(65), 7]) {
+    fails(
+      t,
+      { decorator: bad },
+      'decorator',
+      /`decorator` must be a decorator name: an identifier such as 'widget'/,
+    )
+    fails(t, { storeDecorator: bad }, 'storeDecorator', /an identifier such as 'compStore'/)
+  }
+})
+
+t.test('decorator and storeDecorator: the names chosen', async (t) => {
+  t.match(Options.parse({ decorator: 'myWidget', storeDecorator: '$store_2' }), {
+    decorator: 'myWidget',
+    storeDecorator: '$store_2',
+  })
 })
 
 t.test('across options: an instance or the options to create one; one namespace', async (t) => {

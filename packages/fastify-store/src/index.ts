@@ -4,7 +4,9 @@
  * health check and a clean shutdown that closes only what the plugin opened.
  */
 
-import type { FastifyPluginAsync } from 'fastify'
+import type { Store } from '@comp-manager/core'
+import { decoratorOf, STORE_DECORATOR } from '@comp-manager/fastify-kit'
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
 import type { FastifyCompStoreOptions } from './options.js'
 import { PLUGIN_NAME } from './options.js'
@@ -31,7 +33,7 @@ export { storeProblems } from './store-port.js'
 
 /**
  * The plugin: `app.register(fastifyCompStore, { sqlite: { path } } | { mongo: … } | { store })`.
- * Decorates `fastify.compStore` and registers the `store` health check.
+ * Decorates `fastify.compStore` (or `fastify[decorator]`) and registers the `store` health check.
  */
 export const fastifyCompStore: FastifyPluginAsync<FastifyCompStoreOptions> = fp(createFastifyCompStore(), {
   fastify: '5.x',
@@ -39,3 +41,15 @@ export const fastifyCompStore: FastifyPluginAsync<FastifyCompStoreOptions> = fp(
 })
 
 export default fastifyCompStore
+
+/**
+ * `{ [Name]: Store }`, to type the store under the name chosen with the `decorator` option (the default
+ * `fastify.compStore` is typed by `@comp-manager/fastify-kit`):
+ * `declare module 'fastify' { interface FastifyInstance extends StoreDecorator<'jobsStore'> {} }`.
+ */
+export type StoreDecorator<Name extends string = typeof STORE_DECORATOR> = { [K in Name]: Store }
+
+/** The store the plugin decorated under `decorator` (default `'compStore'`), typed, whatever the name. */
+export function storeOf(fastify: FastifyInstance, decorator: string = STORE_DECORATOR): Store {
+  return decoratorOf<Store>(fastify, decorator, PLUGIN_NAME)
+}

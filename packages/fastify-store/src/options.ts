@@ -1,6 +1,6 @@
 import { cmError, describeType, type Store } from '@comp-manager/core'
 import { defineOptions, InstanceSchema, isPlainObject } from '@comp-manager/core/options'
-import { HealthCheckNameSchema } from '@comp-manager/fastify-kit'
+import { decoratorName, HealthCheckNameSchema, STORE_DECORATOR } from '@comp-manager/fastify-kit'
 import { type StaticDecode, type TSchemaOptions, Type } from 'typebox'
 import { isObject, storeProblems } from './store-port.js'
 
@@ -117,6 +117,11 @@ export interface FastifyCompStoreCommonOptions {
    * Give each store its own name when several instances share one registry.
    */
   healthCheck?: string | false
+  /**
+   * The name to decorate the store under: `fastify[decorator]`. Default `'compStore'`; the route
+   * plugins then take the same name as `storeDecorator`.
+   */
+  decorator?: string
 }
 
 /** Options of `fastifyCompStore`: exactly one of `sqlite`, `mongo` or `store`. */
@@ -138,6 +143,7 @@ export type ResolvedBackend =
 export interface ResolvedOptions {
   backend: ResolvedBackend
   healthCheck: string | false
+  decorator: string
 }
 
 export interface ResolvedMongoOptions {
@@ -240,6 +246,7 @@ const StoreOptions = defineOptions(
           expected: "a check name (1-64 letters, digits, '_', '.', ':' or '-') or false",
         } as TSchemaOptions),
       ),
+      decorator: Type.Optional(decoratorName(STORE_DECORATOR)),
       prefix: FastifyOwn,
       logLevel: FastifyOwn,
       logSerializers: FastifyOwn,
@@ -330,15 +337,18 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   exclusive(options, backends)
   if (isPlainObject(options.mongo)) exclusive(options.mongo, mongoSources, 'mongo.')
   const parsed = StoreOptions.parse(options)
-  const healthCheck = parsed.healthCheck ?? 'store'
+  const common = {
+    healthCheck: parsed.healthCheck ?? 'store',
+    decorator: parsed.decorator ?? STORE_DECORATOR,
+  }
   if (options.store !== undefined)
-    return { backend: { kind: 'store', store: options.store as Store }, healthCheck }
+    return { backend: { kind: 'store', store: options.store as Store }, ...common }
   if (parsed.sqlite !== undefined) {
-    return { backend: { kind: 'sqlite', sqlite: { ...(options.sqlite as object) } }, healthCheck }
+    return { backend: { kind: 'sqlite', sqlite: { ...(options.sqlite as object) } }, ...common }
   }
   if (parsed.mongo !== undefined) {
     const mongo = resolveMongo(parsed.mongo, options.mongo as Record<string, unknown>)
-    return { backend: { kind: 'mongo', mongo }, healthCheck }
+    return { backend: { kind: 'mongo', mongo }, ...common }
   }
   throw cmError(
     'CM_ERR_INVALID_ARGUMENT',

@@ -64,14 +64,14 @@ export function createFastifyCompStore(
   modules: OptionalModules = defaultModules,
 ): FastifyPluginAsync<FastifyCompStoreOptions> {
   return async function fastifyCompStore(fastify, opts) {
-    if (fastify.hasDecorator('compStore')) {
+    const { backend, healthCheck, decorator } = resolveOptions(opts)
+    if (fastify.hasDecorator(decorator)) {
       throw cmError(
         'CM_ERR_INVALID_ARGUMENT',
-        `${PLUGIN_NAME}: \`fastify.compStore\` is already decorated: register ${PLUGIN_NAME} once per instance (several stores need one encapsulated context each)`,
-        { details: { decorator: 'compStore' } },
+        `${PLUGIN_NAME}: \`fastify.${decorator}\` is already decorated: register ${PLUGIN_NAME} once per instance (several stores need one encapsulated context each, or each its own \`decorator\`)`,
+        { details: { decorator } },
       )
     }
-    const { backend, healthCheck } = resolveOptions(opts)
     if (
       healthCheck !== false &&
       fastify.hasDecorator(HEALTH_CHECKS_DECORATOR) &&
@@ -84,7 +84,7 @@ export function createFastifyCompStore(
     }
 
     const { store, release } = await openStore(fastify, backend, modules)
-    fastify.decorate('compStore', store)
+    fastify.decorate(decorator, store)
     if (release !== undefined) {
       fastify.addHook('onClose', async function closeCompStore() {
         await release()

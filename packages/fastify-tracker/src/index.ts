@@ -3,10 +3,12 @@
  * update through the state machine, delete, server-sent events) and `fastify.tracker`, as a Fastify 5
  * plugin usable alone in any app that registers `@comp-manager/fastify-store`.
  */
-import type { FastifyPluginAsync } from 'fastify'
+import { decoratorOf } from '@comp-manager/fastify-kit'
+import type { Tracker } from '@comp-manager/tracker'
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
 import type { FastifyTrackerOptions } from './options.js'
-import { PLUGIN_NAME } from './options.js'
+import { DEFAULT_DECORATOR, PLUGIN_NAME } from './options.js'
 import { fastifyTrackerPlugin } from './plugin.js'
 import './types.js'
 
@@ -19,6 +21,7 @@ export {
   errors,
 } from './errors.js'
 export {
+  DEFAULT_DECORATOR,
   DEFAULT_HEARTBEAT_MS,
   DEFAULT_IDLE_TIMEOUT_MS,
   DEFAULT_MAX_STREAMS,
@@ -51,6 +54,7 @@ export {
   type UpdateBody,
   UpdateBodySchema,
 } from './schemas.js'
+export type { TrackerDecorator } from './types.js'
 
 /**
  * The plugin: `app.register(fastifyTracker, { namespace, prefix, tracker | trackerOptions, sse, development })`
@@ -64,3 +68,8 @@ export const fastifyTracker: FastifyPluginAsync<FastifyTrackerOptions> = fp(fast
 })
 
 export default fastifyTracker
+
+/** The tracker the plugin decorated under `decorator` (default `'tracker'`), typed, whatever the name. */
+export function trackerOf(fastify: FastifyInstance, decorator: string = DEFAULT_DECORATOR): Tracker {
+  return decoratorOf<Tracker>(fastify, decorator, PLUGIN_NAME)
+}

@@ -72,6 +72,10 @@ export interface FastifyTrackerOptions {
   eventsPrefix?: string | false
   /** Error bodies of 5xx errors show their message and stack in `details` (never in production). Default false. */
   development?: boolean
+  /** The name to decorate the tracker under: `fastify[decorator]`. Default `'tracker'`. */
+  decorator?: string
+  /** The decorator of the store (`@comp-manager/fastify-store`'s `decorator` option). Default `'compStore'`. */
+  storeDecorator?: string
 }
 
 export interface ResolvedOptions {
@@ -86,9 +90,13 @@ export interface ResolvedOptions {
   leaseSecret: string | undefined
   eventsPrefix: string | false
   development: boolean
+  decorator: string
+  storeDecorator: string
 }
 
 export const DEFAULT_NAMESPACE = 'default'
+/** The default `decorator`: `fastify.tracker`. */
+export const DEFAULT_DECORATOR = 'tracker'
 export const DEFAULT_PREFIX = '/computations'
 export const DEFAULT_EVENTS_PREFIX = '/events'
 export interface ResolvedSseOptions {
@@ -129,6 +137,7 @@ export const TrackerPluginOptions = definePluginOptions({
   plugin: PLUGIN_NAME,
   defaultNamespace: DEFAULT_NAMESPACE,
   defaultPrefix: DEFAULT_PREFIX,
+  defaultDecorator: DEFAULT_DECORATOR,
   instance: {
     option: 'tracker',
     createOption: 'trackerOptions',
@@ -186,6 +195,8 @@ export function resolveOptions(options: unknown): ResolvedOptions {
 
     eventsPrefix: (o.own.eventsPrefix as string | false | undefined) ?? DEFAULT_EVENTS_PREFIX,
     development: o.development,
+    decorator: o.decorator,
+    storeDecorator: o.storeDecorator,
   }
 }
 

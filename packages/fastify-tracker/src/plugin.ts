@@ -93,7 +93,11 @@ export async function fastifyTrackerPlugin(
   options: FastifyTrackerOptions,
 ): Promise<void> {
   const o = resolveOptions(options)
-  const store = claimDecorator(fastify, { plugin: PLUGIN_NAME, decorator: 'tracker' })
+  const store = claimDecorator(fastify, {
+    plugin: PLUGIN_NAME,
+    decorator: o.decorator,
+    storeDecorator: o.storeDecorator,
+  })
 
   let sweepIntervalMs: number | undefined
   const { instance: tracker, owned } = givenOrCreated({
@@ -116,7 +120,7 @@ export async function fastifyTrackerPlugin(
       })
     },
   })
-  fastify.decorate('tracker', tracker)
+  fastify.decorate(o.decorator, tracker)
 
   const health = registerTrackerCheck(fastify, {
     tracker,

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto'
 import { createRequire } from 'node:module'
 import { type Store, toHttpError } from '@comp-manager/core'
 import fastifyAuth, { redactPaths } from '@comp-manager/fastify-auth'
-import fastifyCache from '@comp-manager/fastify-cache'
+import fastifyCache, { cacheOf } from '@comp-manager/fastify-cache'
 import { createErrorHandler } from '@comp-manager/fastify-kit'
 import fastifyCompStore, { type FastifyCompStoreOptions } from '@comp-manager/fastify-store'
 import fastifyTracker from '@comp-manager/fastify-tracker'
@@ -282,7 +282,7 @@ export async function buildApp(
 
     // 8. On close, after the HTTP server has drained: settle this process's runs, then (hooks run
     // last-registered-first) the plugins close their trackers, caches and the store.
-    shutdown.settleOnClose(() => [app.tracker, app.cache, ...(options.drain ?? [])])
+    shutdown.settleOnClose(() => [app.tracker, cacheOf(app), ...(options.drain ?? [])])
 
     await app.ready()
     return app

@@ -4,8 +4,9 @@
  * rate limits, health checks, request ids, security headers, CORS, compression and one error shape;
  * `startServer(config)` listens and shuts down gracefully on SIGTERM/SIGINT.
  */
-// The decorators of the composed plugins (`fastify.compStore`, `authorize`, `tracker`, `cache`…) are part of
-// this package's types: these imports bring their `declare module 'fastify'` augmentations along.
+// The decorators of the composed plugins (`fastify.compStore`, `authorize`, `tracker`…) are part of this
+// package's types: these imports bring their `declare module 'fastify'` augmentations along. Not
+// `fastify.cache` (also @fastify/caching's): `import '@comp-manager/fastify-cache/decorator'` or `cacheOf(app)`.
 import '@comp-manager/fastify-auth'
 import '@comp-manager/fastify-cache'
 import '@comp-manager/fastify-store'
@@ -15,6 +16,8 @@ import '@fastify/swagger'
 
 /** For `comp-manager api-key create`: the key and its hash, as API_KEYS takes it. */
 export { generateApiKey } from '@comp-manager/fastify-auth'
+/** The app's cache (`fastify.cache`), typed: `cacheOf(app).wrap(…)`. */
+export { cacheOf } from '@comp-manager/fastify-cache'
 export { API_PREFIX, type BuildAppOptions, buildApp, HEALTH_CHECK_TIMEOUT_MS, version } from './app.js'
 export {
   type AuthConfig,

@@ -59,10 +59,16 @@ const serve: CommandSpec<Context> = {
       description: 'Port to listen on (0: any free port; default PORT or 3000)',
     },
     host: { type: 'string', value: 'host', description: 'Address to listen on (default HOST or 127.0.0.1)' },
+    'api-key': {
+      type: 'string',
+      value: 'id',
+      description: 'In development: create an admin API key with this id for this run, printed once',
+    },
   },
   examples: [
     'comp-manager serve',
     'comp-manager serve --port 8080 --host 0.0.0.0',
+    'comp-manager serve --api-key dev   # then: comp-manager login --api-key <the key printed>',
     'NODE_ENV=production JWT_SECRET_FILE=/run/secrets/jwt comp-manager serve',
   ],
   async run(ctx) {
@@ -74,21 +80,64 @@ const serve: CommandSpec<Context> = {
     }
     if (ctx.values.host !== undefined) env.HOST = ctx.values.host as string
     const server = await loadServer()
-    let config: ReturnType<typeof server.loadConfig>
+    const keyId = ctx.values['api-key'] as string | undefined
+    let config = configOf(server, env)
+    const firstKey = keyId === undefined ? undefined : addFirstKey(server, env, config, keyId)
+    if (firstKey !== undefined) config = configOf(server, env)
+    let started: Awaited<ReturnType<ServerModule['startServer']>>
     try {
-      config = server.loadConfig(env)
+      started = await server.startServer(config)
     } catch (err) {
-      if (err instanceof server.ConfigError) throw new UsageError(err.message)
-      throw err
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err
+      ctx.io.stderr.write(
+        `comp-manager: port ${config.port} on ${config.host} is already in use: set PORT (or --port) to a free port\n`,
+      )
+      return EXIT.error
     }
-    const started = await server.startServer(config)
     ctx.out(`comp-manager server listening on ${started.address}`)
     if (config.docs) ctx.out(`  API docs: ${started.address}/docs`)
     for (const line of tokenHelp(started.app, config.env)) ctx.out(line)
+    if (firstKey !== undefined) {
+      ctx.out(`  API key "${keyId}" (admin, all namespaces; shown once, valid while this server runs):`)
+      ctx.out(`    comp-manager login --url ${started.address} --api-key ${firstKey.key}`)
+      ctx.out(`  to keep it across restarts: API_KEYS='${firstKey.entry}'`)
+    }
     // Runs until a signal closes the app (the server's handler then exits the process).
     await new Promise<void>((resolve) => started.app.server.once('close', () => resolve()))
     return EXIT.ok
   },
+}
+
+function configOf(server: ServerModule, env: Record<string, string | undefined>) {
+  try {
+    return server.loadConfig(env)
+  } catch (err) {
+    if (err instanceof server.ConfigError) throw new UsageError(err.message)
+    throw err
+  }
+}
+
+/** `serve --api-key <id>`, in development: a new admin key added to this run's `API_KEYS`. */
+function addFirstKey(
+  server: ServerModule,
+  env: Record<string, string | undefined>,
+  config: ReturnType<ServerModule['loadConfig']>,
+  id: string,
+): { key: string; entry: string } {
+  if (config.env !== 'development') {
+    throw new UsageError(
+      `--api-key creates a key only in development (NODE_ENV=${config.env}): use comp-manager api-key create and API_KEYS`,
+      'serve',
+    )
+  }
+  if (config.auth === null) throw new UsageError('--api-key: auth is off (AUTH_ENABLED=false)', 'serve')
+  if (!/^[A-Za-z0-9-]{1,64}$/.test(id)) {
+    throw new UsageError("--api-key <id>: the key's id must be 1 to 64 letters, digits or '-'", 'serve')
+  }
+  const { key, hash } = server.generateApiKey(id)
+  const entry = `${id}:admin:*:${hash}`
+  env.API_KEYS = env.API_KEYS ? `${env.API_KEYS},${entry}` : entry
+  return { key, entry }
 }
 
 export const serveCommands = [serve]
