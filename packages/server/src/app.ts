@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module'
-import { type Store, toHttpError } from '@comp-manager/core'
+import { type Codec, defaultCodec, type Store, toHttpError } from '@comp-manager/core'
 import fastifyAuth, { redactPaths } from '@comp-manager/fastify-auth'
 import fastifyCache from '@comp-manager/fastify-cache'
 import { createErrorHandler } from '@comp-manager/fastify-kit'
@@ -15,6 +15,7 @@ import Fastify, {
   type RouteOptions,
 } from 'fastify'
 import type { Redis } from 'ioredis'
+import { limitSmallBodies } from './body-limits.js'
 import type { ServerConfig } from './config.js'
 import { type DocTag, defaultTags, registerDocs } from './docs.js'
 import { RouteNotFoundError } from './errors.js'
@@ -100,6 +101,7 @@ function serverOptionsOf(
   development: boolean,
 ): FastifyServerOptions {
   return {
+    bodyLimit: config.limits.bodyLimit,
     ...options.fastify,
     logger: options.logger ?? {
       level: config.logLevel,
@@ -160,6 +162,18 @@ async function registerHttpBasics(app: FastifyInstance, config: ServerConfig): P
   await app.register(fastifyCompress, { global: true, threshold: 1024 })
 }
 
+/**
+ * The codec that decodes request `args` under the configured budgets: core's `defaultCodec` itself when
+ * they are its own (so that types registered on it later still decode), else a copy with those limits.
+ */
+export function requestCodec(config: ServerConfig): Codec {
+  const { maxDepth, ...budget } = config.limits.codec
+  const same =
+    maxDepth === defaultCodec.maxDepth &&
+    Object.entries(budget).every(([name, max]) => defaultCodec.budget[name as keyof typeof budget] === max)
+  return same ? defaultCodec : defaultCodec.withLimits(config.limits.codec)
+}
+
 /** The comp-manager plugins: the store, auth (unless disabled), the tracker and the cache under `/api/v1`. */
 async function registerCompManager(
   app: FastifyInstance,
@@ -184,6 +198,8 @@ async function registerCompManager(
   await app.register(fastifyTracker, {
     namespace: config.namespace,
     prefix: `${API_PREFIX}/computations`,
+    codec: requestCodec(config),
+    sse: config.limits.sse,
     development,
   })
   // The cache lives in `config.namespace` too: its fill runs are settled with the tracker's below.
@@ -215,6 +231,7 @@ export async function buildApp(
   try {
     app.decorate('compConfig', config)
     if (options.onRoute !== undefined) app.addHook('onRoute', options.onRoute)
+    limitSmallBodies(app, options.fastify?.bodyLimit ?? config.limits.bodyLimit)
 
     // 1. Request ids: echoed on every response, before anything can fail.
     app.addHook('onRequest', (request, reply, done) => {

@@ -18,6 +18,7 @@ export { generateApiKey } from '@comp-manager/fastify-auth'
 export { API_PREFIX, type BuildAppOptions, buildApp, HEALTH_CHECK_TIMEOUT_MS, version } from './app.js'
 export {
   type AuthConfig,
+  type CodecBudgetConfig,
   ConfigError,
   type ConfigProblem,
   type ConfigSource,
@@ -28,6 +29,7 @@ export {
   DEFAULT_RATE_LIMIT_WINDOW_MS,
   DEFAULT_SHUTDOWN_TIMEOUT_MS,
   generateSecret,
+  type LimitsConfig,
   type LoadConfigOptions,
   type LogLevel,
   loadConfig,
@@ -38,6 +40,7 @@ export {
   type ServerEnv,
   ServerEnvSchema,
   SQLITE_FILE_NAME,
+  type SseLimitsConfig,
   type StoreConfig,
   secretVariables,
   weakSecretReason,
