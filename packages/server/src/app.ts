@@ -11,7 +11,6 @@ import Fastify, {
   type FastifyInstance,
   type FastifyReply,
   type FastifyServerOptions,
-  LogController,
   type RouteOptions,
 } from 'fastify'
 import type { Redis } from 'ioredis'
@@ -22,6 +21,7 @@ import { RouteNotFoundError } from './errors.js'
 import { healthRoutes } from './health.js'
 import { identifyCaller, registerRateLimit } from './rate-limit.js'
 import { genReqId, REQUEST_ID_HEADER } from './request-id.js'
+import { RequestLogController } from './request-log.js'
 import { registerSecurityHeaders } from './security-headers.js'
 import { type Drainable, installShutdown, type ShutdownControl } from './shutdown.js'
 
@@ -42,8 +42,9 @@ export interface BuildAppOptions {
    */
   store?: Store
   /**
-   * Fastify's `logger` option. Default: pino at `config.logLevel`, credential headers redacted. Request
-   * log lines carry the request id as `requestId`.
+   * Fastify's `logger` option. Default: pino at `config.logLevel`, credential headers redacted. One log
+   * line per request (`request completed`: `method`, `url`, `statusCode`, `responseTime`, `requestId`);
+   * `fastify.disableRequestLogging` turns them off (all, or per request with a function).
    */
   logger?: FastifyServerOptions['logger']
   /**
@@ -63,7 +64,7 @@ export interface BuildAppOptions {
   onRoute?: (route: RouteOptions & { routePath: string; path: string; prefix: string }) => void
   /** A Redis client for the rate limits instead of one opened from `config.redisUrl` (not closed by the app). */
   redis?: Redis
-  /** Other Fastify server options (`bodyLimit`, `connectionTimeout`…). */
+  /** Other Fastify server options (`bodyLimit`, `connectionTimeout`, `disableRequestLogging`…). */
   fastify?: Omit<
     FastifyServerOptions,
     'logger' | 'genReqId' | 'requestIdHeader' | 'logController' | 'trustProxy' | 'return503OnClosing'
@@ -100,16 +101,18 @@ function serverOptionsOf(
   options: BuildAppOptions,
   development: boolean,
 ): FastifyServerOptions {
+  // Fastify's `disableRequestLogging` is read by our log controller (Fastify deprecates passing both).
+  const { disableRequestLogging, ...fastify } = options.fastify ?? {}
   return {
     bodyLimit: config.limits.bodyLimit,
-    ...options.fastify,
+    ...fastify,
     logger: options.logger ?? {
       level: config.logLevel,
       redact: { paths: [...redactPaths], censor: '[redacted]' },
     },
     genReqId,
     requestIdHeader: false,
-    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    logController: new RequestLogController(disableRequestLogging),
     // Fastify's types omit the hop count it accepts (proxy-addr's `trust` takes one).
     trustProxy: config.trustProxy as FastifyServerOptions['trustProxy'],
     // Requests arriving while closing get our own 503 (installShutdown), in the standard error body.
