@@ -19,6 +19,7 @@ import type { ServerConfig } from './config.js'
 import { type DocTag, defaultTags, registerDocs } from './docs.js'
 import { RouteNotFoundError } from './errors.js'
 import { healthRoutes } from './health.js'
+import { guardJsonBodies } from './json-budget.js'
 import { identifyCaller, registerRateLimit } from './rate-limit.js'
 import { genReqId, REQUEST_ID_HEADER } from './request-id.js'
 import { RequestLogController } from './request-log.js'
@@ -235,6 +236,7 @@ export async function buildApp(
     app.decorate('compConfig', config)
     if (options.onRoute !== undefined) app.addHook('onRoute', options.onRoute)
     limitSmallBodies(app, options.fastify?.bodyLimit ?? config.limits.bodyLimit)
+    guardJsonBodies(app, config.limits.codec)
 
     // 1. Request ids: echoed on every response, before anything can fail.
     app.addHook('onRequest', (request, reply, done) => {
