@@ -14,6 +14,7 @@ import Fastify, {
   type RouteOptions,
 } from 'fastify'
 import type { Redis } from 'ioredis'
+import { gateLargeBodies } from './body-gate.js'
 import { limitSmallBodies } from './body-limits.js'
 import type { ServerConfig } from './config.js'
 import { type DocTag, defaultTags, registerDocs } from './docs.js'
@@ -237,6 +238,7 @@ export async function buildApp(
     if (options.onRoute !== undefined) app.addHook('onRoute', options.onRoute)
     limitSmallBodies(app, options.fastify?.bodyLimit ?? config.limits.bodyLimit)
     guardJsonBodies(app, config.limits.codec)
+    gateLargeBodies(app)
 
     // 1. Request ids: echoed on every response, before anything can fail.
     app.addHook('onRequest', (request, reply, done) => {

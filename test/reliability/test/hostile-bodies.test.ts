@@ -1,6 +1,7 @@
 // A hostile-body flood (issue 13): concurrent clients send worst-case bodies to a real server process
 // (deep nesting, a 1 MB BigInt, ~115 k small objects, oversize, forged tokens), back to back, with the rate
 // limit out of the way, while a prober in another process (this one) measures `/health`: p99 < 100 ms.
+import { loadavg } from 'node:os'
 import t from 'tap'
 import { serverEnv } from './app.js'
 import { killIfAlive, report, SOAK, sleep, spawnFixture, startExampleServer, tempDir } from './helpers.js'
@@ -27,6 +28,13 @@ t.test(`hostile-body flood (${CLIENTS} clients): /health p99 < ${P99_BOUND_MS} m
     return { ms: performance.now() - started, status: res.status }
   }
   for (let i = 0; i < 20; i++) await probe() // warm-up
+  // The same probing without the flood, for the report: what the shared machine alone costs.
+  const idle: number[] = []
+  for (let i = 0; i < 100; i++) {
+    idle.push((await probe()).ms)
+    await sleep(PROBE_EVERY_MS)
+  }
+  idle.sort((a, b) => a - b)
 
   const flood = spawnFixture('hostile-flood.mjs', [server.url, server.token, String(CLIENTS)])
   t.teardown(() => killIfAlive(flood))
@@ -64,6 +72,9 @@ t.test(`hostile-body flood (${CLIENTS} clients): /health p99 < ${P99_BOUND_MS} m
     p50Ms: Math.round(p50 * 10) / 10,
     p99Ms: Math.round(p99 * 10) / 10,
     maxMs: Math.round(max * 10) / 10,
+    idleP50Ms: Math.round(quantile(idle, 0.5) * 10) / 10,
+    idleP99Ms: Math.round(quantile(idle, 0.99) * 10) / 10,
+    loadAverage: loadavg()[0],
     hostile,
     counts,
   })
