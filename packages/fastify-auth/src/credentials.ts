@@ -5,6 +5,7 @@ import { UnauthorizedError } from './errors.js'
 import { buildIdentity, identityFromClaims } from './identity.js'
 import type { CookieCodec, TokenSigner } from './internals.js'
 import { PLUGIN_NAME, type ResolvedOptions } from './options.js'
+import type { VerifiedTokenCache } from './token-cache.js'
 import { API_KEY_CLAIM, DEVELOPMENT_CLAIM } from './tokens.js'
 import type { AuthIdentity, AuthPreHandler } from './types.js'
 
@@ -44,10 +45,22 @@ export interface CredentialContext {
   options: ResolvedOptions
   signer: TokenSigner
   cookieCodec: CookieCodec | undefined
+  /** Tokens that verified (per way they came: a cookie token is not a bearer token). */
+  verified: Record<'jwt' | 'cookie', VerifiedTokenCache<VerifiedToken>>
 }
 
-/** Verifies a token (throws a 401 `UnauthorizedError`). */
+/** Verifies a token (throws a 401 `UnauthorizedError`); a token verified before is taken from the cache. */
 export function verifyToken(ctx: CredentialContext, token: string, via: 'jwt' | 'cookie'): VerifiedToken {
+  const now = Date.now()
+  const cache = ctx.verified[via]
+  const known = cache.get(token, now)
+  if (known !== undefined) return known
+  const verified = verifyTokenNow(ctx, token, via)
+  cache.set(token, verified, verified.exp * 1000, now)
+  return verified
+}
+
+function verifyTokenNow(ctx: CredentialContext, token: string, via: 'jwt' | 'cookie'): VerifiedToken {
   let payload: unknown
   try {
     payload = ctx.signer.verify(token)

@@ -58,11 +58,8 @@ function jwtOptions(options: ResolvedOptions) {
       ...(options.audience === undefined ? {} : { aud: options.audience }),
     },
     verify: {
-      // Verifying a signature costs ~15 µs, the largest part of an authenticated request: keep the
-      // outcome of the last 1000 tokens for up to a minute. fast-jwt still enforces `exp`/`nbf` on
-      // every hit (an entry never outlives its token), and the claims are re-checked by the plugin.
-      cache: 1000,
-      cacheTTL: 60_000,
+      // No fast-jwt cache: the plugin keeps the tokens that passed all of its checks itself
+      // (token-cache.ts), by their text, without hashing them on every request as fast-jwt does.
       algorithms: options.algorithms,
       clockTolerance: options.clockToleranceMs,
       // fast-jwt checks `iss`/`aud` only when present: require them when they are configured.

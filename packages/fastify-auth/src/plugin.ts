@@ -1,12 +1,13 @@
 import { cmError } from '@comp-manager/core'
 import { AUTH_CONTRACT, type AuthContract } from '@comp-manager/fastify-kit'
 import type { FastifyInstance } from 'fastify'
-import { bearerToken, type CredentialContext, createAuthenticate } from './credentials.js'
+import { bearerToken, type CredentialContext, createAuthenticate, type VerifiedToken } from './credentials.js'
 import { ForbiddenError } from './errors.js'
 import { canAccessNamespace, isRole, roleAtLeast } from './identity.js'
 import { registerInternals } from './internals.js'
 import { type FastifyAuthOptions, PLUGIN_NAME, resolveOptions } from './options.js'
 import { type AuthService, authRoutes } from './routes.js'
+import { VerifiedTokenCache } from './token-cache.js'
 import { issueToken } from './tokens.js'
 import { type AuthPreHandler, type IssueTokenOptions, type Role, roles, type TokenClaims } from './types.js'
 
@@ -61,13 +62,23 @@ function createAuthorize(authenticate: AuthPreHandler): (role: Role) => AuthPreH
   }
 }
 
+/** Verified tokens kept (each for at most a minute, never past its `exp`). */
+const TOKEN_CACHE_MAX = 1000
+const TOKEN_CACHE_TTL_MS = 60_000
+
 /** The plugin function; `index.ts` wraps it with `fastify-plugin`. */
 export async function fastifyAuth(fastify: FastifyInstance, opts: FastifyAuthOptions): Promise<void> {
   const options = resolveOptions(opts)
   const names = options.decorators
   refuseTakenDecorators(fastify, Object.values(names))
   const { signer, cookieCodec } = await registerInternals(fastify, options)
-  const ctx: CredentialContext = { options, signer, cookieCodec }
+  const verified = () => new VerifiedTokenCache<VerifiedToken>(TOKEN_CACHE_MAX, TOKEN_CACHE_TTL_MS)
+  const ctx: CredentialContext = {
+    options,
+    signer,
+    cookieCodec,
+    verified: { jwt: verified(), cookie: verified() },
+  }
   const authenticate = createAuthenticate(ctx)
   const issue = (claims: TokenClaims, issueOpts?: IssueTokenOptions, keyId?: string) =>
     issueToken(options, signer, claims, issueOpts, keyId)

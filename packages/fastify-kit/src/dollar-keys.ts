@@ -15,6 +15,10 @@ export const MAX_SCANNED_NODES = 100_000
  */
 export function findDollarKey(value: unknown, options: { segments?: boolean } = {}): string | undefined {
   const segments = options.segments ?? false
+  // Most bodies have no such key: a first walk builds no path string (a large body has ~10^5 nodes).
+  const clean = noDollarKey(value, segments)
+  if (clean === true) return undefined
+  if (clean === undefined) return ''
   const stack: Array<{ node: unknown; path: string }> = [{ node: value, path: '' }]
   let visited = 0
   while (stack.length > 0) {
@@ -31,6 +35,28 @@ export function findDollarKey(value: unknown, options: { segments?: boolean } = 
     }
   }
   return undefined
+}
+
+/** True when no key starts with `$`, false when one does, undefined when the walk gave up (too large). */
+function noDollarKey(value: unknown, segments: boolean): boolean | undefined {
+  const stack: unknown[] = [value]
+  let visited = 0
+  while (stack.length > 0) {
+    const node = stack.pop()
+    if (typeof node !== 'object' || node === null) continue
+    if (++visited > MAX_SCANNED_NODES) return undefined
+    if (Array.isArray(node)) {
+      for (const item of node) if (typeof item === 'object' && item !== null) stack.push(item)
+      continue
+    }
+    for (const key in node) {
+      if (!Object.hasOwn(node, key)) continue
+      if (key.charCodeAt(0) === 36 || (segments && /[[.]\$/.test(key))) return false
+      const child = (node as Record<string, unknown>)[key]
+      if (typeof child === 'object' && child !== null) stack.push(child)
+    }
+  }
+  return true
 }
 
 /**

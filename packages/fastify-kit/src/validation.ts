@@ -5,6 +5,7 @@
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox'
 import type { FastifySchemaCompiler } from 'fastify'
 import type { TSchema } from 'typebox'
+import { Compile } from 'typebox/compile'
 import { pointer } from './json-pointer.js'
 
 type ValidationIssue = {
@@ -61,7 +62,14 @@ function strictNumbers(schema: TSchema, value: unknown): ValidationIssue[] {
 export const routeValidatorCompiler: FastifySchemaCompiler<TSchema> = (route) => {
   const validate = TypeBoxValidatorCompiler(route)
   if (route.httpPart !== 'querystring' && route.httpPart !== 'params') return validate
+  // Most query strings and parameters are valid as they arrive (strings for string fields, no field
+  // at all): checked as they are, they skip TypeBox's `Value.Convert`, which walks the schema
+  // dynamically on every request (~5 µs of a ~60 µs point read). A value that fails the plain check
+  // (a number or boolean field, a bad value) goes through the conversion as before.
+  // (A numeric field arrives as text, so it fails the plain check and gets the strict one below.)
+  const check = Compile(route.schema)
   return (value: unknown) => {
+    if (check.Check(value)) return { value }
     const issues = strictNumbers(route.schema, value)
     return issues.length > 0 ? { error: issues as unknown as Error } : validate(value)
   }

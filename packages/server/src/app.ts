@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto'
 import { createRequire } from 'node:module'
-import { type Store, toHttpError } from '@comp-manager/core'
+import { type Codec, defaultCodec, type Store, toHttpError } from '@comp-manager/core'
 import fastifyAuth, { redactPaths } from '@comp-manager/fastify-auth'
 import fastifyCache, { cacheOf } from '@comp-manager/fastify-cache'
 import { createErrorHandler } from '@comp-manager/fastify-kit'
@@ -13,16 +13,19 @@ import Fastify, {
   type FastifyInstance,
   type FastifyReply,
   type FastifyServerOptions,
-  LogController,
   type RouteOptions,
 } from 'fastify'
 import type { Redis } from 'ioredis'
+import { gateLargeBodies } from './body-gate.js'
+import { limitSmallBodies } from './body-limits.js'
 import type { ServerConfig } from './config.js'
 import { type DocTag, defaultTags, registerDocs } from './docs.js'
 import { RouteNotFoundError } from './errors.js'
 import { healthRoutes } from './health.js'
+import { guardJsonBodies } from './json-budget.js'
 import { identifyCaller, registerRateLimit } from './rate-limit.js'
 import { genReqId, REQUEST_ID_HEADER } from './request-id.js'
+import { RequestLogController } from './request-log.js'
 import { registerSecurityHeaders } from './security-headers.js'
 import { type Drainable, installShutdown, type ShutdownControl } from './shutdown.js'
 
@@ -43,8 +46,9 @@ export interface BuildAppOptions {
    */
   store?: Store
   /**
-   * Fastify's `logger` option. Default: pino at `config.logLevel`, credential headers redacted. Request
-   * log lines carry the request id as `requestId`.
+   * Fastify's `logger` option. Default: pino at `config.logLevel`, credential headers redacted. One log
+   * line per request (`request completed`: `method`, `url`, `statusCode`, `responseTime`, `requestId`);
+   * `fastify.disableRequestLogging` turns them off (all, or per request with a function).
    */
   logger?: FastifyServerOptions['logger']
   /**
@@ -64,7 +68,7 @@ export interface BuildAppOptions {
   onRoute?: (route: RouteOptions & { routePath: string; path: string; prefix: string }) => void
   /** A Redis client for the rate limits instead of one opened from `config.redisUrl` (not closed by the app). */
   redis?: Redis
-  /** Other Fastify server options (`bodyLimit`, `connectionTimeout`…). */
+  /** Other Fastify server options (`bodyLimit`, `connectionTimeout`, `disableRequestLogging`…). */
   fastify?: Omit<
     FastifyServerOptions,
     'logger' | 'genReqId' | 'requestIdHeader' | 'logController' | 'trustProxy' | 'return503OnClosing'
@@ -101,15 +105,18 @@ function serverOptionsOf(
   options: BuildAppOptions,
   development: boolean,
 ): FastifyServerOptions {
+  // Fastify's `disableRequestLogging` is read by our log controller (Fastify deprecates passing both).
+  const { disableRequestLogging, ...fastify } = options.fastify ?? {}
   return {
-    ...options.fastify,
+    bodyLimit: config.limits.bodyLimit,
+    ...fastify,
     logger: options.logger ?? {
       level: config.logLevel,
       redact: { paths: [...redactPaths], censor: '[redacted]' },
     },
     genReqId,
     requestIdHeader: false,
-    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    logController: new RequestLogController(disableRequestLogging),
     // Fastify's types omit the hop count it accepts (proxy-addr's `trust` takes one).
     trustProxy: config.trustProxy as FastifyServerOptions['trustProxy'],
     // Requests arriving while closing get our own 503 (installShutdown), in the standard error body.
@@ -162,6 +169,18 @@ async function registerHttpBasics(app: FastifyInstance, config: ServerConfig): P
   await app.register(fastifyCompress, { global: true, threshold: 1024 })
 }
 
+/**
+ * The codec that decodes request `args` under the configured budgets: core's `defaultCodec` itself when
+ * they are its own (so that types registered on it later still decode), else a copy with those limits.
+ */
+export function requestCodec(config: ServerConfig): Codec {
+  const { maxDepth, ...budget } = config.limits.codec
+  const same =
+    maxDepth === defaultCodec.maxDepth &&
+    Object.entries(budget).every(([name, max]) => defaultCodec.budget[name as keyof typeof budget] === max)
+  return same ? defaultCodec : defaultCodec.withLimits(config.limits.codec)
+}
+
 /** The comp-manager plugins: the store, auth (unless disabled), the tracker, the worker protocol and the cache under `/api/v1`. */
 async function registerCompManager(
   app: FastifyInstance,
@@ -194,6 +213,8 @@ async function registerCompManager(
     namespace: config.namespace,
     prefix: `${API_PREFIX}/computations`,
     eventsPrefix: `${API_PREFIX}/events`,
+    codec: requestCodec(config),
+    sse: config.limits.sse,
     development,
     ...lease,
   })
@@ -233,6 +254,9 @@ export async function buildApp(
   try {
     app.decorate('compConfig', config)
     if (options.onRoute !== undefined) app.addHook('onRoute', options.onRoute)
+    limitSmallBodies(app, options.fastify?.bodyLimit ?? config.limits.bodyLimit)
+    guardJsonBodies(app, config.limits.codec)
+    gateLargeBodies(app)
 
     // 1. Request ids: echoed on every response, before anything can fail.
     app.addHook('onRequest', (request, reply, done) => {

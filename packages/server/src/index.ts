@@ -21,6 +21,7 @@ export { cacheOf } from '@comp-manager/fastify-cache'
 export { API_PREFIX, type BuildAppOptions, buildApp, HEALTH_CHECK_TIMEOUT_MS, version } from './app.js'
 export {
   type AuthConfig,
+  type CodecBudgetConfig,
   ConfigError,
   type ConfigProblem,
   type ConfigSource,
@@ -31,6 +32,7 @@ export {
   DEFAULT_RATE_LIMIT_WINDOW_MS,
   DEFAULT_SHUTDOWN_TIMEOUT_MS,
   generateSecret,
+  type LimitsConfig,
   type LoadConfigOptions,
   type LogLevel,
   loadConfig,
@@ -41,6 +43,7 @@ export {
   type ServerEnv,
   ServerEnvSchema,
   SQLITE_FILE_NAME,
+  type SseLimitsConfig,
   type StoreConfig,
   secretVariables,
   weakSecretReason,

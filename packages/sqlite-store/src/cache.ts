@@ -148,7 +148,7 @@ export class SqliteCacheStore implements CacheBackend {
 
   async get(namespace: string, key: string): Promise<CacheEntry | null> {
     const now = this.#conn.clock()
-    const row = await this.#conn.run('cache.get', () => this.#get.get(namespace, key))
+    const row = await this.#conn.runRead('cache.get', () => this.#get.get(namespace, key))
     if (row === undefined || (row[7] !== null && row[7] <= now)) return null // absent or expired
     return {
       key,
@@ -239,7 +239,7 @@ export class SqliteCacheStore implements CacheBackend {
 
   async stats(namespace: string): Promise<CacheStats> {
     const now = this.#conn.clock()
-    return this.#conn.run('cache.stats', () => this.#stats.get(namespace, now)!)
+    return this.#conn.runRead('cache.stats', () => this.#stats.get(namespace, now)!)
   }
 
   async purgeExpired(): Promise<number> {

@@ -258,11 +258,11 @@ export class SqliteComputationStore implements ComputationBackend {
   }
 
   async get(namespace: string, id: string): Promise<Computation | null> {
-    return this.#conn.run('computations.get', () => this.#find(namespace, id))
+    return this.#conn.runRead('computations.get', () => this.#find(namespace, id))
   }
 
   async getByHash(namespace: string, hash: string): Promise<Computation | null> {
-    return this.#conn.run('computations.getByHash', () => {
+    return this.#conn.runRead('computations.getByHash', () => {
       const row = this.#latest.get(namespace, hash)
       return row === undefined ? null : toRecord(row)
     })

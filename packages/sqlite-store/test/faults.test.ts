@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import type { CompManagerError } from '@comp-manager/core'
 import Sqlite from 'better-sqlite3'
 import t from 'tap'
+import { READ_FILE_CHECK_MS } from '../src/connection.js'
 import { SqliteStore } from '../src/index.js'
 import { computation, exited, forkFixture, nextMessage } from './fixtures/helpers.js'
 
@@ -48,6 +49,23 @@ t.test('a deleted database file: writes refused, ping red, nothing acknowledged 
     'a new, empty file: no write was acknowledged into the old one',
   )
   t.equal((await reopened.ping()).ok, true, 'a reopened store is green')
+})
+
+t.test('reads check the file at most every READ_FILE_CHECK_MS, writes before each write', async (t) => {
+  const path = join(t.testdir(), 'read-check.db')
+  const store = new SqliteStore({ path })
+  t.teardown(() => store.close())
+  const kept = await store.computations.create(fresh())
+  t.ok(await store.computations.get('ns', kept.id), 'read before the deletion')
+  unlinkSync(path)
+  await new Promise((resolve) => setTimeout(resolve, READ_FILE_CHECK_MS + 20))
+  const err = await refusal(store.computations.get('ns', kept.id))
+  t.equal(err.details?.fault, 'moved', `a read ${READ_FILE_CHECK_MS} ms later is refused`)
+  t.equal(
+    (await refusal(store.cache.get('ns', 'k'))).details?.fault,
+    'moved',
+    'and every read after it (the move is remembered)',
+  )
 })
 
 t.test('a replaced database file is refused the same way', async (t) => {

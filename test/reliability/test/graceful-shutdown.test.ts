@@ -57,7 +57,7 @@ t.test('graceful shutdown: SIGTERM during load drains, exits 0, leaves an intact
   for (let round = 0; round < ROUNDS; round++) {
     const { dir, cleanup } = tempDir('shutdown')
     t.teardown(cleanup)
-    const { env } = serverEnv(dir, { LOG_LEVEL: 'info' })
+    const { env } = serverEnv(dir, { LOG_LEVEL: 'debug' })
     const server = await startExampleServer(env)
     t.teardown(() => {
       if (server.proc.exitCode === null) server.proc.kill('SIGKILL')

@@ -188,7 +188,7 @@ export interface RunningServer {
   stdout: () => string
   stderr: () => string
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
-  /** Request ids starting with `rel-` that the server logged as received (`incoming request`, LOG_LEVEL=info). */
+  /** Request ids starting with `rel-` that the server logged as received (`incoming request`, LOG_LEVEL=debug). */
   received: Set<string>
 }
 

@@ -40,9 +40,9 @@ export interface CodecLimits {
   maxStringLength?: number
   /** Largest decoded binary value (ArrayBuffer, DataView, Buffer, typed arrays), in bytes. Default 16 MiB. */
   maxBinaryBytes?: number
-  /** Most entries in one decoded container (array items, object keys, Map entries, Set values). Default 1,000,000. */
+  /** Most entries in one decoded container (array items, object keys, Map entries, Set values). Default 100,000. */
   maxEntries?: number
-  /** Most values in one decoded tree, containers and primitives alike. Default 1,000,000. */
+  /** Most values in one decoded tree, containers and primitives alike. Default 100,000. */
   maxNodes?: number
 }
 

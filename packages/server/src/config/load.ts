@@ -2,6 +2,7 @@ import { authConfig } from './auth.js'
 import { type Env, EnvReport, readEnv } from './env-reader.js'
 import { ConfigError } from './errors.js'
 import { httpConfig } from './http.js'
+import { limitsConfig } from './limits.js'
 import { rateLimitConfig } from './rate-limit.js'
 import { runtimeConfig } from './runtime.js'
 import { ServerEnvSchema } from './schema.js'
@@ -32,6 +33,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
   const store = storeConfig(values, context)
   const rateLimit = rateLimitConfig(values)
   const auth = authConfig(values, context)
+  const { limits } = limitsConfig(values)
   if (report.problems.length > 0) throw new ConfigError(report.problems)
   return {
     env: runtime.env,
@@ -42,6 +44,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     auth,
     corsOrigins: http.corsOrigins,
     rateLimit: rateLimit.rateLimit,
+    limits,
     logLevel: runtime.logLevel,
     trustProxy: http.trustProxy,
     shutdownTimeoutMs: runtime.shutdownTimeoutMs,

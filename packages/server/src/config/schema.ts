@@ -3,6 +3,7 @@ import { Type } from 'typebox'
 import { authEnv } from './auth.js'
 import type { EnvAnnotations } from './env-schema.js'
 import { httpEnv } from './http.js'
+import { limitsEnv } from './limits.js'
 import { rateLimitEnv } from './rate-limit.js'
 import { runtimeEnv } from './runtime.js'
 import { storeEnv } from './store.js'
@@ -18,6 +19,7 @@ export const ServerEnvSchema = Type.Object({
   ...storeEnv,
   ...authEnv,
   ...rateLimitEnv,
+  ...limitsEnv,
 })
 
 /** The decoded variables (durations in milliseconds, lists as arrays). */

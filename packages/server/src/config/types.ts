@@ -42,6 +42,32 @@ export interface RateLimitConfig {
   timeWindowMs: number
 }
 
+/** The codec's decoding budgets for request `args` (core's `CodecLimits` without `maxBytes`). */
+export interface CodecBudgetConfig {
+  maxBigIntDigits: number
+  maxStringLength: number
+  maxBinaryBytes: number
+  maxEntries: number
+  maxNodes: number
+  maxDepth: number
+}
+
+/** Caps and timeouts of the event streams (`@comp-manager/fastify-tracker`'s `sse` options). */
+export interface SseLimitsConfig {
+  maxStreams: number
+  maxStreamsPerClient: number
+  idleTimeoutMs: number
+  stallTimeoutMs: number
+}
+
+/** The per-request and per-client budgets (`BODY_LIMIT`, `CODEC_*`, `SSE_*`). */
+export interface LimitsConfig {
+  /** Largest request body in bytes (Fastify's `bodyLimit`; routes with small bodies take less). */
+  bodyLimit: number
+  codec: CodecBudgetConfig
+  sse: SseLimitsConfig
+}
+
 /** Where one setting came from. */
 export type ConfigSource = 'file' | 'env' | 'default' | 'generated'
 
@@ -62,6 +88,8 @@ export interface ServerConfig {
   /** Origins allowed by CORS: a list, `'*'` for any, or `null` for no CORS headers at all. */
   corsOrigins: string[] | '*' | null
   rateLimit: RateLimitConfig
+  /** Body, codec and event-stream budgets. */
+  limits: LimitsConfig
   logLevel: LogLevel
   /** Fastify's `trustProxy`: `false`, `true`, a hop count or a list of addresses/CIDRs. */
   trustProxy: boolean | number | string[]
