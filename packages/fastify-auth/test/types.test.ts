@@ -22,7 +22,7 @@ type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ?
 const assertType = <T extends true>(_: T): void => {}
 
 // The contract's names and shapes, exactly.
-assertType<Equal<Role, 'viewer' | 'operator' | 'admin'>>(true)
+assertType<Equal<Role, 'viewer' | 'worker' | 'operator' | 'admin'>>(true)
 assertType<Equal<AuthIdentity['via'], 'jwt' | 'cookie' | 'api-key'>>(true)
 assertType<Equal<AuthIdentity['keyId'], string | undefined>>(true)
 assertType<Equal<FastifyRequest['auth'], AuthIdentity | null>>(true)

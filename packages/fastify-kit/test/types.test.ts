@@ -24,7 +24,7 @@ const assertType = <T extends true>(_: T): void => {}
 assertType<Equal<FastifyInstance['compStore'], Store>>(true)
 assertType<Equal<FastifyInstance['compHealthChecks'], Map<string, HealthCheck>>>(true)
 assertType<Equal<FastifyRequest['auth'], AuthIdentity | null>>(true)
-assertType<Equal<Role, 'viewer' | 'operator' | 'admin'>>(true)
+assertType<Equal<Role, 'viewer' | 'worker' | 'operator' | 'admin'>>(true)
 assertType<Equal<(typeof roles)[number], Role>>(true)
 assertType<Equal<FastifyInstance['authorize'], (role: Role) => AuthPreHandler>>(true)
 assertType<Equal<Awaited<ReturnType<typeof runHealthChecks>>, HealthReport>>(true)
@@ -43,7 +43,7 @@ const ownAuth = fp(
       }
       request.auth = identity
     }
-    const rank: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 }
+    const rank: Record<Role, number> = { viewer: 0, worker: 1, operator: 2, admin: 3 }
     fastify.decorate('authenticate', authenticate)
     fastify.decorate(
       'authorize',

@@ -87,18 +87,12 @@ function registerTrackerCheck(fastify: FastifyInstance, options: TrackerCheckOpt
   }
 }
 
-/** The plugin function; `index.ts` wraps it with `fastify-plugin`. */
-export async function fastifyTrackerPlugin(
+/** The tracker the plugin serves: the one given, or one it creates (and owns) on the store. */
+function trackerFor(
   fastify: FastifyInstance,
-  options: FastifyTrackerOptions,
-): Promise<void> {
-  const o = resolveOptions(options)
-  const store = claimDecorator(fastify, {
-    plugin: PLUGIN_NAME,
-    decorator: o.decorator,
-    storeDecorator: o.storeDecorator,
-  })
-
+  o: ReturnType<typeof resolveOptions>,
+  store: Store,
+): { tracker: Tracker; owned: boolean; sweepIntervalMs: number | undefined } {
   let sweepIntervalMs: number | undefined
   const { instance: tracker, owned } = givenOrCreated({
     plugin: PLUGIN_NAME,
@@ -120,6 +114,22 @@ export async function fastifyTrackerPlugin(
       })
     },
   })
+  return { tracker, owned, sweepIntervalMs }
+}
+
+/** The plugin function; `index.ts` wraps it with `fastify-plugin`. */
+export async function fastifyTrackerPlugin(
+  fastify: FastifyInstance,
+  options: FastifyTrackerOptions,
+): Promise<void> {
+  const o = resolveOptions(options)
+  const store = claimDecorator(fastify, {
+    plugin: PLUGIN_NAME,
+    decorator: o.decorator,
+    storeDecorator: o.storeDecorator,
+  })
+
+  const { tracker, owned, sweepIntervalMs } = trackerFor(fastify, o, store)
   fastify.decorate(o.decorator, tracker)
 
   const health = registerTrackerCheck(fastify, {

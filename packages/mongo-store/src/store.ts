@@ -17,20 +17,13 @@ import {
   GuardedEventLog,
   GuardedQueueStore,
 } from '@comp-manager/core/store-kit'
-import {
-  type Collection,
-  type Db,
-  type Document,
-  GridFSBucket,
-  MongoClient,
-  type MongoClientOptions,
-} from 'mongodb'
+import type { Collection, Db, Document, MongoClient } from 'mongodb'
 import { MongoCacheStore } from './cache.js'
 import { MongoComputationStore } from './computations.js'
+import { connectionOf, valueFilesOf } from './connection.js'
 import type { StoreContext } from './context.js'
 import { closedError, mapMongoError } from './errors.js'
 import { MongoEventLog } from './events.js'
-import { ValueFiles } from './gridfs.js'
 import { IndexGuard } from './index-guard.js'
 import {
   cacheEntryIndexes,
@@ -91,20 +84,7 @@ export class MongoStore implements Store {
   constructor(options: MongoStoreOptions) {
     const o = resolveOptions(options)
     this.options = o
-    const { source } = o
-    if (source.kind === 'db') {
-      this.db = source.db
-      this.client = undefined
-      this.ownsClient = false
-    } else if (source.kind === 'client') {
-      this.client = source.client
-      this.db = source.client.db(source.dbName)
-      this.ownsClient = false
-    } else {
-      this.client = openClient(source.url, source.clientOptions)
-      this.db = this.client.db(source.dbName)
-      this.ownsClient = true
-    }
+    ;({ db: this.db, client: this.client, ownsClient: this.ownsClient } = connectionOf(o.source))
     const collectionOptions = {
       ...(o.writeConcern === undefined ? {} : { writeConcern: o.writeConcern }),
       ...(o.readPreference === undefined ? {} : { readPreference: o.readPreference }),
@@ -113,17 +93,7 @@ export class MongoStore implements Store {
     this.cacheCollection = this.db.collection(o.cacheCollection, collectionOptions)
     this.workersCollection = this.db.collection(`${o.computationsCollection}_workers`, collectionOptions)
     this.schedulesCollection = this.db.collection(`${o.computationsCollection}_schedules`, collectionOptions)
-    const bucketOptions = {
-      bucketName: o.bucketName,
-      ...(o.writeConcern === undefined ? {} : { writeConcern: o.writeConcern }),
-    }
-    const files = new ValueFiles(
-      new GridFSBucket(this.db, { ...bucketOptions, readPreference: 'primary' as never }),
-      new GridFSBucket(this.db, {
-        ...bucketOptions,
-        ...(o.readPreference === undefined ? {} : { readPreference: o.readPreference as never }),
-      }),
-    )
+    const files = valueFilesOf(this.db, o)
     this.capabilities = Object.freeze({
       multiProcess: true,
       multiMachine: true,
@@ -352,21 +322,6 @@ async function withDeadline<T>(operation: string, timeoutMs: number, fn: () => P
     return await Promise.race([fn(), deadline])
   } finally {
     clearTimeout(timer)
-  }
-}
-
-function openClient(url: string, clientOptions: MongoClientOptions | undefined): MongoClient {
-  try {
-    return new MongoClient(url, clientOptions)
-  } catch (err) {
-    throw cmError(
-      'CM_ERR_INVALID_ARGUMENT',
-      `mongo-store: \`url\` is not a valid connection string: ${(err as Error).message}`,
-      {
-        cause: err,
-        details: { option: 'url' },
-      },
-    )
   }
 }
 
