@@ -137,7 +137,7 @@ t.test('apiKeys: bad entries are named, plaintext keys refused and not echoed', 
     t,
     { secret: SECRET, apiKeys: [{ ...entry, role: 'root' }] },
     'apiKeys[0].role',
-    /viewer, operator, admin/,
+    /viewer, worker, operator, admin/,
   )
   await rejects(t, { secret: SECRET, apiKeys: [{ ...entry, role: undefined }] }, 'apiKeys[0].role')
   await rejects(t, { secret: SECRET, apiKeys: [{ ...entry, namespaces: 'team-a' }] }, 'apiKeys[0].namespaces')

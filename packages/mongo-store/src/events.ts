@@ -65,17 +65,31 @@ export class MongoEventLog implements EventLogBackend {
   async append(events: readonly NewStoreEvent[]): Promise<void> {
     if (events.length === 0) return
     await this.#ctx.run('events.append', async () => {
-      const counter = await this.#counters.findOneAndUpdate(
-        { _id: COUNTER_ID },
-        { $inc: { seq: events.length } },
-        { upsert: true, returnDocument: 'after' },
-      )
+      const counter = await this.#takeSequences(events.length)
       const first = (counter?.seq ?? events.length) - events.length + 1
       await this.#events.insertMany(
         events.map((e, i) => ({ _id: first + i, ...e })),
         { ordered: true },
       )
     })
+  }
+
+  /**
+   * `$inc` of the counter by `n`. The first appends of a fresh database upsert the counter document
+   * concurrently: all but one fail with a duplicate key (11000) and simply try again (it exists then).
+   */
+  async #takeSequences(n: number): Promise<{ seq: number } | null> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#counters.findOneAndUpdate(
+          { _id: COUNTER_ID },
+          { $inc: { seq: n } },
+          { upsert: true, returnDocument: 'after' },
+        )
+      } catch (err) {
+        if ((err as { code?: unknown }).code !== 11000 || attempt >= 5) throw err
+      }
+    }
   }
 
   /** The highest sequence up to which every event after `after` is readable (or a settled gap). */

@@ -38,6 +38,8 @@ for (const kind of storeKinds) {
       'the pause to reach the function',
       5000,
     )
+    // The record turns paused when the write lands, the worker's event follows the acknowledgement.
+    await until(async () => paused.length > 0, "worker A's paused event", 5000)
     t.same(paused, [job.id], "worker A's paused event")
     await a.close()
     const checkpoint = ((await queue.get(job.id))?.checkpoint as { i: number } | undefined)?.i ?? -1
