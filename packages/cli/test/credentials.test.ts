@@ -64,7 +64,7 @@ t.test('an API key and a signed token that the server accepts', async (t) => {
 t.test('bad input: a usage error (exit 2), nothing printed on stdout', async (t) => {
   for (const [args, message] of [
     [['api-key', 'create', 'bad id!'], /<id> must be 1 to 64/],
-    [['api-key', 'create', 'svc', '--role', 'root'], /--role must be one of viewer, operator, admin/],
+    [['api-key', 'create', 'svc', '--role', 'root'], /--role must be one of viewer, worker, operator, admin/],
     [['token', 'create', '--role', '__proto__'], /--role must be one of/],
     [['token', 'create'], /JWT_SECRET/],
   ] as const) {
