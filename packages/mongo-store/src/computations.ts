@@ -58,6 +58,8 @@ interface ReadRecord {
   rev: number | null
   /** The document is in the current layout (a `$set` of the changes is enough to write it). */
   current: boolean
+  /** The lost retries the job's claim recorded (`null`: none, the default applies). */
+  maxLostRetries: number | null
 }
 
 function readRecord(doc: Document): ReadRecord {
@@ -65,6 +67,7 @@ function readRecord(doc: Document): ReadRecord {
     record: fromComputationDocument(upgradeDocument(doc, computationUpgrades)),
     rev: typeof doc.rev === 'number' ? doc.rev : null,
     current: documentVersion(doc) === DOCUMENT_VERSION,
+    maxLostRetries: typeof doc.maxLostRetries === 'number' ? doc.maxLostRetries : null,
   }
 }
 
@@ -239,11 +242,11 @@ export class MongoComputationStore implements ComputationBackend {
         if (!isLeaseExpired(read.record, now)) return null
         const expiry = leaseExpired(now, this.ctx.serverDecidesExpiry)
         // A claimed job also gets its next attempt (core's applyExpiry), inserted first.
+        const retries = read.maxLostRetries ?? DEFAULT_MAX_LOST_RETRIES
         const lost =
           read.record.worker === null
             ? await this.writeIfUnchanged(read, markLost(read.record, now), expiry)
-            : ((await new MongoJobs(this.ctx).recover(read, DEFAULT_MAX_LOST_RETRIES, now, expiry))?.lost ??
-              null)
+            : ((await new MongoJobs(this.ctx).recover(read, retries, now, expiry))?.lost ?? null)
         if (lost !== null) return lost
         // Unchanged but not written: the server's clock says the lease has not run out yet.
         const again = await this.read(namespace, id)

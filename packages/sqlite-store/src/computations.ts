@@ -323,7 +323,10 @@ export class SqliteComputationStore implements ComputationBackend {
       const now = this.#conn.clock()
       const current = this.#find(namespace, id) ?? notFound('computation', id)
       if (!isLeaseExpired(current, now)) return null
-      const { lost, next } = applyExpiry(current, { id: newId(now), now })
+      const { max_lost_retries: retries } = this.#conn
+        .statement('SELECT max_lost_retries FROM computations WHERE id = ?')
+        .get(id) as { max_lost_retries: number | null }
+      const { lost, next } = applyExpiry(current, { id: newId(now), now }, retries)
       this.#save(lost)
       if (next !== null) this.#insert.run(toRow(next))
       return lost

@@ -2,7 +2,7 @@ import { cmError } from '@comp-manager/core'
 import type { Database } from 'better-sqlite3'
 import type { SqliteDatabase } from './driver.js'
 import { SCHEMA_V5 } from './events-schema.js'
-import { SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4 } from './schema.js'
+import { SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, SCHEMA_V6 } from './schema.js'
 
 /**
  * Versioned schema migrations. The database records each applied version in `schema_version`;
@@ -50,6 +50,12 @@ export const migrations: readonly Migration[] = [
     description:
       'the event log: events table, lifecycle triggers on computations (appended in the same transaction)',
     up: (db) => db.exec(SCHEMA_V5),
+  },
+  {
+    version: 6,
+    description:
+      'queue_schedules.tz (the IANA time zone of a cron schedule; NULL = UTC); computations.max_lost_retries (the claiming worker’s, for expire)',
+    up: (db) => db.exec(SCHEMA_V6),
   },
 ]
 

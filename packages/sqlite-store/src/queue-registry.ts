@@ -71,8 +71,8 @@ export class SqliteQueueRegistry {
       this.#conn
         .statement(
           `INSERT OR REPLACE INTO queue_schedules (namespace, name, function, function_full, args, cron, every_ms,
-             next_run_at, priority, max_attempts, created_at, updated_at, last_run_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             tz, next_run_at, priority, max_attempts, created_at, updated_at, last_run_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           s.namespace,
@@ -82,6 +82,7 @@ export class SqliteQueueRegistry {
           jsonColumn(s.args, 'args'),
           s.cron,
           s.everyMs,
+          s.tz,
           s.nextRunAt,
           s.priority,
           s.maxAttempts,
@@ -185,6 +186,7 @@ interface ScheduleRow {
   args: string | null
   cron: string | null
   every_ms: number | null
+  tz: string | null
   next_run_at: number
   priority: number
   max_attempts: number
@@ -201,6 +203,7 @@ const toSchedule = (r: ScheduleRow): Schedule => ({
   args: fromJsonColumn(r.args),
   cron: r.cron,
   everyMs: r.every_ms,
+  tz: r.tz,
   nextRunAt: r.next_run_at,
   priority: r.priority,
   maxAttempts: r.max_attempts,

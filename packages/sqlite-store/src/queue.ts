@@ -114,6 +114,10 @@ export class SqliteJobs {
     if (row === undefined) return null
     const claimed = claimJob(toRecord(row), input, now)
     this.#save(claimed)
+    // Kept for `computations.expire` (whoever notices the lease ran out gives the claimer's retries).
+    this.#conn
+      .statement('UPDATE computations SET max_lost_retries = ? WHERE id = ?')
+      .run(input.maxLostRetries, claimed.id)
     return claimed
   }
 

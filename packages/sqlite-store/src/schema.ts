@@ -233,3 +233,12 @@ CREATE INDEX cache_entries_function ON cache_entries (namespace, function, creat
 CREATE INDEX cache_entries_function_full ON cache_entries (namespace, function_full, created_at, key);
 CREATE INDEX cache_entries_version ON cache_entries (namespace, version, created_at, key);
 `
+
+/**
+ * Version 6: a cron schedule's time zone, and the lost retries the claiming worker gave a job (read
+ * by `computations.expire`; NULL for a job never claimed or claimed before version 6: the default, 3).
+ */
+export const SCHEMA_V6 = `
+ALTER TABLE queue_schedules ADD COLUMN tz TEXT;
+ALTER TABLE computations ADD COLUMN max_lost_retries INTEGER;
+`

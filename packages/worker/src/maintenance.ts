@@ -96,7 +96,10 @@ export async function fireDueSchedules(deps: MaintenanceDeps): Promise<number> {
 async function fireOne(schedule: Schedule, deps: MaintenanceDeps): Promise<boolean> {
   const { queue, options } = deps
   const now = options.clock()
-  const repeat = schedule.cron === null ? { everyMs: schedule.everyMs as number } : { cron: schedule.cron }
+  const repeat =
+    schedule.cron === null
+      ? { everyMs: schedule.everyMs as number }
+      : { cron: schedule.cron, tz: schedule.tz ?? null }
   const next = nextRunAfter(repeat, Math.max(now, schedule.nextRunAt))
   const won = await queue.advanceSchedule(schedule.namespace, schedule.name, schedule.nextRunAt, next)
   if (!won) return false

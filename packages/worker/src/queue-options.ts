@@ -55,8 +55,10 @@ export interface SubmitOptions {
 
 /** Options of `queue.schedule(name, fn, args, options)`: exactly one of `cron` and `every`. */
 export interface ScheduleOptions {
-  /** A cron expression (5 or 6 fields), evaluated in UTC. */
+  /** A cron expression (5 or 6 fields), read in `tz`. */
   cron?: string
+  /** The IANA time zone of `cron` (`'Europe/Paris'`, `'America/New_York'`…). Default `'UTC'`. */
+  tz?: string
   /** A fixed interval (≥ 1 s). */
   every?: Duration
   priority?: number
@@ -131,6 +133,7 @@ const ScheduleParser = defineOptions(
   Type.Object(
     {
       cron: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+      tz: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
       every: Type.Optional(DurationSchema({ min: MIN_EVERY_MS, max: YEAR_MS })),
       priority: Type.Optional(Priority),
       attempts: Type.Optional(Attempts),
@@ -183,6 +186,7 @@ export function resolveScheduleOptions(name: unknown, options: unknown) {
   if ((o.cron === undefined) === (o.every === undefined)) {
     invalid('schedule()', 'cron', 'or `every` is required, not both')
   }
-  if (o.cron !== undefined) assertCron(o.cron)
+  if (o.tz !== undefined && o.cron === undefined) invalid('schedule()', 'tz', 'applies to `cron` only')
+  if (o.cron !== undefined) assertCron(o.cron, o.tz ?? null)
   return { ...o, startAt: o.startAt === undefined ? undefined : epoch(o.startAt) }
 }

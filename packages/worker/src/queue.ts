@@ -148,7 +148,8 @@ export class Queue {
     const encoded = this.#o.codec.encode([...args])
     const now = this.#o.clock()
     const everyMs = o.every ?? null
-    const repeat = o.cron === undefined ? { everyMs: everyMs as number } : { cron: o.cron }
+    const tz = o.cron === undefined || o.tz === undefined || o.tz === 'UTC' ? null : o.tz
+    const repeat = o.cron === undefined ? { everyMs: everyMs as number } : { cron: o.cron, tz }
     return this.#queue.upsertSchedule({
       namespace: this.namespace,
       name,
@@ -157,6 +158,7 @@ export class Queue {
       args: encoded,
       cron: o.cron ?? null,
       everyMs,
+      tz,
       nextRunAt: o.startAt ?? nextRunAfter(repeat, now),
       priority: o.priority ?? 0,
       maxAttempts: o.attempts ?? this.#o.attempts,

@@ -265,6 +265,7 @@ export class Worker {
       host,
       leaseMs: this.#o.leaseMs,
       max,
+      maxLostRetries: this.#o.maxLostRetries,
       ...(Object.keys(limits).length > 0 ? { limits } : {}),
     }
   }

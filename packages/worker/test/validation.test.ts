@@ -113,6 +113,13 @@ t.test('schedule refuses invalid schedules, writing nothing', async (t) => {
     ['every negative', () => queue.schedule('s', 'f', [], { every: -1000 })],
     ['no name', () => queue.schedule('', 'f', [], { every: '1m' })],
     ['args that are not a list', () => queue.schedule('s', 'f', 'x' as never, { every: '1m' })],
+    ['an unknown time zone', () => queue.schedule('s', 'f', [], { cron: '0 3 * * *', tz: 'Mars/Olympus' })],
+    [
+      'a time zone that is not a string',
+      () => queue.schedule('s', 'f', [], { cron: '0 3 * * *', tz: 2 as never }),
+    ],
+    ['an empty time zone', () => queue.schedule('s', 'f', [], { cron: '0 3 * * *', tz: '' })],
+    ['a time zone with every', () => queue.schedule('s', 'f', [], { every: '1m', tz: 'Europe/Paris' })],
   ]
   for (const [what, call] of cases) t.equal(await codeOf(call), 'CM_ERR_INVALID_ARGUMENT', what)
   t.equal(await codeOf(() => queue.schedule('s', 'f', [() => 1], { every: '1m' })), 'CM_ERR_UNSUPPORTED_TYPE')

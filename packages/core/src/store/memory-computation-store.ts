@@ -30,6 +30,8 @@ export class MemoryComputationStore implements ComputationBackend {
   readonly #byId = new Map<string, Computation>()
   /** `namespace → hash → ids of its attempts`, oldest attempt first. */
   readonly #attempts = new Map<string, Map<string, string[]>>()
+  /** Record id → the lost retries its claim recorded (`ClaimNextInput.maxLostRetries`). */
+  readonly #lostRetries = new Map<string, number>()
 
   constructor(context: MemoryContext) {
     this.#context = context
@@ -114,9 +116,14 @@ export class MemoryComputationStore implements ComputationBackend {
     const record = this.#find(namespace, id) ?? notFound('computation', id)
     const now = this.#context.clock()
     if (!isLeaseExpired(record, now)) return null
-    const { lost, next } = applyExpiry(record, { id: newId(now), now })
+    const { lost, next } = applyExpiry(record, { id: newId(now), now }, this.#lostRetries.get(record.id))
     if (next !== null) this.#insert(next)
     return copy(this.#replace(lost))
+  }
+
+  /** Remembers the lost retries a claim gave the job (for `expire`). */
+  setLostRetries(id: string, maxLostRetries: number): void {
+    this.#lostRetries.set(id, maxLostRetries)
   }
 
   async findExpired(limit: number): Promise<Computation[]> {
@@ -148,6 +155,7 @@ export class MemoryComputationStore implements ComputationBackend {
     const record = this.#find(namespace, id)
     if (record === null) return false
     this.#byId.delete(id)
+    this.#lostRetries.delete(id)
     const byHash = this.#attempts.get(namespace)
     const ids = byHash?.get(record.hash)?.filter((other) => other !== id) ?? []
     if (ids.length > 0) byHash?.set(record.hash, ids)

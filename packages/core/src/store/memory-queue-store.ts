@@ -93,7 +93,9 @@ export class MemoryQueueStore implements QueueBackend {
     for (const record of candidates) {
       if (open.has(record.function) && (best === null || compareJobs(record, best) < 0)) best = record
     }
-    return best === null ? null : this.#computations.replaceRecord(claimJob(best, input, now))
+    if (best === null) return null
+    this.#computations.setLostRetries(best.id, input.maxLostRetries)
+    return this.#computations.replaceRecord(claimJob(best, input, now))
   }
 
   async complete(jobs: readonly CompleteJob[]): Promise<(Computation | null)[]> {

@@ -201,7 +201,8 @@ export interface ComputationStore {
   /**
    * Marks the run `lost` if it is live and its lease expired by now; returns it, or `null` if it was
    * not expired. A claimed queue job (`worker` set) also gets its next `queued` attempt in the same
-   * step while `attempt < maxAttempts + 3` (the queue port's default lost retries), so a dead
+   * step while `attempt < maxAttempts + maxLostRetries` (the claiming worker's, recorded by the
+   * claim; 3 by default), so a dead
    * worker's job runs again whoever notices first (a tracker's sweeper, a waiter, a worker).
    */
   expire(namespace: string, id: string): Promise<Computation | null>

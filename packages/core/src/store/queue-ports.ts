@@ -151,6 +151,12 @@ export interface ClaimNextInput {
   leaseMs: number
   /** Fleet-wide concurrency per function name (≥ 1). */
   limits?: Readonly<Record<string, number>>
+  /**
+   * The claiming worker's lost retries (0..100, default 3), kept with the job: when its lease runs
+   * out and whoever notices calls `computations.expire`, the job gets a next attempt while
+   * `attempt < maxAttempts + maxLostRetries`, as the worker's own recovery would give it.
+   */
+  maxLostRetries?: number
   /** `claimBatch` only: how many jobs to claim at most, 1..100 (default 1). */
   max?: number
 }
@@ -224,6 +230,8 @@ export interface NewSchedule {
   cron: string | null
   /** Fixed interval (≥ 1000 ms) or `null` when `cron` is used. */
   everyMs: number | null
+  /** The IANA time zone `cron` is read in (e.g. `Europe/Paris`); `null`/absent = UTC. Only with `cron`. */
+  tz?: string | null
   nextRunAt: number
   priority?: number
   maxAttempts?: number

@@ -269,15 +269,17 @@ export function applyRecovery(
 /**
  * What `computations.expire` writes (a tracker's sweeper, a waiter noticing the lease ran out): the
  * run is `lost`, and a claimed job (`worker` set) also gets its next attempt, as `recoverExpired`
- * with the default lost retries would give it. Whoever notices a dead worker first, its job runs
+ * would give it with `maxLostRetries`: the value its claim recorded (`ClaimNextInput.maxLostRetries`),
+ * or the default (3) for a job claimed without one. Whoever notices a dead worker first, its job runs
  * again (at-least-once); a run tracked in-process has no next attempt.
  */
 export function applyExpiry(
   record: Computation,
   ctx: NewRecordContext,
+  maxLostRetries: number | null = null,
 ): { lost: Computation; next: Computation | null } {
   if (record.worker === null) return { lost: markLost(record, ctx.now), next: null }
-  return applyRecovery(record, DEFAULT_MAX_LOST_RETRIES, ctx)
+  return applyRecovery(record, maxLostRetries ?? DEFAULT_MAX_LOST_RETRIES, ctx)
 }
 
 /** True when a record matches prune criteria, ranking aside (`keepLast`). */
@@ -339,6 +341,7 @@ export function buildSchedule(input: NormalizedSchedule, existing: Schedule | nu
     args: input.args,
     cron: input.cron,
     everyMs: input.everyMs,
+    tz: input.tz,
     nextRunAt: input.nextRunAt,
     priority: input.priority,
     maxAttempts: input.maxAttempts,

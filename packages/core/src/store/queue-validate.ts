@@ -78,6 +78,7 @@ const ClaimNextCheck = Compile(
       leaseMs: Lease,
       limits: Type.Optional(Type.Object({})),
       max: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_CLAIM_BATCH })),
+      maxLostRetries: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_ATTEMPTS })),
     },
     { additionalProperties: false },
   ),
@@ -150,6 +151,7 @@ const ScheduleCheck = Compile(
       args: Type.Unknown(),
       cron: nullable(Type.String({ minLength: 1, maxLength: 256 })),
       everyMs: nullable(Type.Integer({ minimum: 1000, maximum: MAX_SCHEDULE_AHEAD_MS })),
+      tz: Type.Optional(nullable(Type.String({ minLength: 1, maxLength: 64 }))),
       nextRunAt: Time,
       priority: Type.Optional(Priority),
       maxAttempts: Type.Optional(Attempts),
@@ -184,6 +186,7 @@ export interface NormalizedClaimNext extends ClaimNextInput {
   limits: Readonly<Record<string, number>>
   /** How many jobs the claim may take (1 for `claimNext`). */
   max: number
+  maxLostRetries: number
 }
 
 export interface NormalizedPruneCriteria {
@@ -196,6 +199,7 @@ export interface NormalizedPruneCriteria {
 }
 
 export interface NormalizedSchedule extends NewSchedule {
+  tz: string | null
   priority: number
   maxAttempts: number
 }
@@ -267,6 +271,7 @@ export function normalizeClaimNext(input: unknown): NormalizedClaimNext {
     owner: input.owner ?? input.worker,
     limits: normalizeLimits(limits),
     max: input.max ?? 1,
+    maxLostRetries: input.maxLostRetries ?? DEFAULT_MAX_LOST_RETRIES,
   }
 }
 
@@ -332,14 +337,27 @@ export function validateWorkerRegistration(
   }
 }
 
+/** Whether the runtime's time zone database knows `tz` (e.g. `Europe/Paris`, `UTC`). */
+export function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz })
+    return true
+  } catch {
+    return false
+  }
+}
+
 export function normalizeSchedule(input: unknown, now: number): NormalizedSchedule {
   check(ScheduleCheck, input, 'schedule')
   assertJsonTree(input.args, 'args')
   if ((input.cron === null) === (input.everyMs === null)) {
     invalid('a schedule has exactly one of `cron` and `everyMs`', 'cron')
   }
+  const tz = input.tz ?? null
+  if (tz !== null && input.cron === null) invalid('`tz` applies to a `cron` schedule only', 'tz')
+  if (tz !== null && !isTimeZone(tz)) invalid(`tz ${JSON.stringify(tz)} is not an IANA time zone`, 'tz')
   assertNotTooFar(input.nextRunAt, 'nextRunAt', now)
-  return { ...input, priority: input.priority ?? 0, maxAttempts: input.maxAttempts ?? 1 }
+  return { ...input, tz, priority: input.priority ?? 0, maxAttempts: input.maxAttempts ?? 1 }
 }
 
 export function validateAdvance(expected: unknown, next: unknown, now: number): void {

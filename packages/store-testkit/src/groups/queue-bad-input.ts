@@ -98,8 +98,15 @@ const cases: Case[] = [
   ['registerWorker: long version', (q) => q.registerWorker({ ...worker, version: 'v'.repeat(257) }, 1000)],
   ['unregisterWorker: empty id', (q) => q.unregisterWorker('')],
   ['listWorkers: bad namespace', (q) => q.listWorkers('a b')],
+  ['claimNext: maxLostRetries -1', (q) => q.claimNext(claimNextInput({ maxLostRetries: -1 }))],
+  ['claimNext: maxLostRetries 1.5', (q) => q.claimNext(claimNextInput({ maxLostRetries: 1.5 }))],
   ['upsertSchedule: cron and everyMs', (q) => q.upsertSchedule({ ...schedule, cron: '* * * * *' })],
   ['upsertSchedule: neither', (q) => q.upsertSchedule({ ...schedule, everyMs: null })],
+  [
+    'upsertSchedule: unknown tz',
+    (q) => q.upsertSchedule({ ...schedule, cron: '0 3 * * *', everyMs: null, tz: 'Mars/Olympus' }),
+  ],
+  ['upsertSchedule: tz with everyMs', (q) => q.upsertSchedule({ ...schedule, tz: 'Europe/Paris' })],
   ['upsertSchedule: everyMs 999', (q) => q.upsertSchedule({ ...schedule, everyMs: 999 })],
   [
     'upsertSchedule: nextRunAt over a year ahead',

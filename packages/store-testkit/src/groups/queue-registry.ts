@@ -84,7 +84,16 @@ async function scheduleCrud(t: Test, h: Harness): Promise<void> {
     maxAttempts: 1,
     createdAt: clock(),
     lastRunAt: null,
+    tz: null,
   })
+  const zoned = { ...schedule('zoned', clock() + 1000), cron: '0 3 * * *', everyMs: null }
+  t.hasStrict(await queue.upsertSchedule({ ...zoned, tz: 'Europe/Paris' }), { tz: 'Europe/Paris' })
+  t.hasStrict(
+    (await queue.listSchedules(NS_A)).find((s) => s.name === 'zoned'),
+    { cron: '0 3 * * *', tz: 'Europe/Paris' },
+    'the time zone is stored',
+  )
+  t.ok(await queue.deleteSchedule(NS_A, 'zoned'))
   clock.advance(10)
   const replaced = await queue.upsertSchedule({ ...schedule('nightly', clock() + 500), priority: 3 })
   t.hasStrict(replaced, { priority: 3, createdAt: created.createdAt, updatedAt: clock() })

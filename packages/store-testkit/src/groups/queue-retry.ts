@@ -30,6 +30,46 @@ export function queueRetry(t: Test, h: Harness): void {
     { skip },
     (t) => expireQueuesNextAttempt(t, h),
   )
+
+  t.test('computations.expire gives a job the lost retries its claim recorded', { skip }, (t) =>
+    expireHonoursClaimedLostRetries(t, h),
+  )
+}
+
+/** `maxLostRetries` given at claim (the claiming worker's option) bounds what `expire` re-queues. */
+async function expireHonoursClaimedLostRetries(t: Test, h: Harness): Promise<void> {
+  const { store, clock } = await h.open(t)
+  const queue = queueOf(store)
+  const attemptsOf = async (hash: string) =>
+    (await store.computations.list({ namespace: NS_A, hash, sort: 'createdAt' })).data.map((r) => [
+      r.attempt,
+      r.status,
+    ])
+  const none = await queue.enqueue(jobInput({ maxAttempts: 1 }))
+  await queue.claimNext(claimNextInput({ leaseMs: 100, maxLostRetries: 0 }))
+  clock.advance(100)
+  t.hasStrict(await store.computations.expire(NS_A, none.record.id), { status: 'lost' })
+  t.same(await attemptsOf(none.record.hash), [[1, 'lost']], 'maxLostRetries 0: no next attempt')
+
+  const one = await queue.enqueue(jobInput({ maxAttempts: 1 }))
+  await queue.claimNext(claimNextInput({ leaseMs: 100, maxLostRetries: 1 }))
+  clock.advance(100)
+  await store.computations.expire(NS_A, one.record.id)
+  const [, second] = (
+    await store.computations.list({ namespace: NS_A, hash: one.record.hash, sort: 'createdAt' })
+  ).data
+  t.hasStrict(second, { attempt: 2, status: 'queued' }, 'maxLostRetries 1: one more attempt')
+  await queue.claimNext(claimNextInput({ leaseMs: 100, maxLostRetries: 1 }))
+  clock.advance(100)
+  await store.computations.expire(NS_A, second?.id as string)
+  t.same(
+    await attemptsOf(one.record.hash),
+    [
+      [1, 'lost'],
+      [2, 'lost'],
+    ],
+    'and no third',
+  )
 }
 
 async function expireQueuesNextAttempt(t: Test, h: Harness): Promise<void> {
