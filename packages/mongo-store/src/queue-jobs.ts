@@ -19,7 +19,7 @@ import {
   notFound,
   selectPrunable,
 } from '@comp-manager/core/store-kit'
-import type { Document } from 'mongodb'
+import type { Collection, Document } from 'mongodb'
 import { MAX_CAS_ROUNDS, PRIMARY, type StoreContext } from './context.js'
 import {
   changedComputationFields,
@@ -33,6 +33,7 @@ import {
 } from './documents.js'
 import { isDuplicateKeyError } from './errors.js'
 import { byId, eq, oneOf } from './filters.js'
+import { FleetSlots, type HeldSlot } from './queue-slots.js'
 
 interface Read {
   record: Computation
@@ -56,11 +57,24 @@ const CLAIM_SORT = { priority: -1, dueAt: 1, createdAt: 1, _id: 1 } as const
  * is a conditional single-document write on `rev`. `retry` and `recoverExpired` **insert the next
  * attempt first** (the unique `{namespace, hash, attempt}` index makes that idempotent), then close
  * the old one: after a crash between the two, a later recovery finds the next attempt already there
- * and only closes the old one. Fleet-wide limits are checked again after the claim: a claimer that
- * ranks past the limit (by claim time) puts its job back.
+ * and only closes the old one. Fleet-wide limits hold through slot documents taken before the claim
+ * (`queue-slots.ts`): at most n jobs of a limited function are ever `started`.
  */
 export class MongoJobs {
-  constructor(private readonly ctx: StoreContext) {}
+  readonly #slots: FleetSlots | undefined
+
+  /** `slots`: the collection of fleet-wide limit slots (claims need it; recovery alone does not). */
+  constructor(
+    private readonly ctx: StoreContext,
+    slots?: Collection<Document & { _id: string }>,
+  ) {
+    this.#slots = slots === undefined ? undefined : new FleetSlots(ctx, slots)
+  }
+
+  private get slots(): FleetSlots {
+    if (this.#slots === undefined) throw new Error('MongoJobs: claims need the slots collection')
+    return this.#slots
+  }
 
   private get collection() {
     return this.ctx.computations
@@ -102,86 +116,102 @@ export class MongoJobs {
 
   async claimNext(input: NormalizedClaimNext): Promise<Computation | null> {
     return this.ctx.run('queue.claimNext', async () => {
-      const now = this.ctx.clock()
-      const open = await this.functionsWithSlots(input, now)
-      if (open.length === 0) return null
-      const before = await this.collection.findOneAndUpdate(
-        {
-          status: 'queued',
-          namespace: oneOf(input.namespaces, 'namespace'),
-          function: oneOf(open, 'function'),
-          dueAt: { $lte: toDate(now) },
-        },
-        {
-          $set: {
-            status: 'started',
-            worker: input.worker,
-            owner: input.owner,
-            pid: input.pid,
-            host: input.host,
-            heartbeatAt: toDate(now),
-            leaseUntil: toDate(now + input.leaseMs),
-            activeSince: toDate(now),
-            pauseRequestedAt: null,
-            updatedAt: toDate(now),
-            claimedAt: toDate(now),
-          },
-          $inc: { rev: 1 },
-        },
-        { sort: CLAIM_SORT, returnDocument: 'before' },
-      )
-      if (before === null) return null
-      const read = readOf(before)
-      const claimed = claimJob(read.record, input, now)
-      if (read.record.startedAt === null) {
-        await this.collection.updateOne(
-          { _id: claimed.id, startedAt: null },
-          { $set: { startedAt: toDate(now) } },
-        )
+      let open = await this.slots.openFunctions(input)
+      for (let round = 0; round < MAX_CAS_ROUNDS && open.length > 0; round++) {
+        const fn = await this.nextFunction(input, open)
+        if (fn === null) return null
+        const limit = input.limits[fn]
+        if (limit === undefined) {
+          return this.claimOne(
+            input,
+            open.filter((f) => input.limits[f] === undefined),
+            null,
+          )
+        }
+        const slot = await this.slots.acquire(input.namespaces, fn, limit, input.leaseMs)
+        if (slot === null) {
+          open = open.filter((f) => f !== fn) // full: the next function in claim order may run
+          continue
+        }
+        const claimed = await this.claimOne(input, [fn], slot)
+        if (claimed !== null) return claimed
+        await this.slots.release(slot) // another claimer took the job we saw: look again
       }
-      if (!(await this.withinLimit(claimed, input, now))) {
-        const rev = (read.rev ?? 0) + 1
-        await this.collection.replaceOne({ _id: claimed.id, rev }, { ...before, rev: rev + 1 })
-        return null
-      }
-      return fromComputationDocument(toComputationDocument(claimed))
+      return null
     })
   }
 
-  private runningFilter(fn: string, input: NormalizedClaimNext, now: number): Document {
-    return {
-      status: 'started',
-      worker: { $ne: null },
-      function: eq(fn, 'function'),
-      namespace: oneOf(input.namespaces, 'namespace'),
-      leaseUntil: { $gt: toDate(now) },
-    }
-  }
-
-  private async functionsWithSlots(input: NormalizedClaimNext, now: number): Promise<string[]> {
-    const open: string[] = []
-    for (const fn of input.functions) {
-      const limit = input.limits[fn]
-      if (
-        limit === undefined ||
-        (await this.collection.countDocuments(this.runningFilter(fn, input, now))) < limit
-      ) {
-        open.push(fn)
-      }
-    }
-    return open
-  }
-
-  /** After a claim: is it among the first `limit` running jobs of its function (by claim time)? */
-  private async withinLimit(claimed: Computation, input: NormalizedClaimNext, now: number): Promise<boolean> {
-    const limit = input.limits[claimed.function]
-    if (limit === undefined) return true
-    const first = await this.collection
-      .find(this.runningFilter(claimed.function, input, now), { ...PRIMARY, projection: { _id: 1 } })
-      .sort({ claimedAt: 1, _id: 1 })
-      .limit(limit)
+  /**
+   * The function of the next runnable job among `open` (a read, no claim): when some functions are
+   * limited, a slot of that function must be taken before its job is claimed.
+   */
+  private async nextFunction(input: NormalizedClaimNext, open: readonly string[]): Promise<string | null> {
+    if (open.every((fn) => input.limits[fn] === undefined)) return open[0] ?? null
+    const [next] = await this.collection
+      .find(this.queuedFilter(input, open, this.ctx.clock()), { ...PRIMARY, projection: { function: 1 } })
+      .sort(CLAIM_SORT)
+      .limit(1)
       .toArray()
-    return first.some((doc) => doc._id === claimed.id)
+    return next === undefined ? null : String(next.function)
+  }
+
+  private queuedFilter(input: NormalizedClaimNext, functions: readonly string[], now: number): Document {
+    return {
+      status: 'queued',
+      namespace: oneOf(input.namespaces, 'namespace'),
+      function: oneOf(functions, 'function'),
+      dueAt: { $lte: toDate(now) },
+    }
+  }
+
+  /**
+   * One `findOneAndUpdate` claiming the next job of `functions`; with a slot, the job carries its
+   * token, and a slot taken over meanwhile (a claimer stalled past its grace) puts the job back.
+   */
+  private async claimOne(
+    input: NormalizedClaimNext,
+    functions: readonly string[],
+    slot: HeldSlot | null,
+  ): Promise<Computation | null> {
+    if (functions.length === 0) return null
+    const now = this.ctx.clock()
+    const before = await this.collection.findOneAndUpdate(
+      this.queuedFilter(input, functions, now),
+      {
+        $set: {
+          status: 'started',
+          worker: input.worker,
+          owner: input.owner,
+          pid: input.pid,
+          host: input.host,
+          heartbeatAt: toDate(now),
+          leaseUntil: toDate(now + input.leaseMs),
+          activeSince: toDate(now),
+          pauseRequestedAt: null,
+          updatedAt: toDate(now),
+          claimedAt: toDate(now),
+          slot: slot?.token ?? null,
+          maxLostRetries: input.maxLostRetries,
+        },
+        $inc: { rev: 1 },
+      },
+      { sort: CLAIM_SORT, returnDocument: 'before' },
+    )
+    if (before === null) return null
+    const read = readOf(before)
+    const claimed = claimJob(read.record, input, now)
+    if (slot !== null && !(await this.slots.bind(slot, claimed.id))) {
+      const rev = (read.rev ?? 0) + 1
+      await this.collection.replaceOne({ _id: claimed.id, rev }, { ...before, rev: rev + 1 })
+      return null
+    }
+    if (read.record.startedAt === null) {
+      await this.collection.updateOne(
+        { _id: claimed.id, startedAt: null },
+        { $set: { startedAt: toDate(now) } },
+      )
+    }
+    return fromComputationDocument(toComputationDocument(claimed))
   }
 
   async retry(

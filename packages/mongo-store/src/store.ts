@@ -72,6 +72,7 @@ export class MongoStore implements Store {
   private readonly cacheBackend: MongoCacheStore
   private readonly workersCollection: Collection<Document & { _id: string }>
   private readonly schedulesCollection: Collection<Document & { _id: string }>
+  private readonly slotsCollection: Collection<Document & { _id: string }>
   private initializing: Promise<void> | undefined
   private migrating: Promise<MigrationReport> | undefined
   /** Set once `init()` has succeeded: from then on the health check verifies the unique indexes. */
@@ -93,6 +94,7 @@ export class MongoStore implements Store {
     this.cacheCollection = this.db.collection(o.cacheCollection, collectionOptions)
     this.workersCollection = this.db.collection(`${o.computationsCollection}_workers`, collectionOptions)
     this.schedulesCollection = this.db.collection(`${o.computationsCollection}_schedules`, collectionOptions)
+    this.slotsCollection = this.db.collection(`${o.computationsCollection}_slots`, collectionOptions)
     const files = valueFilesOf(this.db, o)
     this.capabilities = Object.freeze({
       multiProcess: true,
@@ -133,7 +135,10 @@ export class MongoStore implements Store {
       hitFlushMs: o.hitFlushMs,
     })
     this.queue = new GuardedQueueStore(
-      journal.queue(queueBackend(context, this.workersCollection, this.schedulesCollection), true),
+      journal.queue(
+        queueBackend(context, this.workersCollection, this.schedulesCollection, this.slotsCollection),
+        true,
+      ),
       o.clock,
       // No transactions: `complete` stores each value, then ends its record (two writes, as before).
       { maxValueBytes: o.maxValueBytes, ports: { cache: this.cache, computations: this.computations } },
