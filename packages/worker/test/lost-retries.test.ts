@@ -12,9 +12,13 @@ import { fakeClock, gate, startWorker, until } from './fixtures/helpers.js'
 // worker was configured with, not a fixed 3. A fake clock shared by the store and the worker moves
 // past the lease; the lease is long in real time (60 s), so no heartbeat renews it meanwhile.
 type Open = (t: Test, clock: () => number) => Store
+const closing = (t: Test, store: Store) => {
+  t.teardown(() => store.close())
+  return store
+}
 const kinds: [string, Open][] = [
-  ['memory', (_t, clock) => new MemoryStore({ clock })],
-  ['sqlite', (t, clock) => new SqliteStore({ path: join(t.testdir(), 'lost.db'), clock })],
+  ['memory', (t, clock) => closing(t, new MemoryStore({ clock }))],
+  ['sqlite', (t, clock) => closing(t, new SqliteStore({ path: join(t.testdir(), 'lost.db'), clock }))],
 ]
 const mongoUrl = process.env.MONGODB_URL
 if (mongoUrl) {
@@ -26,7 +30,10 @@ if (mongoUrl) {
         dbName: `cm_lost_${randomBytes(6).toString('hex')}`,
         clock,
       })
-      t.teardown(() => store.db.dropDatabase())
+      t.teardown(async () => {
+        await store.db.dropDatabase()
+        await store.close()
+      })
       return store
     },
   ])
@@ -36,7 +43,6 @@ if (mongoUrl) {
 async function expireAfterLapse(t: Test, open: Open, maxLostRetries: number | undefined) {
   const clock = fakeClock()
   const store = open(t, clock.now)
-  t.teardown(() => store.close())
   const queue = createQueue({ store, namespace: 'w', clock: clock.now })
   const hang = gate()
   t.teardown(hang.open)
