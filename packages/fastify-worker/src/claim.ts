@@ -59,6 +59,8 @@ async function claimNow(
       pid: body.pid ?? null,
       host: body.host ?? host,
       leaseMs,
+      // Recorded with the claim: a sweeper's or waiter's `expire` then gives the plugin's retries.
+      maxLostRetries: routes.options.maxLostRetries,
     })
     if (record === null) break
     jobs.push(toJob(routes, record, leaseMs))

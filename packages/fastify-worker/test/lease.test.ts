@@ -138,3 +138,19 @@ t.test(
     )
   },
 )
+
+t.test('an HTTP claim records the plugin maxLostRetries: expire by anyone else honours it', async (t) => {
+  const app = await build(t, { worker: { maxLostRetries: 0 } })
+  const job = await submit(app, 'slow', [2])
+  await claim(app, { workerId: 'dead', functions: ['slow'], leaseMs: 1000 })
+  await sleep(1100)
+  // A tracker's sweeper or a waiter notices first (not the plugin's recovery).
+  const lost = await app.compStore.computations.expire(job.namespace, job.id)
+  t.equal(lost?.status, 'lost')
+  const { data } = await app.compStore.computations.list({ namespace: job.namespace, hash: job.hash })
+  t.same(
+    data.map((r) => [r.attempt, r.status]),
+    [[1, 'lost']],
+    'maxLostRetries 0: no next attempt (the default would queue attempt 2)',
+  )
+})
