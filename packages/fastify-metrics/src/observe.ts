@@ -40,6 +40,8 @@ function durationSeconds(record: Computation): number | null {
 function observeRuns(emitter: EmitterLike, ctx: ObserveContext, jobs: boolean): () => void {
   const { metrics, tracing } = ctx
   const spans = new Map<string, SpanHandle>()
+  // Runs whose span is being started (a job's trace context is read first) and, once ended, how.
+  const starting = new Map<string, { ended: boolean; error?: unknown }>()
   const offs: (() => void)[] = []
   offs.push(
     emitter.on('started', ({ record }: { record: Computation }) => {
@@ -55,9 +57,14 @@ function observeRuns(emitter: EmitterLike, ctx: ObserveContext, jobs: boolean): 
             'comp_manager.attempt': record.attempt,
           },
         })
-        if (started !== null) spans.set(record.id, started.span)
+        const early = starting.get(record.id)
+        starting.delete(record.id)
+        if (started === null) return
+        if (early?.ended === true) started.span.end(early.error)
+        else spans.set(record.id, started.span)
       }
       if (!jobs || ctx.store === undefined) return begin(null)
+      starting.set(record.id, { ended: false })
       void readTrace(ctx.store, record).then(begin, () => begin(null))
     }),
   )
@@ -68,12 +75,19 @@ function observeRuns(emitter: EmitterLike, ctx: ObserveContext, jobs: boolean): 
         metrics.runs.inc(labels)
         const seconds = durationSeconds(record)
         if (seconds !== null) metrics.runDuration.observe(labels, seconds)
-        endSpan(spans, record.id, outcome === 'finished' ? undefined : (error ?? new Error(outcome)))
+        endSpan(
+          spans,
+          starting,
+          record.id,
+          outcome === 'finished' ? undefined : (error ?? new Error(outcome)),
+        )
       }),
     )
   }
   for (const ending of SPAN_ONLY_ENDINGS) {
-    offs.push(emitter.on(ending, ({ record }: { record: Computation }) => endSpan(spans, record.id)))
+    offs.push(
+      emitter.on(ending, ({ record }: { record: Computation }) => endSpan(spans, starting, record.id)),
+    )
   }
   return () => {
     for (const off of offs) off()
@@ -82,8 +96,15 @@ function observeRuns(emitter: EmitterLike, ctx: ObserveContext, jobs: boolean): 
   }
 }
 
-function endSpan(spans: Map<string, SpanHandle>, id: string, error?: unknown): void {
+function endSpan(
+  spans: Map<string, SpanHandle>,
+  starting: Map<string, { ended: boolean; error?: unknown }>,
+  id: string,
+  error?: unknown,
+): void {
   const span = spans.get(id)
+  const early = starting.get(id)
+  if (early !== undefined) starting.set(id, { ended: true, error })
   if (span === undefined) return
   spans.delete(id)
   span.end(error)
