@@ -4,6 +4,7 @@ import { type Codec, defaultCodec, type Store, toHttpError } from '@comp-manager
 import fastifyAuth, { redactPaths } from '@comp-manager/fastify-auth'
 import fastifyCache, { cacheOf } from '@comp-manager/fastify-cache'
 import { createErrorHandler } from '@comp-manager/fastify-kit'
+import fastifyMetrics from '@comp-manager/fastify-metrics'
 import fastifyCompStore, { type FastifyCompStoreOptions } from '@comp-manager/fastify-store'
 import fastifyTracker from '@comp-manager/fastify-tracker'
 import fastifyWorker from '@comp-manager/fastify-worker'
@@ -202,6 +203,15 @@ async function registerCompManager(
       routes: { prefix: `${API_PREFIX}/auth` },
     })
   }
+  // Metrics after the store (its operations are measured) and auth; before the routes they measure.
+  if (config.metrics != null) {
+    const { token, port, host } = config.metrics
+    await app.register(fastifyMetrics, {
+      namespaces: [config.namespace],
+      ...(token === null ? {} : { token }),
+      ...(port === null ? {} : { port, host }),
+    })
+  }
   // Lease tokens are signed with a key derived from the JWT secret, so every instance of a fleet sharing
   // JWT_SECRET accepts the others' tokens; without auth, a random key of this process.
   const leaseSecret =
@@ -307,6 +317,10 @@ export async function buildApp(
     // 8. On close, after the HTTP server has drained: settle this process's runs, then (hooks run
     // last-registered-first) the plugins close their trackers, caches and the store.
     shutdown.settleOnClose(() => [app.tracker, cacheOf(app), ...(options.drain ?? [])])
+    if (app.hasDecorator('compMetrics')) {
+      app.compMetrics.observeTracker(app.tracker)
+      app.compMetrics.observeCache(cacheOf(app))
+    }
 
     await app.ready()
     return app

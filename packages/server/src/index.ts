@@ -36,6 +36,7 @@ export {
   type LoadConfigOptions,
   type LogLevel,
   loadConfig,
+  type MetricsConfig,
   MIN_JWT_SECRET_LENGTH,
   type NodeEnv,
   type RateLimitConfig,

@@ -27,6 +27,7 @@ export type {
   LimitsConfig,
   LoadConfigOptions,
   LogLevel,
+  MetricsConfig,
   NodeEnv,
   RateLimitConfig,
   ServerConfig,

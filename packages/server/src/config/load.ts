@@ -3,6 +3,7 @@ import { type Env, EnvReport, readEnv } from './env-reader.js'
 import { ConfigError } from './errors.js'
 import { httpConfig } from './http.js'
 import { limitsConfig } from './limits.js'
+import { metricsConfig } from './metrics.js'
 import { rateLimitConfig } from './rate-limit.js'
 import { runtimeConfig } from './runtime.js'
 import { ServerEnvSchema } from './schema.js'
@@ -11,7 +12,7 @@ import type { ConfigContext, LoadConfigOptions, ServerConfig } from './types.js'
 
 /**
  * Reads and validates the configuration from environment variables (see the README's table, rendered
- * from {@link ServerEnvSchema}). Secrets (`JWT_SECRET`, `MONGODB_URL`, `REDIS_URL`, `API_KEYS`) may also
+ * from {@link ServerEnvSchema}). Secrets (`JWT_SECRET`, `MONGODB_URL`, `REDIS_URL`, `API_KEYS`, `METRICS_TOKEN`) may also
  * be given as `<NAME>_FILE`, the path of a file holding the value (Docker/Kubernetes secrets):
  * **`*_FILE` > the variable > the default**.
  *
@@ -34,6 +35,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
   const rateLimit = rateLimitConfig(values)
   const auth = authConfig(values, context)
   const { limits } = limitsConfig(values)
+  const metrics = metricsConfig(values)
   if (report.problems.length > 0) throw new ConfigError(report.problems)
   return {
     env: runtime.env,
@@ -45,6 +47,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     corsOrigins: http.corsOrigins,
     rateLimit: rateLimit.rateLimit,
     limits,
+    metrics,
     logLevel: runtime.logLevel,
     trustProxy: http.trustProxy,
     shutdownTimeoutMs: runtime.shutdownTimeoutMs,

@@ -4,6 +4,7 @@ import { authEnv } from './auth.js'
 import type { EnvAnnotations } from './env-schema.js'
 import { httpEnv } from './http.js'
 import { limitsEnv } from './limits.js'
+import { metricsEnv } from './metrics.js'
 import { rateLimitEnv } from './rate-limit.js'
 import { runtimeEnv } from './runtime.js'
 import { storeEnv } from './store.js'
@@ -20,6 +21,7 @@ export const ServerEnvSchema = Type.Object({
   ...authEnv,
   ...rateLimitEnv,
   ...limitsEnv,
+  ...metricsEnv,
 })
 
 /** The decoded variables (durations in milliseconds, lists as arrays). */

@@ -68,6 +68,15 @@ export interface LimitsConfig {
   sse: SseLimitsConfig
 }
 
+/** `GET /metrics` (`METRICS_TOKEN`, `METRICS_PORT`, `METRICS_HOST`). */
+export interface MetricsConfig {
+  /** The scrapers' bearer token; `null`: none (a separate port only). */
+  token: string | null
+  /** Serve it on a server of its own on this port; `null`: on the app, under `/metrics`. */
+  port: number | null
+  host: string
+}
+
 /** Where one setting came from. */
 export type ConfigSource = 'file' | 'env' | 'default' | 'generated'
 
@@ -90,6 +99,8 @@ export interface ServerConfig {
   rateLimit: RateLimitConfig
   /** Body, codec and event-stream budgets. */
   limits: LimitsConfig
+  /** `GET /metrics` and its protection; absent or `null`: not served. */
+  metrics?: MetricsConfig | null
   logLevel: LogLevel
   /** Fastify's `trustProxy`: `false`, `true`, a hop count or a list of addresses/CIDRs. */
   trustProxy: boolean | number | string[]
