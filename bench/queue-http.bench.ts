@@ -3,7 +3,7 @@
 //     in-process workers on the file (`createWorker`, the baseline: queue.bench.ts's own figure) vs HTTP
 //     workers (`createHttpWorker` of @comp-manager/client: claim with long-poll, complete) against the
 //     composed server (`@comp-manager/server`'s buildApp, production settings, auth on) listening on
-//     loopback; printed as HTTP jobs/s ÷ in-process jobs/s.
+//     loopback in its own process (queue/server-child.ts); printed as HTTP jobs/s ÷ in-process jobs/s.
 //   - long-poll claim latency: one idle HTTP worker in another process waits in `POST /workers/claim`
 //     (`waitMs` 30 s); a client submits with `POST /computations`; the time from just before the submit
 //     to the moment the worker's claim answered (its function called), p50/p99. Beside it, the baseline:
@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { buildApp, loadConfig, SQLITE_FILE_NAME } from '@comp-manager/server'
+import { SQLITE_FILE_NAME } from '@comp-manager/server'
 import { SqliteStore } from '@comp-manager/sqlite-store'
 import { createQueue } from '@comp-manager/worker'
 
@@ -91,7 +91,12 @@ async function drain(
 }
 
 /** Submit over HTTP → the idle HTTP worker's long-poll claim answered (the worker's clock, same machine). */
-async function httpLatency(url: string, operator: string, worker: string): Promise<number[]> {
+async function httpLatency(
+  url: string,
+  operator: string,
+  worker: string,
+  store: SqliteStore,
+): Promise<number[]> {
   const idle = await spawnWorkers('http-child.ts', ['latency', url, worker, '1'], 1)
   const claimedAt = new Map<string, number>()
   let arrived: (() => void) | undefined
@@ -123,6 +128,8 @@ async function httpLatency(url: string, operator: string, worker: string): Promi
     const { id } = (await res.json()) as { id: string }
     while (!claimedAt.has(id)) await new Promise<void>((resolve) => (arrived = resolve))
     samples.push(claimedAt.get(id)! - submitted)
+    // Back in its long-poll before the next submit: its complete has landed (it claims right after).
+    while ((await store.computations.get('bench-http-latency', id))?.status !== 'finished') await sleep(5)
   }
   await idle.stop()
   return samples.sort((a, b) => a - b)
@@ -155,24 +162,23 @@ async function main() {
   )
   const dataDir = mkdtempSync(join(tmpdir(), 'cm-queue-http-bench-'))
   const path = join(dataDir, SQLITE_FILE_NAME)
-  const config = loadConfig({
-    NODE_ENV: 'production',
-    HOST: '127.0.0.1',
-    JWT_SECRET: 'bench-Q8vN2pLk9RzT4wYb8HmC3jFs6GdA1eU0oIi',
-    RATE_LIMIT_MAX: '1000000',
-    RATE_LIMIT_WINDOW: '1s',
-    LOG_LEVEL: 'silent',
-    COMP_MANAGER_DATA_DIR: dataDir,
-  })
-  const app = await buildApp(config, { logger: false })
-  const url = await app.listen({ port: 0, host: '127.0.0.1' })
-  const token = (role: string, namespaces: string[]) =>
-    (app as unknown as { issueToken(c: object, o?: object): string }).issueToken(
-      { sub: `bench-${role}`, role, namespaces },
-      { expiresIn: '1h' },
-    )
-  const worker = token('worker', ['bench-http', 'bench-http-latency'])
-  const operator = token('operator', ['bench-http-latency'])
+  // The server in its own process (it creates the file); the bench opens the file after it.
+  const server = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(here, 'queue', 'server-child.ts'), dataDir],
+    {
+      cwd: here,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  )
+  const { url, worker, operator } = await new Promise<{ url: string; worker: string; operator: string }>(
+    (resolve, reject) => {
+      server.once('message', (m: { type: string; url: string; worker: string; operator: string }) =>
+        resolve(m),
+      )
+      server.once('exit', (code) => reject(new Error(`the server exited (${code})`)))
+    },
+  )
   // The bench's own connection to the server's file: queues the jobs, counts the finished ones.
   const store = new SqliteStore({ path })
   try {
@@ -187,7 +193,7 @@ async function main() {
       await spawnWorkers('http-child.ts', ['throughput', url, worker, String(CONCURRENCY)], WORKERS),
     )
     const inProcessLat = await inProcessLatency(path, store)
-    const httpLat = await httpLatency(url, operator, worker)
+    const httpLat = await httpLatency(url, operator, worker, store)
     const load = loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')
@@ -203,7 +209,10 @@ async function main() {
     )
   } finally {
     await store.close()
-    await app.close()
+    const stopped = message(server, 'stopped').catch(() => {})
+    server.send({ type: 'stop' })
+    await Promise.race([stopped, sleep(5000)])
+    if (server.exitCode === null) server.kill('SIGKILL')
     rmSync(dataDir, { recursive: true, force: true })
   }
 }
