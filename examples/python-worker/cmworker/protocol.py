@@ -19,8 +19,8 @@ class ProtocolError(Exception):
 
 
 def authorization(token):
-    """`ApiKey cmk_…` for an API key, `Bearer …` for a JWT (what fastify-auth reads)."""
-    return f"ApiKey {token}" if token.startswith("cmk_") else f"Bearer {token}"
+    """`Bearer <token>` for either credential, a JWT or an API key `cmk_…` (docs/WORKER-PROTOCOL.md)."""
+    return f"Bearer {token}"
 
 
 class Api:

@@ -22,7 +22,7 @@ async function call(server: Server, method: string, path: string, body?: unknown
   const res = await fetch(`${server.url}/api/v1${path}`, {
     method,
     headers: {
-      authorization: `ApiKey ${server.keys.operator}`,
+      authorization: `Bearer ${server.keys.operator}`,
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
     },
     body: body === undefined ? undefined : JSON.stringify(body),

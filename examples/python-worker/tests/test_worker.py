@@ -51,7 +51,7 @@ class WorkerTest(unittest.TestCase):
 
     def test_claims_with_its_identity_and_completes_with_the_encoded_result(self):
         claim = self.peer.wait_for(lambda path, body: path == "/api/v1/workers/claim")
-        self.assertEqual(claim[2], "ApiKey cmk_test")
+        self.assertEqual(claim[2], "Bearer cmk_test")
         self.assertEqual(claim[1]["workerId"], "py-test")
         self.assertEqual(claim[1]["functions"], sorted(list(FUNCTIONS) + ["py.boom"]))
         self.assertEqual((claim[1]["max"], claim[1]["waitMs"], claim[1]["leaseMs"]), (2, 200, 3000))
@@ -124,7 +124,7 @@ class WorkerTest(unittest.TestCase):
 
 class AuthorizationTest(unittest.TestCase):
     def test_api_keys_and_jwts(self):
-        self.assertEqual(authorization("cmk_py_secret"), "ApiKey cmk_py_secret")
+        self.assertEqual(authorization("cmk_py_secret"), "Bearer cmk_py_secret")
         self.assertEqual(authorization("eyJhbGciOi.x.y"), "Bearer eyJhbGciOi.x.y")
 
 

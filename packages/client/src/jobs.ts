@@ -8,7 +8,13 @@ import { decodeComputation, type ValueDecoder } from './decode.js'
 import { watch } from './events.js'
 import { type CallOptions, required, type WatchOptions } from './options.js'
 import { routes } from './routes.js'
-import type { Computation, ComputationEvent, CreateComputation, SubmittedComputation } from './types.js'
+import type {
+  Computation,
+  ComputationEvent,
+  ComputationSummary,
+  CreateComputation,
+  SubmittedComputation,
+} from './types.js'
 
 /** Options of `submit(fn, args, options)`. */
 export interface SubmitOptions extends CallOptions {
@@ -32,11 +38,14 @@ export interface JobHandle<T = unknown> {
   /** `false` when the same call was already queued, running or finished, and that job was joined. */
   readonly created: boolean
   /**
-   * Waits for the job to end (through its event stream) and resolves to its decoded result; rejects
-   * with the `ApiError` of `GET /result` when it failed (409, the error in `details.error`) or was lost.
+   * Waits for the job to end (through its event stream) and resolves to its decoded result. A retried
+   * job is followed: when an attempt ends `failed` or `lost` and a later attempt of the same call
+   * exists (a retryable failure with attempts left, a dead worker's job queued again), it waits for
+   * that one, and so on. Rejects with the `ApiError` of `GET /result` of the last attempt when that
+   * one failed (409, the error in `details.error`) or was lost.
    */
   result(options?: WatchOptions): Promise<T>
-  /** Its live events (`status`, `progress`, then `end`). */
+  /** Its live events (`status`, `progress`, then `end`) — of this attempt (`id`) only. */
   watch(options?: WatchOptions): AsyncGenerator<ComputationEvent, void, void>
   /** Cancels it (queued: leaves the queue; running: its worker is told at its next heartbeat). */
   cancel(reason?: string, options?: CallOptions): Promise<Computation>
@@ -58,6 +67,15 @@ export interface JobsApi {
   retry(id: string, options?: CallOptions): Promise<Computation>
   /** The decoded result of a finished run (`ApiError` 404 before it finished, 409 when it failed). */
   result<T = unknown>(id: string, options?: CallOptions): Promise<T>
+  /**
+   * The attempt of the same call that came after `run` (a summary with `hash` and `attempt`, as an
+   * event carries it), or `null` when `run` is the latest: after a retryable failure or a lost run,
+   * the attempt queued in its place.
+   */
+  nextAttempt(
+    run: Pick<ComputationSummary, 'id' | 'hash' | 'attempt'>,
+    options?: CallOptions,
+  ): Promise<ComputationSummary | null>
 }
 
 /** What encodes arguments: the client's codec when it can encode, else core's default. */
@@ -67,6 +85,40 @@ function encoderOf(codec: ValueDecoder): { encode(value: unknown): unknown; deco
 }
 
 const decode = { decode: decodeComputation }
+
+/**
+ * Follows a job through its attempts: waits for the end of attempt `id` (its event stream); when it
+ * ended neither finished nor deleted, looks up the latest attempt of the same call (`GET /computations
+ * ?hash=`) and, when that is a later one, waits for it in turn. Returns the id of the attempt that
+ * ended last. A retry is written atomically (the failed attempt and its successor together; MongoDB
+ * inserts the successor first), so the successor exists by the time the `end` event is sent.
+ */
+async function lastAttempt(jobs: JobsApi, core: Core, first: string, opts: WatchOptions): Promise<string> {
+  let id = first
+  for (;;) {
+    let ended: ComputationSummary | null = null
+    for await (const event of watch(core, id, opts)) {
+      if (event.type === 'end') ended = event.data
+    }
+    if (ended === null || ended.status === 'finished') return id
+    const next = await jobs.nextAttempt(ended, opts)
+    if (next === null) return id
+    id = next.id
+  }
+}
+
+async function nextAttempt(
+  core: Core,
+  run: Pick<ComputationSummary, 'id' | 'hash' | 'attempt'>,
+  opts: CallOptions | undefined,
+): Promise<ComputationSummary | null> {
+  const query = { ...core.query(opts), hash: run.hash, sort: '-createdAt' as const, per_page: 1 }
+  const page = (await core.call(opts, (init) =>
+    core.api.GET(routes.computations, { params: { query }, ...init }),
+  )) as { data: ComputationSummary[] }
+  const latest = page.data[0]
+  return latest === undefined || latest.id === run.id || latest.attempt <= run.attempt ? null : latest
+}
 
 export function jobsApi(core: Core): JobsApi {
   const { api } = core
@@ -104,10 +156,8 @@ export function jobsApi(core: Core): JobsApi {
         record,
         created: !record.deduplicated,
         async result(watchOpts) {
-          for await (const event of watch(core, record.id, { ...scope, ...watchOpts })) {
-            if (event.type === 'end') break
-          }
-          return jobs.result<T>(record.id, { ...scope, ...watchOpts })
+          const opts = { ...scope, ...watchOpts }
+          return jobs.result<T>(await lastAttempt(jobs, core, record.id, opts), opts)
         },
         watch: (watchOpts) => watch(core, record.id, { ...scope, ...watchOpts }),
         cancel: (reason, cancelOpts) => jobs.cancel(record.id, reason, { ...scope, ...cancelOpts }),
@@ -126,6 +176,7 @@ export function jobsApi(core: Core): JobsApi {
     pause: post(routes.pause),
     resume: post(routes.resume),
     retry: post(routes.retry),
+    nextAttempt: (run, opts) => nextAttempt(core, run, opts),
     async result<T>(id: string, opts?: CallOptions): Promise<T> {
       const params = one(id, opts)
       const data = await core.call(opts, (init) => api.GET(routes.result, { params, ...init }))

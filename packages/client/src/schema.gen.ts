@@ -14,7 +14,7 @@ export interface paths {
     put?: never
     /**
      * Exchange an API key for a short-lived JWT
-     * @description Send the key as `x-api-key: cmk_…` (or `Authorization: ApiKey cmk_…`); no body. Answers 401 `CM_ERR_UNAUTHORIZED` for anything but a valid API key.
+     * @description Send the key as `Authorization: Bearer cmk_…` (`x-api-key: cmk_…` is accepted too); no body. Answers 401 `CM_ERR_UNAUTHORIZED` for anything but a valid API key.
      */
     post: operations['createToken']
     delete?: never
@@ -32,7 +32,7 @@ export interface paths {
     }
     /**
      * List computations
-     * @description Newest first by default, filtered by `status` (one or a comma-separated list), `function`, `since`/`until` (creation time) and `namespace`, paginated by `page`/`per_page` (≤ 100) or by `cursor` (the `next_cursor` of the previous page; flat at any depth). Rows are summaries without `args`/`checkpoint` unless `include` asks. Unknown or `$`-prefixed query keys are refused with 400.
+     * @description Newest first by default, filtered by `status` (one or a comma-separated list), `function`, `hash` (the attempts of one call), `since`/`until` (creation time) and `namespace`, paginated by `page`/`per_page` (≤ 100) or by `cursor` (the `next_cursor` of the previous page; flat at any depth). Rows are summaries without `args`/`checkpoint` unless `include` asks. Unknown or `$`-prefixed query keys are refused with 400.
      */
     get: operations['listComputations']
     put?: never
@@ -573,6 +573,11 @@ export interface operations {
          * @example fib
          */
         function?: string
+        /**
+         * @description The attempts of one call (its `hash`): `hash=…&per_page=1` is its latest attempt (newest first)
+         * @example 3f5c0e1d2b4a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0
+         */
+        hash?: string
         /**
          * @description Created at or after (ISO 8601 date-time)
          * @example 2026-01-31T12:00:00.000Z

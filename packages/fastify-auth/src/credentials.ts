@@ -1,6 +1,12 @@
 /** Reading and verifying the credentials of a request: a bearer token, an API key, or the cookie. */
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { checkApiKeyEntry, isApiKeyEntryProblem, parseApiKey, verifyApiKey } from './api-keys.js'
+import {
+  API_KEY_PREFIX,
+  checkApiKeyEntry,
+  isApiKeyEntryProblem,
+  parseApiKey,
+  verifyApiKey,
+} from './api-keys.js'
 import { UnauthorizedError } from './errors.js'
 import { buildIdentity, identityFromClaims } from './identity.js'
 import type { CookieCodec, TokenSigner } from './internals.js'
@@ -155,11 +161,20 @@ async function identify(ctx: CredentialContext, request: FastifyRequest): Promis
   }
   if (authorization !== undefined) {
     const match = AUTHORIZATION_PATTERN.exec(authorization)
-    if (match === null) throw unauthorized('Malformed Authorization header: expected `Bearer <token>`')
+    if (match === null) {
+      throw unauthorized('Malformed Authorization header: expected `Bearer <token or API key>`')
+    }
     const scheme = match[1]!.toLowerCase()
-    if (scheme === 'bearer') return verifyTokenAndKey(ctx, request, match[2]!, 'jwt')
-    if (scheme === 'apikey') return identifyApiKey(ctx, request, match[2]!)
-    throw unauthorized('Unsupported authorization scheme: use `Bearer <token>`')
+    const credential = match[2]!
+    // `Bearer` carries either kind: an API key is told by its prefix (a JWT starts with `eyJ`, never
+    // `cmk_`). `ApiKey <key>` and `x-api-key` are the older spellings, still accepted.
+    if (scheme === 'bearer') {
+      return credential.startsWith(API_KEY_PREFIX)
+        ? identifyApiKey(ctx, request, credential)
+        : verifyTokenAndKey(ctx, request, credential, 'jwt')
+    }
+    if (scheme === 'apikey') return identifyApiKey(ctx, request, credential)
+    throw unauthorized('Unsupported authorization scheme: use `Bearer <token or API key>`')
   }
   const token = readCookie(ctx, request)
   if (token !== undefined) return verifyTokenAndKey(ctx, request, token, 'cookie')

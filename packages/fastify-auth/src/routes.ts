@@ -33,8 +33,17 @@ export const SessionResponseSchema = Type.Object(
 
 /** OpenAPI security schemes matching what the plugin accepts; spread into `components.securitySchemes`. */
 export const securitySchemes = {
-  bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
-  apiKeyAuth: { type: 'apiKey', in: 'header', name: 'x-api-key' },
+  bearerAuth: {
+    type: 'http',
+    scheme: 'bearer',
+    description: '`Authorization: Bearer <JWT>` or `Authorization: Bearer cmk_<id>_<secret>` (an API key)',
+  },
+  apiKeyAuth: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'x-api-key',
+    description: 'An API key `cmk_<id>_<secret>` in its own header (same as `Authorization: Bearer cmk_…`)',
+  },
 } as const
 
 /** The plugin's internals its routes use. */
@@ -70,7 +79,7 @@ function tokenRoute(fastify: FastifyInstance, config: FastifyContextConfig, serv
       tags: ['auth'],
       summary: 'Exchange an API key for a short-lived JWT',
       description:
-        'Send the key as `x-api-key: cmk_…` (or `Authorization: ApiKey cmk_…`); no body. ' +
+        'Send the key as `Authorization: Bearer cmk_…` (`x-api-key: cmk_…` is accepted too); no body. ' +
         'Answers 401 `CM_ERR_UNAUTHORIZED` for anything but a valid API key.',
       security: [{ apiKeyAuth: [] }],
       response: { 200: TokenResponseSchema, ...errorResponses(401) },
@@ -80,7 +89,7 @@ function tokenRoute(fastify: FastifyInstance, config: FastifyContextConfig, serv
       const identity = request.auth!
       if (identity.via !== 'api-key') {
         reply.header('www-authenticate', 'Bearer')
-        throw new UnauthorizedError('This route takes an API key (x-api-key), not a token')
+        throw new UnauthorizedError('This route takes an API key (Bearer cmk_…), not a token')
       }
       const { token, exp } = issueFor(service, identity)
       reply.header('cache-control', 'no-store')

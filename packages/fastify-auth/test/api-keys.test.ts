@@ -70,44 +70,57 @@ t.test('verifyApiKey', async (t) => {
   t.equal(verifyApiKey(key, undefined), false)
 })
 
-t.test('a valid API key answers 200 (x-api-key or Authorization: ApiKey)', async (t) => {
-  const app = await build(t, { apiKeys: apiKeyEntries })
-  const viaHeader = await app.inject({ url: '/whoami', headers: { 'x-api-key': keys.viewer.key } })
-  t.equal(viaHeader.statusCode, 200)
-  t.same(viaHeader.json(), {
-    subject: 'api-key:viewer-svc',
-    role: 'viewer',
-    namespaces: ['team-a'],
-    allNamespaces: false,
-    via: 'api-key',
-    keyId: 'viewer-svc',
-  })
-  const viaAuthorization = await app.inject({
-    url: '/whoami',
-    headers: { authorization: `ApiKey ${keys.viewer.key}` },
-  })
-  t.equal(viaAuthorization.statusCode, 200)
-  t.equal(viaAuthorization.json().keyId, 'viewer-svc')
+t.test(
+  'a valid API key answers 200 (Authorization: Bearer, x-api-key or Authorization: ApiKey)',
+  async (t) => {
+    const app = await build(t, { apiKeys: apiKeyEntries })
+    const viaHeader = await app.inject({ url: '/whoami', headers: { 'x-api-key': keys.viewer.key } })
+    t.equal(viaHeader.statusCode, 200)
+    t.same(viaHeader.json(), {
+      subject: 'api-key:viewer-svc',
+      role: 'viewer',
+      namespaces: ['team-a'],
+      allNamespaces: false,
+      via: 'api-key',
+      keyId: 'viewer-svc',
+    })
+    const viaAuthorization = await app.inject({
+      url: '/whoami',
+      headers: { authorization: `ApiKey ${keys.viewer.key}` },
+    })
+    t.equal(viaAuthorization.statusCode, 200)
+    t.equal(viaAuthorization.json().keyId, 'viewer-svc')
+    // The documented way (docs/WORKER-PROTOCOL.md): the key as a bearer credential.
+    const viaBearer = await app.inject({
+      url: '/whoami',
+      headers: { authorization: `Bearer ${keys.viewer.key}` },
+    })
+    t.equal(viaBearer.statusCode, 200)
+    t.same(viaBearer.json(), viaHeader.json(), 'the same identity as x-api-key')
 
-  const star = await app.inject({ url: '/whoami', headers: { 'x-api-key': keys.operator.key } })
-  t.match(star.json(), { role: 'operator', allNamespaces: true, namespaces: [] })
-  t.equal(
-    (await app.inject({ method: 'POST', url: '/write', headers: { 'x-api-key': keys.operator.key } }))
-      .statusCode,
-    200,
-  )
-  t.equal(
-    (await app.inject({ method: 'POST', url: '/write', headers: { 'x-api-key': keys.viewer.key } }))
-      .statusCode,
-    403,
-  )
-})
+    const star = await app.inject({ url: '/whoami', headers: { 'x-api-key': keys.operator.key } })
+    t.match(star.json(), { role: 'operator', allNamespaces: true, namespaces: [] })
+    t.equal(
+      (await app.inject({ method: 'POST', url: '/write', headers: { 'x-api-key': keys.operator.key } }))
+        .statusCode,
+      200,
+    )
+    t.equal(
+      (await app.inject({ method: 'POST', url: '/write', headers: { 'x-api-key': keys.viewer.key } }))
+        .statusCode,
+      403,
+    )
+  },
+)
 
 t.test('401 for a wrong secret, an unknown id, a malformed key', async (t) => {
   const app = await build(t, { apiKeys: apiKeyEntries })
   const wrongSecret = `${keys.viewer.key.slice(0, -4)}AAAA`
   await expect401(t, app, { 'x-api-key': wrongSecret }, 'Invalid API key')
   await expect401(t, app, { authorization: `ApiKey ${wrongSecret}` }, 'Invalid API key')
+  await expect401(t, app, { authorization: `Bearer ${wrongSecret}` }, 'Invalid API key')
+  await expect401(t, app, { authorization: 'Bearer cmk_viewer-svc_short' }, 'Malformed API key')
+  await expect401(t, app, { authorization: `Bearer ${keys.viewer.key} extra` }, /Malformed/)
   await expect401(t, app, { 'x-api-key': keys.viewer.key.replace('viewer-svc', 'nobody') }, 'Invalid API key')
   await expect401(t, app, { 'x-api-key': generateApiKey('viewer-svc').key }, 'Invalid API key')
   for (const bad of [
@@ -127,6 +140,7 @@ t.test('401 for a wrong secret, an unknown id, a malformed key', async (t) => {
 t.test('API keys are refused when none are configured', async (t) => {
   const app = await build(t)
   await expect401(t, app, { 'x-api-key': keys.viewer.key }, 'API keys are not accepted')
+  await expect401(t, app, { authorization: `Bearer ${keys.viewer.key}` }, 'API keys are not accepted')
 })
 
 t.test('a key of another namespace: canAccessNamespace is false (404 in the demo route)', async (t) => {

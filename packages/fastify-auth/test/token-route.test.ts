@@ -42,6 +42,14 @@ t.test("the token of a '*' key keeps every namespace; Authorization: ApiKey work
   t.match(who.json(), { role: 'operator', allNamespaces: true })
 })
 
+t.test('POST /auth/token takes the key as `Authorization: Bearer cmk_…` (the documented way)', async (t) => {
+  const app = await build(t, { apiKeys: apiKeyEntries })
+  const res = await app.inject({ method: 'POST', url: '/auth/token', headers: bearer(keys.viewer.key) })
+  t.equal(res.statusCode, 200, res.body)
+  const who = await app.inject({ url: '/whoami', headers: bearer(res.json().token) })
+  t.match(who.json(), { subject: 'api-key:viewer-svc', role: 'viewer', via: 'jwt' })
+})
+
 t.test('POST /auth/token refuses anything but a valid API key', async (t) => {
   const app = await build(t, { apiKeys: apiKeyEntries, cookie: true })
   const cases: Record<string, Record<string, string>> = {

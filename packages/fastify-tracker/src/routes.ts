@@ -42,7 +42,7 @@ function listRoute({ app, instance, tagged, authErrors, ctx }: Routes): void {
         ...tagged(
           'listComputations',
           'List computations',
-          'Newest first by default, filtered by `status` (one or a comma-separated list), `function`, ' +
+          'Newest first by default, filtered by `status` (one or a comma-separated list), `function`, `hash` (the attempts of one call), ' +
             '`since`/`until` (creation time) and `namespace`, paginated by `page`/`per_page` (≤ 100) or by `cursor` (the `next_cursor` of the previous page; ' +
             'flat at any depth). Rows are summaries without `args`/`checkpoint` unless `include` asks. ' +
             'Unknown or `$`-prefixed query keys are refused with 400.',
@@ -91,6 +91,7 @@ function listRoute({ app, instance, tagged, authErrors, ctx }: Routes): void {
           ? {}
           : { status: (statuses.length === 1 ? statuses[0] : statuses) as ComputationStatus }),
         ...(query.function === undefined ? {} : { function: query.function }),
+        ...(query.hash === undefined ? {} : { hash: query.hash }),
         ...(since === undefined ? {} : { since }),
         ...(until === undefined ? {} : { until }),
         ...(query.sort === undefined ? {} : { sort: query.sort }),

@@ -141,6 +141,16 @@ export const ListQuerySchema = Type.Object(
       }),
     ),
     function: Type.Optional(described(FunctionNameSchema, 'Exact `function` or `functionFull`')),
+    hash: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 256,
+        pattern: '^[A-Za-z0-9:._-]+$',
+        description:
+          'The attempts of one call (its `hash`): `hash=…&per_page=1` is its latest attempt (newest first)',
+        examples: ['3f5c0e1d2b4a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0'],
+      }),
+    ),
     since: Type.Optional(described(IsoDateTimeSchema, 'Created at or after (ISO 8601 date-time)')),
     until: Type.Optional(described(IsoDateTimeSchema, 'Created before (ISO 8601 date-time)')),
     sort: Type.Optional(SortSchema),

@@ -65,3 +65,36 @@ t.test('filters: status (list), function, since/until', async (t) => {
   t.same(await ids(`until=${createdB}`), [a.id], 'until is exclusive')
   t.same(await ids('since=2999-01-01T00:00:00Z'), [])
 })
+
+t.test(
+  'hash= lists the attempts of one call (newest first: per_page=1 is the latest); bad hashes are 400',
+  async (t) => {
+    const app = await build(t)
+    const store = app.compStore
+    const first = await seed(store, { fn: 'flaky', args: [1] })
+    const other = await seed(store, { fn: 'flaky', args: [2] })
+    await store.computations.update('default', first.id, 'queued', { status: 'started' })
+    await store.computations.update('default', first.id, 'started', { status: 'failed' })
+    const retried = await app.inject({ method: 'POST', url: `/computations/${first.id}/retry` })
+    t.equal(retried.statusCode, 201, retried.body)
+    const second = retried.json()
+    t.match(second, { hash: first.hash, attempt: 2, status: 'queued' })
+
+    const rows = async (query: string) =>
+      (await app.inject({ url: `/computations?${query}` }))
+        .json()
+        .data.map((r: { id: string; attempt: number }) => [r.id, r.attempt])
+    t.same(await rows(`hash=${first.hash}&per_page=1`), [[second.id, 2]], 'the latest attempt')
+    t.same(await rows(`hash=${first.hash}&sort=createdAt`), [
+      [first.id, 1],
+      [second.id, 2],
+    ])
+    t.same(await rows(`hash=${other.hash}`), [[other.id, 1]])
+    t.same(await rows(`hash=${'0'.repeat(64)}`), [])
+    for (const bad of ['', '%24gt', 'a%20b', 'a'.repeat(257), '%7B%22%24ne%22%3A1%7D']) {
+      const res = await app.inject({ url: `/computations?hash=${bad}` })
+      t.equal(res.statusCode, 400, `hash=${bad.slice(0, 20)}`)
+      t.equal(res.json().code, 'CM_ERR_VALIDATION')
+    }
+  },
+)

@@ -41,31 +41,26 @@ function toJob(routes: ProtocolRoutes, record: Computation, leaseMs: number): Cl
   }
 }
 
-/** Claims up to `max` jobs now. */
+/** Claims up to `max` jobs now, in one atomic step (`queue.claimBatch`: one write transaction on SQLite). */
 async function claimNow(
   routes: ProtocolRoutes,
   body: ClaimBody,
   namespaces: string[],
   leaseMs: number,
   host: string,
-) {
-  const jobs: ClaimedJob[] = []
-  const max = body.max ?? 1
-  while (jobs.length < max) {
-    const record = await routes.queue.claimNext({
-      namespaces,
-      functions: body.functions,
-      worker: body.workerId,
-      pid: body.pid ?? null,
-      host: body.host ?? host,
-      leaseMs,
-      // Recorded with the claim: a sweeper's or waiter's `expire` then gives the plugin's retries.
-      maxLostRetries: routes.options.maxLostRetries,
-    })
-    if (record === null) break
-    jobs.push(toJob(routes, record, leaseMs))
-  }
-  return jobs
+): Promise<ClaimedJob[]> {
+  const records = await routes.queue.claimBatch({
+    namespaces,
+    functions: body.functions,
+    worker: body.workerId,
+    pid: body.pid ?? null,
+    host: body.host ?? host,
+    leaseMs,
+    max: body.max ?? 1,
+    // Recorded with the claim: a sweeper's or waiter's `expire` then gives the plugin's retries.
+    maxLostRetries: routes.options.maxLostRetries,
+  })
+  return records.map((record) => toJob(routes, record, leaseMs))
 }
 
 /** Resolves after `ms`, when a job is queued in this process, or when the request is gone. */

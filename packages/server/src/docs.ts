@@ -43,7 +43,7 @@ export interface DocsOptions {
 const API_DESCRIPTION = `The REST API of comp-manager: tracked computations and their memoized results.
 
 - Routes live under \`/api/v1\`; \`/health\`, \`/health/detailed\` and \`/docs\` at the root.
-- Authenticate with \`Authorization: Bearer <token>\` or \`x-api-key: cmk_…\` (exchange a key for a token at
+- Authenticate with \`Authorization: Bearer <token>\`, a JWT or an API key \`cmk_…\` (\`x-api-key: cmk_…\` works too; exchange a key for a token at
   \`POST /api/v1/auth/token\`). Roles: viewer (read) < worker (the worker protocol) < operator (write) < admin (delete, every namespace).
 - Every error has one body: \`{ statusCode, code, error, message, requestId, details? }\`; \`code\` is a stable
   \`CM_ERR_…\` code. \`x-request-id\` is echoed on every response (send your own to correlate logs).

@@ -41,7 +41,8 @@ const submit: CommandSpec<Context> = {
   summary: 'Queue a job for the workers (identical calls are joined)',
   description:
     'Prints the job (created, or the existing one of the same call). With --wait, follows it live as\n' +
-    "'computations watch' does, then prints its decoded result. Exit codes: 0 queued (or, with --wait,\n" +
+    "'computations watch' does (and each later attempt, when one failed and was retried), then prints\n" +
+    'the decoded result of the last. Exit codes: 0 queued (or, with --wait,\n' +
     'finished), 1 refused or, with --wait, failed or lost, 2 usage, 130 interrupted.',
   args: [
     { name: 'function', description: 'The function name the workers run' },
@@ -90,20 +91,37 @@ const submit: CommandSpec<Context> = {
       return EXIT.ok
     }
     if (!ctx.json) ctx.out(`${handle.created ? 'queued' : 'joined'} ${record.id}`)
-    const watched = await watchCommand.run({
-      ...ctx,
-      positionals: [record.id],
-      values: { ...values, namespace: record.namespace },
-    })
-    if (watched !== EXIT.ok) return watched
+    const { exit, id } = await followAttempts(ctx, record.id, record.namespace)
+    if (exit !== EXIT.ok) return exit
     const result = await ctx
       .client()
-      .computations.result(record.id, { signal: ctx.signal, namespace: record.namespace })
-    if (ctx.json)
-      io(ctx).write(`${JSON.stringify({ result: await rawResult(ctx, record.id, record.namespace) })}\n`)
+      .computations.result(id, { signal: ctx.signal, namespace: record.namespace })
+    if (ctx.json) io(ctx).write(`${JSON.stringify({ result: await rawResult(ctx, id, record.namespace) })}\n`)
     else ctx.out(inspect(result, { depth: 6, colors: ctx.io.color, breakLength: 100 }))
     return EXIT.ok
   },
+}
+
+/**
+ * Watches the job, and each later attempt queued in place of one that failed or was lost (a retryable
+ * failure with attempts left, a dead worker's job): the exit code of the last one, and its id.
+ */
+async function followAttempts(ctx: Context, first: string, namespace: string) {
+  const opts = { signal: ctx.signal, namespace }
+  let id = first
+  for (;;) {
+    const exit = await watchCommand.run({ ...ctx, positionals: [id], values: { ...ctx.values, namespace } })
+    if (exit === EXIT.ok) return { exit, id }
+    const ended = await ctx
+      .client()
+      .computations.get(id, opts)
+      .catch(() => null)
+    const next = ended === null ? null : await ctx.client().computations.nextAttempt(ended, opts)
+    if (next === null) return { exit, id }
+    if (!ctx.json)
+      ctx.out(`attempt ${ended!.attempt} ${ended!.status}; following attempt ${next.attempt} (${next.id})`)
+    id = next.id
+  }
 }
 
 const io = (ctx: Context) => ctx.io.stdout
