@@ -1,5 +1,6 @@
 import { cmError } from '@comp-manager/core'
 import type { Database } from 'better-sqlite3'
+import { SCHEMA_V6 } from './documents.js'
 import type { SqliteDatabase } from './driver.js'
 import { SCHEMA_V5 } from './events-schema.js'
 import { SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4 } from './schema.js'
@@ -50,6 +51,11 @@ export const migrations: readonly Migration[] = [
     description:
       'the event log: events table, lifecycle triggers on computations (appended in the same transaction)',
     up: (db) => db.exec(SCHEMA_V5),
+  },
+  {
+    version: 6,
+    description: 'documents: revisioned JSON state (webhook subscriptions and cursors, fleet-wide counters)',
+    up: (db) => db.exec(SCHEMA_V6),
   },
 ]
 
