@@ -33,3 +33,4 @@ export type {
   SseLimitsConfig,
   StoreConfig,
 } from './types.js'
+export type { WebhooksConfig } from './webhooks.js'

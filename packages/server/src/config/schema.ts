@@ -7,6 +7,7 @@ import { limitsEnv } from './limits.js'
 import { rateLimitEnv } from './rate-limit.js'
 import { runtimeEnv } from './runtime.js'
 import { storeEnv } from './store.js'
+import { webhooksEnv } from './webhooks.js'
 
 /**
  * Every environment variable the server reads, in the order of the README's table: its type, its
@@ -20,6 +21,7 @@ export const ServerEnvSchema = Type.Object({
   ...authEnv,
   ...rateLimitEnv,
   ...limitsEnv,
+  ...webhooksEnv,
 })
 
 /** The decoded variables (durations in milliseconds, lists as arrays). */
