@@ -1,6 +1,7 @@
 // GET /computations/stats: queue depth, running, paused and the runs that ended in the last hour,
 // counted in the store (a second app on the same SQLite file answers the same).
 import type { Store } from '@comp-manager/core'
+import { SqliteStore } from '@comp-manager/sqlite-store'
 import t from 'tap'
 import { build, expectError, seed, tokenFor } from './fixtures/helpers.js'
 
@@ -27,8 +28,10 @@ t.test('counts by status, and the last hour by outcome; another instance agrees'
     lastHour: { failed: 1, finished: 1, lost: 0 },
     lowerBound: false,
   })
-  // A second instance on the same SQLite file (the helper's path) counts the same.
-  const second = await build(t)
+  // A second instance on another connection to the same SQLite file counts the same.
+  const other = new SqliteStore({ path: (store as SqliteStore).path })
+  t.teardown(() => other.close())
+  const second = await build(t, { store: other })
   const { at: _a, ...mine } = res.json()
   const { at: _b, ...theirs } = (await second.inject('/computations/stats')).json()
   t.same(theirs, mine)
@@ -39,7 +42,22 @@ t.test('bad input and access', async (t) => {
   expectError(t, await app.inject('/computations/stats'), 401, 'CM_ERR_UNAUTHORIZED')
   const viewer = tokenFor(app, 'viewer', ['team-a'])
   t.equal((await app.inject({ url: '/computations/stats', headers: viewer })).statusCode, 200)
-  expectError(t, await app.inject({ url: '/computations/stats?namespace=team-b', headers: viewer }), 404, 'CM_ERR_NOT_FOUND')
-  expectError(t, await app.inject({ url: '/computations/stats?$where=1', headers: viewer }), 400, 'CM_ERR_VALIDATION')
-  expectError(t, await app.inject({ url: '/computations/stats?namespace=bad%20ns!', headers: viewer }), 400, 'CM_ERR_VALIDATION')
+  expectError(
+    t,
+    await app.inject({ url: '/computations/stats?namespace=team-b', headers: viewer }),
+    404,
+    'CM_ERR_NOT_FOUND',
+  )
+  expectError(
+    t,
+    await app.inject({ url: '/computations/stats?$where=1', headers: viewer }),
+    400,
+    'CM_ERR_VALIDATION',
+  )
+  expectError(
+    t,
+    await app.inject({ url: '/computations/stats?namespace=bad%20ns!', headers: viewer }),
+    400,
+    'CM_ERR_VALIDATION',
+  )
 })
