@@ -36,7 +36,11 @@ export const ComputationStatsSchema = Type.Object(
     ),
     lowerBound: Type.Boolean({ description: "A count hit the store's count limit: it is at least that" }),
   },
-  { additionalProperties: false, title: 'ComputationStats' },
+  {
+    additionalProperties: false,
+    title: 'ComputationStats',
+    description: 'What the fleet is doing, counted in the store',
+  },
 )
 export type ComputationStatsDto = Static<typeof ComputationStatsSchema>
 

@@ -107,13 +107,17 @@ export const WebhookSchema = Type.Object(
       { additionalProperties: false },
     ),
   },
-  { additionalProperties: false, title: 'Webhook' },
+  {
+    additionalProperties: false,
+    title: 'Webhook',
+    description: 'A webhook subscription and its delivery state',
+  },
 )
 export type WebhookDto = Static<typeof WebhookSchema>
 
 export const WebhookListSchema = Type.Object(
   { data: Type.Array(WebhookSchema) },
-  { additionalProperties: false, title: 'WebhookList' },
+  { additionalProperties: false, title: 'WebhookList', description: 'The subscriptions (no secrets)' },
 )
 
 export const DeliverySchema = Type.Object(
@@ -134,11 +138,15 @@ export const DeliverySchema = Type.Object(
     error: Nullable(Type.String(), 'Why it failed'),
     response: Nullable(Type.String(), "The start (512 characters) of the receiver's answer"),
   },
-  { additionalProperties: false, title: 'WebhookDelivery' },
+  { additionalProperties: false, title: 'WebhookDelivery', description: 'One delivery attempt' },
 )
 export type DeliveryDto = Static<typeof DeliverySchema>
 
 export const DeliveryListSchema = Type.Object(
   { data: Type.Array(DeliverySchema, { description: 'Newest first' }) },
-  { additionalProperties: false, title: 'WebhookDeliveryList' },
+  {
+    additionalProperties: false,
+    title: 'WebhookDeliveryList',
+    description: 'The delivery log, newest first',
+  },
 )
