@@ -39,7 +39,13 @@ t.test('bad options fail register() naming the option', async (t) => {
     t.teardown(() => app.close())
     await app.register(fastifyCompStore, { sqlite: { path: join(t.testdir(), `bad-${name}.db`) } })
     app.register(fastifyWebhooks, options as never)
-    await t.rejects(app.ready(), { message: new RegExp(name) }, name)
+    await t.rejects(
+      async () => {
+        await app.ready()
+      },
+      { message: new RegExp(name) },
+      name,
+    )
   }
 })
 
@@ -50,5 +56,10 @@ t.test('a configured target that is forbidden stops the start', async (t) => {
   await app.register(fastifyWebhooks, {
     subscriptions: [{ id: 'meta', url: 'http://169.254.169.254/', secret: generateSecret() }],
   })
-  await t.rejects(app.ready(), { code: 'CM_ERR_VALIDATION' })
+  await t.rejects(
+    async () => {
+      await app.ready()
+    },
+    { code: 'CM_ERR_VALIDATION' },
+  )
 })
