@@ -28,7 +28,11 @@ function open(name: string, withLog: boolean): SqliteStore {
   new SqliteStore({ path }).close()
   if (!withLog) {
     const db = new Sqlite(path)
-    for (const trigger of ['events_computation_insert', 'events_computation_status', 'events_computation_progress'])
+    for (const trigger of [
+      'events_computation_insert',
+      'events_computation_status',
+      'events_computation_progress',
+    ])
       db.exec(`DROP TRIGGER ${trigger}`)
     db.close()
   }
@@ -57,7 +61,8 @@ async function opsPerSecond(run: () => Promise<unknown>, timeMs: number): Promis
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!
-const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!
+const quantile = (xs: number[], q: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!
 
 async function writeOverhead(): Promise<string[][]> {
   const withLog = open('with.db', true)
@@ -107,22 +112,25 @@ async function writeOverhead(): Promise<string[][]> {
 /** Opens an SSE stream and calls `onEvent(id)` for each event's `id:` line. */
 function subscribe(port: number, onEvent: (id: number) => void): Promise<() => void> {
   return new Promise((resolve, reject) => {
-    const req = request({ port, host: '127.0.0.1', path: '/events', headers: { accept: 'text/event-stream' } }, (res) => {
-      if (res.statusCode !== 200) return reject(new Error(`GET /events: ${res.statusCode}`))
-      let buffer = ''
-      res.setEncoding('utf8')
-      res.on('data', (chunk: string) => {
-        buffer += chunk
-        let i = buffer.indexOf('\n')
-        while (i !== -1) {
-          const line = buffer.slice(0, i)
-          buffer = buffer.slice(i + 1)
-          if (line.startsWith('id:')) onEvent(Number(line.slice(3).trim()))
-          i = buffer.indexOf('\n')
-        }
-      })
-      resolve(() => req.destroy())
-    })
+    const req = request(
+      { port, host: '127.0.0.1', path: '/events', headers: { accept: 'text/event-stream' } },
+      (res) => {
+        if (res.statusCode !== 200) return reject(new Error(`GET /events: ${res.statusCode}`))
+        let buffer = ''
+        res.setEncoding('utf8')
+        res.on('data', (chunk: string) => {
+          buffer += chunk
+          let i = buffer.indexOf('\n')
+          while (i !== -1) {
+            const line = buffer.slice(0, i)
+            buffer = buffer.slice(i + 1)
+            if (line.startsWith('id:')) onEvent(Number(line.slice(3).trim()))
+            i = buffer.indexOf('\n')
+          }
+        })
+        resolve(() => req.destroy())
+      },
+    )
     req.on('error', reject)
     req.end()
   })
@@ -132,7 +140,10 @@ async function fanOut(subscribers: number, repetitions: number) {
   const path = join(dir, 'fanout.db')
   const app = Fastify()
   await app.register(fastifyCompStore, { sqlite: { path } })
-  await app.register(fastifyTracker, { eventsPrefix: '/events', sse: { maxStreams: 1000, maxStreamsPerClient: 1000 } })
+  await app.register(fastifyTracker, {
+    eventsPrefix: '/events',
+    sse: { maxStreams: 1000, maxStreamsPerClient: 1000 },
+  })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const { port } = app.server.address() as AddressInfo
   const writer = new SqliteStore({ path })
@@ -153,8 +164,17 @@ async function fanOut(subscribers: number, repetitions: number) {
     const at = performance.now()
     const done = new Promise<void>((resolve) => {
       void writer.computations
-        .create({ namespace: 'default', function: 'fan', functionFull: 'fan', args: [i], hash: `fan-${i}-${Math.random()}`, hashAlgorithm: 'sha256' })
-        .then(async () => pending.set(await writer.events!.lastSequence(), { at, left: subscribers, done: resolve }))
+        .create({
+          namespace: 'default',
+          function: 'fan',
+          functionFull: 'fan',
+          args: [i],
+          hash: `fan-${i}-${Math.random()}`,
+          hashAlgorithm: 'sha256',
+        })
+        .then(async () =>
+          pending.set(await writer.events!.lastSequence(), { at, left: subscribers, done: resolve }),
+        )
     })
     await done
     await new Promise((r) => setTimeout(r, 50))
@@ -167,9 +187,19 @@ async function fanOut(subscribers: number, repetitions: number) {
 }
 
 const overhead = await writeOverhead()
-console.log(`Write overhead of the event log (SQLite, appended by triggers in the change transaction; per ${process.env.BENCH_CLOCK === 'wall' ? 'elapsed' : 'CPU'} second)\n`)
-printTable(['operation', 'with event log', 'no event log (baseline)', 'baseline ÷ with', 'extra per call'], overhead)
+console.log(
+  `Write overhead of the event log (SQLite, appended by triggers in the change transaction; per ${process.env.BENCH_CLOCK === 'wall' ? 'elapsed' : 'CPU'} second)\n`,
+)
+printTable(
+  ['operation', 'with event log', 'no event log (baseline)', 'baseline ÷ with', 'extra per call'],
+  overhead,
+)
 const fan = await fanOut(100, Number(process.env.BENCH_FANOUT_REPS ?? 20))
-console.log(`\nFan-out of one event to 100 GET /events subscribers (written by another connection; hub poll 250 ms)\n`)
-printTable(['subscribers', 'samples', 'p50', 'p99'], [['100', String(fan.n), `${fan.p50.toFixed(1)} ms`, `${fan.p99.toFixed(1)} ms`]])
+console.log(
+  `\nFan-out of one event to 100 GET /events subscribers (written by another connection; hub poll 250 ms)\n`,
+)
+printTable(
+  ['subscribers', 'samples', 'p50', 'p99'],
+  [['100', String(fan.n), `${fan.p50.toFixed(1)} ms`, `${fan.p99.toFixed(1)} ms`]],
+)
 rmSync(dir, { recursive: true, force: true })
