@@ -6353,8 +6353,18 @@ export interface operations {
       path?: never
       cookie?: never
     }
+    /** @description A new subscription of a URL to events */
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "url": "https://hooks.example.com/cm",
+         *       "types": [
+         *         "finished",
+         *         "failed"
+         *       ]
+         *     }
+         */
         'application/json': {
           /**
            * @description The namespace whose events are delivered (default: the plugin's)
@@ -6943,8 +6953,14 @@ export interface operations {
       }
       cookie?: never
     }
+    /** @description The fields to change */
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "enabled": true
+         *     }
+         */
         'application/json': {
           /**
            * @description The receiver: an absolute http(s) URL without credentials; loopback, private and link-local hosts (also after DNS resolution) are refused unless the server's `allowPrivateTargets` is on

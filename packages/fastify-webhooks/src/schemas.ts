@@ -57,7 +57,12 @@ export const CreateWebhookBodySchema = Type.Object(
     ),
     enabled: Type.Optional(Type.Boolean({ description: 'Default true' })),
   },
-  { additionalProperties: false, title: 'CreateWebhook' },
+  {
+    additionalProperties: false,
+    title: 'CreateWebhook',
+    description: 'A new subscription of a URL to events',
+    examples: [{ url: 'https://hooks.example.com/cm', types: ['finished', 'failed'] }],
+  },
 )
 export type CreateWebhookBody = Static<typeof CreateWebhookBodySchema>
 
@@ -76,7 +81,13 @@ export const UpdateWebhookBodySchema = Type.Object(
       Type.Boolean({ description: 'Replace the secret by a new one (returned once)' }),
     ),
   },
-  { additionalProperties: false, minProperties: 1, title: 'UpdateWebhook' },
+  {
+    additionalProperties: false,
+    minProperties: 1,
+    title: 'UpdateWebhook',
+    description: 'The fields to change',
+    examples: [{ enabled: true }],
+  },
 )
 export type UpdateWebhookBody = Static<typeof UpdateWebhookBodySchema>
 
