@@ -6597,7 +6597,10 @@ export interface operations {
       }
       header?: never
       path: {
-        /** @description Subscription id */
+        /**
+         * @description Subscription id
+         * @example wh_3ZKxQm8pLr2nT5vW
+         */
         id: string
       }
       cookie?: never
@@ -6795,7 +6798,10 @@ export interface operations {
       }
       header?: never
       path: {
-        /** @description Subscription id */
+        /**
+         * @description Subscription id
+         * @example wh_3ZKxQm8pLr2nT5vW
+         */
         id: string
       }
       cookie?: never
@@ -6948,7 +6954,10 @@ export interface operations {
       }
       header?: never
       path: {
-        /** @description Subscription id */
+        /**
+         * @description Subscription id
+         * @example wh_3ZKxQm8pLr2nT5vW
+         */
         id: string
       }
       cookie?: never
@@ -7205,7 +7214,10 @@ export interface operations {
       }
       header?: never
       path: {
-        /** @description Subscription id */
+        /**
+         * @description Subscription id
+         * @example wh_3ZKxQm8pLr2nT5vW
+         */
         id: string
       }
       cookie?: never
@@ -7385,7 +7397,10 @@ export interface operations {
       }
       header?: never
       path: {
-        /** @description Subscription id */
+        /**
+         * @description Subscription id
+         * @example wh_3ZKxQm8pLr2nT5vW
+         */
         id: string
       }
       cookie?: never

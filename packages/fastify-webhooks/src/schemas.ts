@@ -34,6 +34,7 @@ export const WebhookIdParamsSchema = Type.Object(
       maxLength: 64,
       pattern: '^[A-Za-z0-9_-]+$',
       description: 'Subscription id',
+      examples: ['wh_3ZKxQm8pLr2nT5vW'],
     }),
   },
   { additionalProperties: false },
