@@ -4,6 +4,7 @@ import { callCached, closedError, keyOf } from './call.js'
 import { CacheContext } from './context.js'
 import { type CachedMethodDecorator, methodDecorator } from './decorator.js'
 import { readEntry } from './entries.js'
+import type { FleetStatsResult } from './fleet-stats.js'
 import {
   assertKey,
   assertName,
@@ -217,6 +218,21 @@ export class Cache {
     }
   }
 
+  /** Writes this cache's counters for the fleet's totals now (they are written every `statsFlushMs` too). */
+  flushStats(): Promise<void> {
+    return this.#ctx.stats.flush()
+  }
+
+  /**
+   * The counters of every cache of this namespace on the store (every process), summed, in total and
+   * per function: hits, misses, stale hits, fills, fill time, L1 evictions. Flushes this cache's own
+   * first; the others' are as of their last flush (`statsFlushMs`). `null` for a store without the
+   * document port.
+   */
+  fleetStats(): Promise<FleetStatsResult | null> {
+    return this.#ctx.stats.read()
+  }
+
   /**
    * How the key of `name(...args)` is made: the key, its algorithm and the canonical text that was
    * hashed. Uses the options `name` was last wrapped with, overridden by `options`.
@@ -286,6 +302,7 @@ export class Cache {
     clearInterval(this.#timer)
     await Promise.allSettled([...ctx.background])
     await ctx.coherence?.stop()
+    await ctx.stats.close()
     ctx.l1?.clear()
   }
 

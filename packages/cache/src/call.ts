@@ -141,6 +141,7 @@ function serveStale(
     return flight(ctx, call, false)
   }
   ctx.counters.staleHits++
+  ctx.stats.add(spec.name, 'staleHits')
   if (ctx.events.has('stale')) {
     ctx.events.emit('stale', { key, name: spec.name, staleForMs: now - (createdAt + (spec.ttlMs ?? 0)) })
   }

@@ -2,6 +2,7 @@ import type { CacheEntryMeta } from '@comp-manager/core'
 import { Emitter, LocalRuns } from '@comp-manager/core/runs'
 import { L1Coherence } from './coherence.js'
 import type { FillResult } from './fill.js'
+import { FleetStats } from './fleet-stats.js'
 import { L1 } from './l1.js'
 import type { ResolvedCacheOptions } from './options.js'
 import type { CacheEvents, ErrorPhase, WarningReason } from './types.js'
@@ -18,6 +19,8 @@ export class CacheContext {
   readonly coherence: L1Coherence | null
   readonly events: Emitter<CacheEvents>
   readonly counters = { hits: 0, misses: 0, staleHits: 0, dedupes: 0 }
+  /** The same counters (and fills, fill time, evictions) written in batches for the fleet's totals. */
+  readonly stats: FleetStats
   /** In-process single flight: one fill per key at a time; every caller of the key shares it. */
   readonly inflight = new Map<string, Promise<FillResult>>()
   /** Stale-while-revalidate refreshes nobody awaits (waited for by `close`). */
@@ -28,7 +31,11 @@ export class CacheContext {
 
   constructor(options: ResolvedCacheOptions) {
     this.o = options
-    this.l1 = options.l1 === null ? null : new L1(options.l1)
+    this.stats = new FleetStats(options.store.documents, options.namespace, options.statsFlushMs, (err) =>
+      this.error('stats', err),
+    )
+    this.l1 =
+      options.l1 === null ? null : new L1(options.l1, (entry) => this.stats.add(entry.function, 'evictions'))
     this.events = new Emitter<CacheEvents>((err, event) => this.error('listener', err, { event }))
     const { store } = options
     this.coherence =
@@ -43,11 +50,13 @@ export class CacheContext {
 
   hit(key: string, name: string | undefined, source: 'l1' | 'store'): void {
     this.counters.hits++
+    this.stats.add(name, 'hits')
     if (this.events.has('hit')) this.events.emit('hit', { key, name, source })
   }
 
   miss(key: string, name: string | undefined): void {
     this.counters.misses++
+    this.stats.add(name, 'misses')
     if (this.events.has('miss')) this.events.emit('miss', { key, name })
   }
 

@@ -188,6 +188,7 @@ async function execute(
 ): Promise<RunOutcome<unknown>> {
   const { o } = ctx
   const { run, end } = ctx.runs.start(record.namespace, record.id)
+  const started = performance.now()
   try {
     return await executeRun(() => compute(run.controller.signal), {
       store: o.store.computations,
@@ -203,6 +204,8 @@ async function execute(
     })
   } finally {
     end()
+    ctx.stats.add(call.spec.name, 'fills')
+    ctx.stats.add(call.spec.name, 'fillTimeMs', performance.now() - started)
   }
 }
 

@@ -7,12 +7,14 @@ export type { DrainResult } from '@comp-manager/core/runs'
 export { Cache, cached, createCache } from './cache.js'
 export type { AsyncMethod, CachedMethodDecorator } from './decorator.js'
 export { FILL_HASH_PREFIX } from './fill.js'
+export { type FleetStatsResult, MAX_STAT_FUNCTIONS, STATS_KIND, type StatCounters } from './fleet-stats.js'
 export {
   DEFAULT_L1_MAX,
   DEFAULT_L1_MAX_BYTES,
   DEFAULT_L1_TTL_MS,
   DEFAULT_LEASE_MS,
   DEFAULT_MAX_ARGS_BYTES,
+  DEFAULT_STATS_FLUSH_MS,
   MAX_CUSTOM_KEY_LENGTH,
 } from './options.js'
 export type {

@@ -34,8 +34,15 @@ export class L1 {
   readonly #lru: LRUCache<string, L1Entry>
   readonly #ttlMs: number | null
 
-  constructor(options: ResolvedL1) {
-    this.#lru = new LRUCache<string, L1Entry>({ max: options.max, maxSize: options.maxBytes })
+  /** `onEvict`: an entry was pushed out for room (`max` or `maxBytes`), not deleted nor expired. */
+  constructor(options: ResolvedL1, onEvict?: (entry: L1Entry) => void) {
+    this.#lru = new LRUCache<string, L1Entry>({
+      max: options.max,
+      maxSize: options.maxBytes,
+      ...(onEvict === undefined
+        ? {}
+        : { dispose: (entry, _key, reason) => reason === 'evict' && onEvict(entry) }),
+    })
     this.#ttlMs = options.ttlMs
   }
 

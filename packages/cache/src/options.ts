@@ -83,6 +83,9 @@ const loggerProblem = (value: unknown) =>
     ? undefined
     : `must have warn() and error() methods (got ${describeValue(value)})`
 
+/** How often a cache writes its counters for the fleet's totals (`statsFlushMs`). */
+export const DEFAULT_STATS_FLUSH_MS = 5000
+
 const CacheOptionsParser = defineOptions(
   Type.Object(
     {
@@ -103,6 +106,7 @@ const CacheOptionsParser = defineOptions(
       maxArgsBytes: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
       pollMs: Type.Optional(Delay),
       maxPollMs: Type.Optional(Delay),
+      statsFlushMs: Type.Optional(DurationSchema({ min: 0, max: 3_600_000 })),
     },
     { additionalProperties: false },
   ),
@@ -185,6 +189,7 @@ export interface ResolvedCacheOptions {
   maxArgsBytes: number
   pollMs: number
   maxPollMs: number
+  statsFlushMs: number
 }
 
 function resolveL1(value: boolean | object | undefined): ResolvedL1 | null {
@@ -223,6 +228,7 @@ export function resolveCacheOptions(options: CacheOptions): ResolvedCacheOptions
     maxArgsBytes: o.maxArgsBytes ?? DEFAULT_MAX_ARGS_BYTES,
     pollMs,
     maxPollMs,
+    statsFlushMs: (o.statsFlushMs as number | undefined) ?? DEFAULT_STATS_FLUSH_MS,
   }
 }
 

@@ -65,6 +65,12 @@ export interface CacheOptions {
   pollMs?: Duration
   /** Longest polling interval of a waiter. Default 250 ms. */
   maxPollMs?: Duration
+  /**
+   * How often this cache writes its counters to the store (`store.documents`) for the fleet's totals
+   * (`fleetStats()`, `GET /cache/stats`); they are also written by `flushStats()` and `close()`. `0`:
+   * only then. Default 5 s.
+   */
+  statsFlushMs?: Duration
 }
 
 /** Options of `cache.wrap(name, fn, options)` and of the decorator. */
@@ -188,6 +194,8 @@ export type ErrorPhase =
   | 'listener'
   /** Following the store's event log for the L1 (the next poll tries again). */
   | 'sync'
+  /** Writing the fleet-wide counters (the next flush tries again). */
+  | 'stats'
 
 /** The events of a cache, with their payloads. */
 export interface CacheEvents {

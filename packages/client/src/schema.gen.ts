@@ -47,6 +47,26 @@ export interface paths {
     patch?: never
     trace?: never
   }
+  '/api/v1/computations/stats': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * Computation statistics
+     * @description Queue depth, running and paused runs, and the runs that failed, finished or were lost in the last hour, in the caller's namespaces (or `namespace`), counted in the store: every instance answers the same.
+     */
+    get: operations['getComputationStats']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
   '/api/v1/computations/{id}': {
     parameters: {
       query?: never
@@ -364,7 +384,7 @@ export interface paths {
     }
     /**
      * Cache statistics
-     * @description `hits`, `misses`, `staleHits`, `dedupes` and `hitRate` are the counters of **this server process** (its `fastify.cache`, in namespace `namespace`) since it started: each instance behind a load balancer answers its own, and they are null when the request does not cover that namespace. `entries` and `bytes` come from the store (every process), per namespace in `namespaces` and summed.
+     * @description `hits`, `misses`, `staleHits`, `dedupes` and `hitRate` are the counters of **this server process** (its `fastify.cache`, in namespace `namespace`) since it started: each instance behind a load balancer answers its own, and they are null when the request does not cover that namespace. `entries` and `bytes` come from the store (every process), per namespace in `namespaces` and summed. `fleet` sums the counters every process of the namespace wrote to the store (hits, misses, fills, fill time, L1 evictions, also per function), each as of its last flush (every `statsFlushMs`, 5 s by default).
      */
     get: operations['getCacheStats']
     put?: never
@@ -414,6 +434,98 @@ export interface paths {
      * @description Deletes the entry (204; the next call computes it again) in `namespace`, or in the first of the caller's namespaces that has it. 404 when it is absent, expired, or outside the caller's namespaces.
      */
     delete: operations['deleteCacheEntry']
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/api/v1/webhooks': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * List the webhook subscriptions
+     * @description By namespace, then id; secrets are never listed.
+     */
+    get: operations['listWebhooks']
+    put?: never
+    /**
+     * Subscribe a URL to events
+     * @description Creates a subscription of `url` to the events of `types` (default: all) in `namespace`, delivered from the next event on, at least once, signed as Standard Webhooks says (`webhook-id`, `webhook-timestamp`, `webhook-signature`). The answer holds the `secret`, shown only here and on rotation. A malformed URL, or one that points (or resolves) at a loopback, private or link-local address, is a 400.
+     */
+    post: operations['createWebhook']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/api/v1/webhooks/{id}': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * Read a webhook subscription
+     * @description With its delivery state; never its secret.
+     */
+    get: operations['getWebhook']
+    put?: never
+    post?: never
+    /**
+     * Delete a webhook subscription
+     * @description Deliveries stop; its log goes with it.
+     */
+    delete: operations['deleteWebhook']
+    options?: never
+    head?: never
+    /**
+     * Change a webhook subscription
+     * @description Target, types, description; `enabled: true` re-enables a subscription the server disabled (delivery resumes from its cursor: nothing is lost); `rotateSecret: true` returns the new secret once.
+     */
+    patch: operations['updateWebhook']
+    trace?: never
+  }
+  '/api/v1/webhooks/{id}/deliveries': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * The delivery log of a subscription
+     * @description Its newest attempts (the server's `logSize`), newest first: message id, event, status, duration, error.
+     */
+    get: operations['listWebhookDeliveries']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/api/v1/webhooks/{id}/test': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /**
+     * Send a test message
+     * @description Posts a signed `webhook.test` message to the target now (not retried) and answers the attempt, also logged.
+     */
+    post: operations['testWebhook']
+    delete?: never
     options?: never
     head?: never
     patch?: never
@@ -1177,6 +1289,184 @@ export interface operations {
       }
       /** @description The body or the value is too large (`CM_ERR_MAX_BYTES`, `CM_ERR_VALUE_TOO_LARGE`) */
       413: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Over the rate limit (`CM_ERR_RATE_LIMITED`): retry after `retry-after` seconds */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Unexpected error (`CM_ERR_INTERNAL`): report it with the `requestId` */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The store is unavailable (`CM_ERR_STORE_UNAVAILABLE`) or the server is shutting down (`CM_ERR_SHUTTING_DOWN`) */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+    }
+  }
+  getComputationStats: {
+    parameters: {
+      query?: {
+        /**
+         * @description The namespace to look in (default: the plugin's, or the token's namespaces)
+         * @example default
+         */
+        namespace?: string
+      }
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description What the fleet is doing, counted in the store */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            /** @description The namespaces counted */
+            namespaces: string[]
+            /**
+             * Format: date-time
+             * @description ISO 8601 date-time (UTC)
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            at: string
+            /** @description Queue depth: runs waiting for a worker */
+            queued: number
+            /** @description Runs started and not over */
+            running: number
+            /** @description Runs paused */
+            paused: number
+            /** @description Runs that ended in the last hour, by outcome */
+            lastHour: {
+              /** @description Failed in the last hour */
+              failed: number
+              /** @description Finished */
+              finished: number
+              /** @description Lost */
+              lost: number
+            }
+            /** @description A count hit the store's count limit: it is at least that */
+            lowerBound: boolean
+          }
+        }
+      }
+      /** @description Invalid input (`CM_ERR_VALIDATION`, `CM_ERR_INVALID_ARGUMENT`…): `details` says where */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description No credentials, or invalid or expired ones (`CM_ERR_UNAUTHORIZED`) */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The caller's role does not allow this (`CM_ERR_FORBIDDEN`) */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Not found, or outside the caller's namespaces (`CM_ERR_NOT_FOUND`) */
+      404: {
         headers: {
           [name: string]: unknown
         }
@@ -5138,6 +5428,34 @@ export interface operations {
               entries: number
               bytes: number
             }
+            /** @description Every process's counters in `namespace`; null when the store has no document port */
+            fleet?: {
+              hits: number
+              misses: number
+              staleHits: number
+              /** @description Fill runs executed (the function computed) */
+              fills: number
+              /** @description L1 entries pushed out for room */
+              evictions: number
+              /** @description Milliseconds spent in fill runs */
+              fillTimeMs: number
+              /** @description Cache instances that wrote counters to the store */
+              processes: number
+              hitRate: number
+              /** @description Per function, by name */
+              functions: {
+                function: string
+                hits: number
+                misses: number
+                staleHits: number
+                /** @description Fill runs executed (the function computed) */
+                fills: number
+                /** @description L1 entries pushed out for room */
+                evictions: number
+                /** @description Milliseconds spent in fill runs */
+                fillTimeMs: number
+              }[]
+            } | null
             /** @description Live entries in the store, over `namespaces` */
             entries: number
             /** @description Bytes of their values in the store */
@@ -5707,6 +6025,1423 @@ export interface operations {
           [name: string]: unknown
         }
         content?: never
+      }
+      /** @description Invalid input (`CM_ERR_VALIDATION`, `CM_ERR_INVALID_ARGUMENT`…): `details` says where */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description No credentials, or invalid or expired ones (`CM_ERR_UNAUTHORIZED`) */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The caller's role does not allow this (`CM_ERR_FORBIDDEN`) */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Not found, or outside the caller's namespaces (`CM_ERR_NOT_FOUND`) */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Over the rate limit (`CM_ERR_RATE_LIMITED`): retry after `retry-after` seconds */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Unexpected error (`CM_ERR_INTERNAL`): report it with the `requestId` */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The store is unavailable (`CM_ERR_STORE_UNAVAILABLE`) or the server is shutting down (`CM_ERR_SHUTTING_DOWN`) */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+    }
+  }
+  listWebhooks: {
+    parameters: {
+      query?: {
+        /**
+         * @description The namespace to look in (default: the plugin's, or the token's namespaces)
+         * @example default
+         */
+        namespace?: string
+      }
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description The subscriptions (no secrets) */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            data: {
+              id: string
+              /**
+               * @description Tenant scope of a record; letters, digits, `.`, `_`, `:`, `-`
+               * @example default
+               */
+              namespace: string
+              url: string
+              /** @description The event types delivered; null: all */
+              types: string[] | null
+              description: string
+              enabled: boolean
+              /** @description Why the server disabled it (repeated failures); null otherwise */
+              disabledReason: string | null
+              /**
+               * @description Only in the answer that created or rotated it
+               * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+               */
+              secret?: string
+              /**
+               * Format: date-time
+               * @description ISO 8601 date-time (UTC)
+               * @example 2026-01-31T12:00:00.000Z
+               */
+              createdAt: string
+              /**
+               * Format: date-time
+               * @description ISO 8601 date-time (UTC)
+               * @example 2026-01-31T12:00:00.000Z
+               */
+              updatedAt: string
+              delivery: {
+                /** @description Sequence of the last event delivered */
+                cursor: number
+                /** @description Failed attempts on the next event */
+                attempt: number
+                /** @description When the next attempt is due after a failure */
+                nextAttemptAt: string | null
+                failuresInARow: number
+                delivered: number
+                /** @description Failed attempts in all */
+                failed: number
+              }
+            }[]
+          }
+        }
+      }
+      /** @description Invalid input (`CM_ERR_VALIDATION`, `CM_ERR_INVALID_ARGUMENT`…): `details` says where */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description No credentials, or invalid or expired ones (`CM_ERR_UNAUTHORIZED`) */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The caller's role does not allow this (`CM_ERR_FORBIDDEN`) */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Not found, or outside the caller's namespaces (`CM_ERR_NOT_FOUND`) */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Over the rate limit (`CM_ERR_RATE_LIMITED`): retry after `retry-after` seconds */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Unexpected error (`CM_ERR_INTERNAL`): report it with the `requestId` */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The store is unavailable (`CM_ERR_STORE_UNAVAILABLE`) or the server is shutting down (`CM_ERR_SHUTTING_DOWN`) */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+    }
+  }
+  createWebhook: {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** @description A new subscription of a URL to events */
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "url": "https://hooks.example.com/cm",
+         *       "types": [
+         *         "finished",
+         *         "failed"
+         *       ]
+         *     }
+         */
+        'application/json': {
+          /**
+           * @description The namespace whose events are delivered (default: the plugin's)
+           * @example default
+           */
+          namespace?: string
+          /**
+           * @description The receiver: an absolute http(s) URL without credentials; loopback, private and link-local hosts (also after DNS resolution) are refused unless the server's `allowPrivateTargets` is on
+           * @example https://hooks.example.com/comp-manager
+           */
+          url: string
+          /** @description The event types delivered (those of `GET /events`); absent: all */
+          types?: (
+            | 'queued'
+            | 'started'
+            | 'progress'
+            | 'paused'
+            | 'resumed'
+            | 'finished'
+            | 'failed'
+            | 'retrying'
+            | 'lost'
+            | 'cancelled'
+            | 'cache.deleted'
+            | 'cache.invalidated'
+            | 'worker.joined'
+            | 'worker.left'
+          )[]
+          /** @description Free text for people */
+          description?: string
+          /**
+           * @description The signing secret (default: a new random one, returned once)
+           * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+           */
+          secret?: string
+          /** @description Default true */
+          enabled?: boolean
+        }
+      }
+    }
+    responses: {
+      /** @description A webhook subscription and its delivery state */
+      201: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            id: string
+            /**
+             * @description Tenant scope of a record; letters, digits, `.`, `_`, `:`, `-`
+             * @example default
+             */
+            namespace: string
+            url: string
+            /** @description The event types delivered; null: all */
+            types: string[] | null
+            description: string
+            enabled: boolean
+            /** @description Why the server disabled it (repeated failures); null otherwise */
+            disabledReason: string | null
+            /**
+             * @description Only in the answer that created or rotated it
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+             */
+            secret?: string
+            /**
+             * Format: date-time
+             * @description ISO 8601 date-time (UTC)
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            createdAt: string
+            /**
+             * Format: date-time
+             * @description ISO 8601 date-time (UTC)
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            updatedAt: string
+            delivery: {
+              /** @description Sequence of the last event delivered */
+              cursor: number
+              /** @description Failed attempts on the next event */
+              attempt: number
+              /** @description When the next attempt is due after a failure */
+              nextAttemptAt: string | null
+              failuresInARow: number
+              delivered: number
+              /** @description Failed attempts in all */
+              failed: number
+            }
+          }
+        }
+      }
+      /** @description Invalid input (`CM_ERR_VALIDATION`, `CM_ERR_INVALID_ARGUMENT`…): `details` says where */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description No credentials, or invalid or expired ones (`CM_ERR_UNAUTHORIZED`) */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The caller's role does not allow this (`CM_ERR_FORBIDDEN`) */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Not found, or outside the caller's namespaces (`CM_ERR_NOT_FOUND`) */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Over the rate limit (`CM_ERR_RATE_LIMITED`): retry after `retry-after` seconds */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Unexpected error (`CM_ERR_INTERNAL`): report it with the `requestId` */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The store is unavailable (`CM_ERR_STORE_UNAVAILABLE`) or the server is shutting down (`CM_ERR_SHUTTING_DOWN`) */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+    }
+  }
+  getWebhook: {
+    parameters: {
+      query?: {
+        /**
+         * @description The namespace to look in (default: the plugin's, or the token's namespaces)
+         * @example default
+         */
+        namespace?: string
+      }
+      header?: never
+      path: {
+        /**
+         * @description Subscription id
+         * @example wh_3ZKxQm8pLr2nT5vW
+         */
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description A webhook subscription and its delivery state */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            id: string
+            /**
+             * @description Tenant scope of a record; letters, digits, `.`, `_`, `:`, `-`
+             * @example default
+             */
+            namespace: string
+            url: string
+            /** @description The event types delivered; null: all */
+            types: string[] | null
+            description: string
+            enabled: boolean
+            /** @description Why the server disabled it (repeated failures); null otherwise */
+            disabledReason: string | null
+            /**
+             * @description Only in the answer that created or rotated it
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+             */
+            secret?: string
+            /**
+             * Format: date-time
+             * @description ISO 8601 date-time (UTC)
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            createdAt: string
+            /**
+             * Format: date-time
+             * @description ISO 8601 date-time (UTC)
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            updatedAt: string
+            delivery: {
+              /** @description Sequence of the last event delivered */
+              cursor: number
+              /** @description Failed attempts on the next event */
+              attempt: number
+              /** @description When the next attempt is due after a failure */
+              nextAttemptAt: string | null
+              failuresInARow: number
+              delivered: number
+              /** @description Failed attempts in all */
+              failed: number
+            }
+          }
+        }
+      }
+      /** @description Invalid input (`CM_ERR_VALIDATION`, `CM_ERR_INVALID_ARGUMENT`…): `details` says where */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description No credentials, or invalid or expired ones (`CM_ERR_UNAUTHORIZED`) */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The caller's role does not allow this (`CM_ERR_FORBIDDEN`) */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Not found, or outside the caller's namespaces (`CM_ERR_NOT_FOUND`) */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Over the rate limit (`CM_ERR_RATE_LIMITED`): retry after `retry-after` seconds */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Unexpected error (`CM_ERR_INTERNAL`): report it with the `requestId` */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The store is unavailable (`CM_ERR_STORE_UNAVAILABLE`) or the server is shutting down (`CM_ERR_SHUTTING_DOWN`) */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+    }
+  }
+  deleteWebhook: {
+    parameters: {
+      query?: {
+        /**
+         * @description The namespace to look in (default: the plugin's, or the token's namespaces)
+         * @example default
+         */
+        namespace?: string
+      }
+      header?: never
+      path: {
+        /**
+         * @description Subscription id
+         * @example wh_3ZKxQm8pLr2nT5vW
+         */
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description Deleted */
+      204: {
+        headers: {
+          [name: string]: unknown
+        }
+        content?: never
+      }
+      /** @description Invalid input (`CM_ERR_VALIDATION`, `CM_ERR_INVALID_ARGUMENT`…): `details` says where */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description No credentials, or invalid or expired ones (`CM_ERR_UNAUTHORIZED`) */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The caller's role does not allow this (`CM_ERR_FORBIDDEN`) */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Not found, or outside the caller's namespaces (`CM_ERR_NOT_FOUND`) */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Over the rate limit (`CM_ERR_RATE_LIMITED`): retry after `retry-after` seconds */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Unexpected error (`CM_ERR_INTERNAL`): report it with the `requestId` */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The store is unavailable (`CM_ERR_STORE_UNAVAILABLE`) or the server is shutting down (`CM_ERR_SHUTTING_DOWN`) */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+    }
+  }
+  updateWebhook: {
+    parameters: {
+      query?: {
+        /**
+         * @description The namespace to look in (default: the plugin's, or the token's namespaces)
+         * @example default
+         */
+        namespace?: string
+      }
+      header?: never
+      path: {
+        /**
+         * @description Subscription id
+         * @example wh_3ZKxQm8pLr2nT5vW
+         */
+        id: string
+      }
+      cookie?: never
+    }
+    /** @description The fields to change */
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "enabled": true
+         *     }
+         */
+        'application/json': {
+          /**
+           * @description The receiver: an absolute http(s) URL without credentials; loopback, private and link-local hosts (also after DNS resolution) are refused unless the server's `allowPrivateTargets` is on
+           * @example https://hooks.example.com/comp-manager
+           */
+          url?: string
+          /** @description The event types; null: all */
+          types?:
+            | (
+                | 'queued'
+                | 'started'
+                | 'progress'
+                | 'paused'
+                | 'resumed'
+                | 'finished'
+                | 'failed'
+                | 'retrying'
+                | 'lost'
+                | 'cancelled'
+                | 'cache.deleted'
+                | 'cache.invalidated'
+                | 'worker.joined'
+                | 'worker.left'
+              )[]
+            | null
+          /** @description Free text for people */
+          description?: string
+          /** @description Enabling a disabled subscription resumes from its cursor (nothing is lost) */
+          enabled?: boolean
+          /** @description Replace the secret by a new one (returned once) */
+          rotateSecret?: boolean
+        }
+      }
+    }
+    responses: {
+      /** @description A webhook subscription and its delivery state */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            id: string
+            /**
+             * @description Tenant scope of a record; letters, digits, `.`, `_`, `:`, `-`
+             * @example default
+             */
+            namespace: string
+            url: string
+            /** @description The event types delivered; null: all */
+            types: string[] | null
+            description: string
+            enabled: boolean
+            /** @description Why the server disabled it (repeated failures); null otherwise */
+            disabledReason: string | null
+            /**
+             * @description Only in the answer that created or rotated it
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+             */
+            secret?: string
+            /**
+             * Format: date-time
+             * @description ISO 8601 date-time (UTC)
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            createdAt: string
+            /**
+             * Format: date-time
+             * @description ISO 8601 date-time (UTC)
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            updatedAt: string
+            delivery: {
+              /** @description Sequence of the last event delivered */
+              cursor: number
+              /** @description Failed attempts on the next event */
+              attempt: number
+              /** @description When the next attempt is due after a failure */
+              nextAttemptAt: string | null
+              failuresInARow: number
+              delivered: number
+              /** @description Failed attempts in all */
+              failed: number
+            }
+          }
+        }
+      }
+      /** @description Invalid input (`CM_ERR_VALIDATION`, `CM_ERR_INVALID_ARGUMENT`…): `details` says where */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description No credentials, or invalid or expired ones (`CM_ERR_UNAUTHORIZED`) */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The caller's role does not allow this (`CM_ERR_FORBIDDEN`) */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Not found, or outside the caller's namespaces (`CM_ERR_NOT_FOUND`) */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Conflicts with the current state (`CM_ERR_CONFLICT`, `CM_ERR_DUPLICATE`, `CM_ERR_INVALID_TRANSITION`) */
+      409: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Over the rate limit (`CM_ERR_RATE_LIMITED`): retry after `retry-after` seconds */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Unexpected error (`CM_ERR_INTERNAL`): report it with the `requestId` */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The store is unavailable (`CM_ERR_STORE_UNAVAILABLE`) or the server is shutting down (`CM_ERR_SHUTTING_DOWN`) */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+    }
+  }
+  listWebhookDeliveries: {
+    parameters: {
+      query?: {
+        /**
+         * @description The namespace to look in (default: the plugin's, or the token's namespaces)
+         * @example default
+         */
+        namespace?: string
+      }
+      header?: never
+      path: {
+        /**
+         * @description Subscription id
+         * @example wh_3ZKxQm8pLr2nT5vW
+         */
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description The delivery log, newest first */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            /** @description Newest first */
+            data: {
+              /** @description The `webhook-id` header (the same on every attempt of a message) */
+              messageId: string
+              /** @description The event's sequence; null for a test send */
+              sequence: number | null
+              type: string
+              attempt: number
+              /**
+               * Format: date-time
+               * @description ISO 8601 date-time (UTC)
+               * @example 2026-01-31T12:00:00.000Z
+               */
+              at: string
+              /** @description The receiver answered 2xx */
+              ok: boolean
+              /** @description The HTTP status; null without an answer (timeout, refused, forbidden address) */
+              status: number | null
+              durationMs: number
+              /** @description Why it failed */
+              error: string | null
+              /** @description The start (512 characters) of the receiver's answer */
+              response: string | null
+            }[]
+          }
+        }
+      }
+      /** @description Invalid input (`CM_ERR_VALIDATION`, `CM_ERR_INVALID_ARGUMENT`…): `details` says where */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description No credentials, or invalid or expired ones (`CM_ERR_UNAUTHORIZED`) */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The caller's role does not allow this (`CM_ERR_FORBIDDEN`) */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Not found, or outside the caller's namespaces (`CM_ERR_NOT_FOUND`) */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Over the rate limit (`CM_ERR_RATE_LIMITED`): retry after `retry-after` seconds */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description Unexpected error (`CM_ERR_INTERNAL`): report it with the `requestId` */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The store is unavailable (`CM_ERR_STORE_UNAVAILABLE`) or the server is shutting down (`CM_ERR_SHUTTING_DOWN`) */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+    }
+  }
+  testWebhook: {
+    parameters: {
+      query?: {
+        /**
+         * @description The namespace to look in (default: the plugin's, or the token's namespaces)
+         * @example default
+         */
+        namespace?: string
+      }
+      header?: never
+      path: {
+        /**
+         * @description Subscription id
+         * @example wh_3ZKxQm8pLr2nT5vW
+         */
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description One delivery attempt */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            /** @description The `webhook-id` header (the same on every attempt of a message) */
+            messageId: string
+            /** @description The event's sequence; null for a test send */
+            sequence: number | null
+            type: string
+            attempt: number
+            /**
+             * Format: date-time
+             * @description ISO 8601 date-time (UTC)
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            at: string
+            /** @description The receiver answered 2xx */
+            ok: boolean
+            /** @description The HTTP status; null without an answer (timeout, refused, forbidden address) */
+            status: number | null
+            durationMs: number
+            /** @description Why it failed */
+            error: string | null
+            /** @description The start (512 characters) of the receiver's answer */
+            response: string | null
+          }
+        }
       }
       /** @description Invalid input (`CM_ERR_VALIDATION`, `CM_ERR_INVALID_ARGUMENT`…): `details` says where */
       400: {

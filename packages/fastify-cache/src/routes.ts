@@ -1,4 +1,4 @@
-import type { Cache } from '@comp-manager/cache'
+import type { Cache, FleetStatsResult } from '@comp-manager/cache'
 import type { InvalidateCriteria } from '@comp-manager/core'
 import {
   emptyPage,
@@ -94,7 +94,18 @@ function listRoute({ app, instance, tagged, authErrors, ctx }: Routes): void {
   )
 }
 
-/** `GET /stats`: this process's counters and the store's sizes. */
+function fleetDto(fleet: FleetStatsResult | null): CacheStatsDto['fleet'] {
+  if (fleet === null) return null
+  const { functions, ...totals } = fleet
+  return {
+    ...totals,
+    functions: Object.entries(functions)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([name, c]) => ({ function: name, ...c })),
+  }
+}
+
+/** `GET /stats`: this process's counters, every process's (`fleet`), and the store's sizes. */
 function statsRoute({ app, instance, tagged, authErrors, ctx }: Routes): void {
   app.get(
     '/stats',
@@ -106,7 +117,9 @@ function statsRoute({ app, instance, tagged, authErrors, ctx }: Routes): void {
           '`hits`, `misses`, `staleHits`, `dedupes` and `hitRate` are the counters of **this server process** ' +
             '(its `fastify.cache`, in namespace `namespace`) since it started: each instance behind a load balancer ' +
             'answers its own, and they are null when the request does not cover that namespace. `entries` and `bytes` ' +
-            'come from the store (every process), per namespace in `namespaces` and summed.',
+            'come from the store (every process), per namespace in `namespaces` and summed. `fleet` sums the counters every ' +
+            'process of the namespace wrote to the store (hits, misses, fills, fill time, L1 evictions, also per function), ' +
+            'each as of its last flush (every `statsFlushMs`, 5 s by default).',
         ),
         querystring: NamespaceQuerySchema,
         response: { 200: CacheStatsSchema, ...errorResponses(400, ...authErrors, 404, 500, 503) },
@@ -117,7 +130,8 @@ function statsRoute({ app, instance, tagged, authErrors, ctx }: Routes): void {
       const namespaces = namespacesOf(ctx, request, request.query.namespace)
       const own = namespaces.includes(ctx.cache.namespace)
       // The cache's own stats read its namespace from the store: no second query for it.
-      const [counters, ...perNamespace] = await Promise.all([
+      const [fleet, counters, ...perNamespace] = await Promise.all([
+        own ? ctx.cache.fleetStats() : undefined,
         own ? ctx.cache.stats() : null,
         ...namespaces.map((ns) => (ns === ctx.cache.namespace ? null : ctx.entries.stats(ns))),
       ])
@@ -133,6 +147,7 @@ function statsRoute({ app, instance, tagged, authErrors, ctx }: Routes): void {
         dedupes: counters?.dedupes ?? null,
         hitRate: counters?.hitRate ?? null,
         ...(counters?.l1 === undefined ? {} : { l1: counters.l1 }),
+        ...(fleet === undefined ? {} : { fleet: fleetDto(fleet) }),
         entries: rows.reduce((sum, row) => sum + row.entries, 0),
         bytes: rows.reduce((sum, row) => sum + row.bytes, 0),
         namespaces: rows,

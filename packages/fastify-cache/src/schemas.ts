@@ -171,6 +171,33 @@ export type InvalidateResult = Static<typeof InvalidateResultSchema>
 
 const NullableCount = (description: string) => Type.Union([Count, Type.Null()], { description })
 
+const StatCountersProperties = {
+  hits: Count,
+  misses: Count,
+  staleHits: Count,
+  fills: Type.Integer({ minimum: 0, description: 'Fill runs executed (the function computed)' }),
+  evictions: Type.Integer({ minimum: 0, description: 'L1 entries pushed out for room' }),
+  fillTimeMs: Type.Number({ minimum: 0, description: 'Milliseconds spent in fill runs' }),
+}
+
+/** The fleet-wide counters of `GET /cache/stats`. */
+export const FleetStatsSchema = Type.Object(
+  {
+    ...StatCountersProperties,
+    processes: Type.Integer({ minimum: 0, description: 'Cache instances that wrote counters to the store' }),
+    hitRate: Type.Number({ minimum: 0, maximum: 1 }),
+    functions: Type.Array(
+      Type.Object({ function: Type.String(), ...StatCountersProperties }, { additionalProperties: false }),
+      { description: 'Per function, by name' },
+    ),
+  },
+  {
+    additionalProperties: false,
+    description:
+      "Every process's counters in `namespace`, summed (each writes its own every `statsFlushMs`, 5 s by default): exact once each flushed",
+  },
+)
+
 /** `GET /cache/stats` answer. */
 export const CacheStatsSchema = Type.Object(
   {
@@ -190,6 +217,11 @@ export const CacheStatsSchema = Type.Object(
         { entries: Count, bytes: Count },
         { additionalProperties: false, description: "This process's in-memory L1, when it has one" },
       ),
+    ),
+    fleet: Type.Optional(
+      Type.Union([FleetStatsSchema, Type.Null()], {
+        description: "Every process's counters in `namespace`; null when the store has no document port",
+      }),
     ),
     entries: Type.Integer({ minimum: 0, description: 'Live entries in the store, over `namespaces`' }),
     bytes: Type.Integer({ minimum: 0, description: 'Bytes of their values in the store' }),

@@ -236,6 +236,17 @@ t.test('GET /cache/stats: this process counters and the store totals', async (t)
     staleHits: 0,
     dedupes: 0,
     hitRate: 0,
+    fleet: {
+      hits: 0,
+      misses: 0,
+      staleHits: 0,
+      fills: 0,
+      evictions: 0,
+      fillTimeMs: 0,
+      processes: 0,
+      hitRate: 0,
+      functions: [],
+    },
     entries: 0,
     bytes: 0,
     namespaces: [{ namespace: 'default', entries: 0, bytes: 0 }],
@@ -259,6 +270,19 @@ t.test('GET /cache/stats: this process counters and the store totals', async (t)
   )
   t.same(stats.namespaces, [{ namespace: 'default', entries: 5, bytes: stats.bytes }])
   t.notOk('l1' in stats, 'no l1 without an L1')
+  // The fleet's counters: this process is the whole fleet here, so they agree (fills: one per distinct key).
+  t.match(stats.fleet, { processes: 1, hits: 4, misses: 7, evictions: 0 })
+  const byFunction = stats.fleet.functions as { hits: number; misses: number }[]
+  t.equal(
+    byFunction.reduce((n, f) => n + f.hits, 0),
+    4,
+    'the per-function hits add up to the total',
+  )
+  t.equal(
+    byFunction.reduce((n, f) => n + f.misses, 0),
+    7,
+    'the per-function misses add up to the total',
+  )
 })
 
 t.test('GET /cache/stats reports the L1 when the cache has one', async (t) => {

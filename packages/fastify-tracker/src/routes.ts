@@ -28,6 +28,7 @@ import {
   UpdateBodySchema,
 } from './schemas.js'
 import { EventStream } from './sse.js'
+import { statsRoute } from './stats-route.js'
 import { clientKey } from './stream-registry.js'
 import { createRoute } from './submit.js'
 
@@ -264,6 +265,7 @@ export async function computationRoutes(instance: FastifyInstance, opts: RoutesO
   }
   for (const declare of [
     listRoute,
+    statsRoute,
     createRoute,
     getRoute,
     updateRoute,

@@ -4,6 +4,7 @@ import {
   type Clock,
   type ComputationStore,
   cmError,
+  type DocumentStore,
   type EventLogStore,
   type PingResult,
   type QueueStore,
@@ -14,6 +15,7 @@ import {
   EventJournal,
   GuardedCacheStore,
   GuardedComputationStore,
+  GuardedDocumentStore,
   GuardedEventLog,
   GuardedQueueStore,
 } from '@comp-manager/core/store-kit'
@@ -37,6 +39,7 @@ import { type MigrateOptions, type MigrationReport, migrateDocuments } from './m
 import { type MongoStoreOptions, type ResolvedOptions, resolveOptions } from './options.js'
 import { queueBackend } from './queue.js'
 import { ServerClock } from './server-clock.js'
+import { MongoDocumentStore } from './state-documents.js'
 
 /**
  * The production comp-manager Store on MongoDB: computations and cache entries in two collections,
@@ -56,6 +59,8 @@ export class MongoStore implements Store {
   readonly queue: QueueStore
   /** The event log port: changes appended right after they are acknowledged (see the README). */
   readonly events!: EventLogStore
+  /** The document port, on `<computations>_documents`. */
+  readonly documents: DocumentStore
   readonly #cache: GuardedCacheStore
   /** The database the store works in. */
   readonly db: Db
@@ -127,6 +132,8 @@ export class MongoStore implements Store {
       run: (operation, fn) => this.run(operation, fn),
     }
     const journal = this.#openEvents(context, collectionOptions)
+    const documents = this.db.collection(`${o.computationsCollection}_documents`, collectionOptions)
+    this.documents = new GuardedDocumentStore(new MongoDocumentStore(context, documents), context.clock)
     this.computations = new GuardedComputationStore(journal.computations(new MongoComputationStore(context)))
     this.cacheBackend = new MongoCacheStore(context)
     this.cache = this.#cache = new GuardedCacheStore(journal.cache(this.cacheBackend), {

@@ -7,6 +7,7 @@ import { createErrorHandler } from '@comp-manager/fastify-kit'
 import fastifyMetrics from '@comp-manager/fastify-metrics'
 import fastifyCompStore, { type FastifyCompStoreOptions } from '@comp-manager/fastify-store'
 import fastifyTracker from '@comp-manager/fastify-tracker'
+import fastifyWebhooks from '@comp-manager/fastify-webhooks'
 import fastifyWorker from '@comp-manager/fastify-worker'
 import fastifyCompress from '@fastify/compress'
 import fastifyCors from '@fastify/cors'
@@ -241,6 +242,23 @@ async function registerCompManager(
     prefix: `${API_PREFIX}/cache`,
     development,
   })
+  const webhooks = config.webhooks
+  if (webhooks?.enabled !== false) {
+    await app.register(fastifyWebhooks, {
+      namespace: config.namespace,
+      prefix: API_PREFIX,
+      development,
+      ...(webhooks === undefined
+        ? {}
+        : {
+            deliver: webhooks.deliver,
+            allowPrivateTargets: webhooks.allowPrivateTargets,
+            timeoutMs: webhooks.timeoutMs,
+            concurrency: webhooks.concurrency,
+            subscriptions: webhooks.subscriptions,
+          }),
+    })
+  }
 }
 
 /**

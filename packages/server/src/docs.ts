@@ -30,6 +30,10 @@ export const defaultTags: DocTag[] = [
   },
   { name: 'cache', description: 'Memoized results: inspect, drop, invalidate, statistics' },
   {
+    name: 'webhooks',
+    description: 'Subscriptions of URLs to events, signed deliveries (Standard Webhooks), delivery logs',
+  },
+  {
     name: 'events',
     description: 'The event log of the whole fleet (every process sharing the store), resumable by event id',
   },

@@ -1,5 +1,6 @@
 import { cmError } from '@comp-manager/core'
 import type { Database } from 'better-sqlite3'
+import { SCHEMA_V7 } from './documents.js'
 import type { SqliteDatabase } from './driver.js'
 import { SCHEMA_V5 } from './events-schema.js'
 import { SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, SCHEMA_V6 } from './schema.js'
@@ -56,6 +57,11 @@ export const migrations: readonly Migration[] = [
     description:
       'queue_schedules.tz (the IANA time zone of a cron schedule; NULL = UTC); computations.max_lost_retries (the claiming worker’s, for expire)',
     up: (db) => db.exec(SCHEMA_V6),
+  },
+  {
+    version: 7,
+    description: 'documents: revisioned JSON state (webhook subscriptions and cursors, fleet-wide counters)',
+    up: (db) => db.exec(SCHEMA_V7),
   },
 ]
 

@@ -2,6 +2,7 @@ import { resolve } from 'node:path'
 import type {
   CacheStore,
   ComputationStore,
+  DocumentStore,
   EventLogStore,
   PingResult,
   QueueStore,
@@ -13,6 +14,7 @@ import {
   EventJournal,
   GuardedCacheStore,
   GuardedComputationStore,
+  GuardedDocumentStore,
   GuardedEventLog,
   GuardedQueueStore,
   type QueueBackend,
@@ -20,6 +22,7 @@ import {
 import { SqliteCacheStore } from './cache.js'
 import { SqliteComputationStore } from './computations.js'
 import { Connection } from './connection.js'
+import { SqliteDocumentStore } from './documents.js'
 import { SqliteEventLog } from './events.js'
 import { resolveOptions, type SqliteStoreOptions } from './options.js'
 import { SqliteJobs } from './queue.js'
@@ -58,6 +61,8 @@ export class SqliteStore implements Store {
   readonly queue: QueueStore
   /** The event log port: the file's changes in commit order, appended in each change's transaction. */
   readonly events: EventLogStore
+  /** The document port: revisioned JSON state shared by every process on the file. */
+  readonly documents: DocumentStore
   readonly #cache: GuardedCacheStore
   /** The database file, as an absolute path (`':memory:'` for an in-memory database). */
   readonly path: string
@@ -75,6 +80,7 @@ export class SqliteStore implements Store {
     }
     const events = new SqliteEventLog(this.#conn)
     this.events = new GuardedEventLog(events, resolved.clock)
+    this.documents = new GuardedDocumentStore(new SqliteDocumentStore(this.#conn), resolved.clock)
     this.computations = new GuardedComputationStore(new SqliteComputationStore(this.#conn), lists)
     const cacheBackend = new SqliteCacheStore(this.#conn, events)
     this.cache = this.#cache = new GuardedCacheStore(cacheBackend, {

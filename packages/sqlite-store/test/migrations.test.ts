@@ -50,6 +50,8 @@ t.test('a new file is created at the latest version, with a history row per migr
     'cache_entries',
     'cache_tags',
     'computations',
+    // Version 7: the document port (webhook subscriptions and cursors, fleet-wide counters).
+    'documents',
     'events',
     'queue_schedules',
     'queue_workers',

@@ -7,6 +7,7 @@ import { cacheTtl } from './groups/cache-ttl.js'
 import { claimRaces } from './groups/claim-races.js'
 import { claimSemantics } from './groups/claim-semantics.js'
 import { compareAndSet } from './groups/compare-and-set.js'
+import { documents } from './groups/documents.js'
 import { events, eventsQueue } from './groups/events.js'
 import { eventsLog } from './groups/events-log.js'
 import { invalidation } from './groups/invalidation.js'
@@ -75,6 +76,7 @@ const groups: Record<ConformanceGroup, (t: Test, h: Harness) => void> = {
   events,
   'events-log': eventsLog,
   'events-queue': eventsQueue,
+  documents,
 }
 
 /** Groups that only make sense when time can be moved. */
@@ -99,7 +101,7 @@ export function storeConformance(
   const caps = resolveCapabilities(capabilities)
   const harness = createHarness(makeStore, caps)
   return t.test(`Store conformance: ${caps.name}`, async (t) => {
-    const { hasQueue, hasEvents } = await probePorts(makeStore, t)
+    const { hasQueue, hasEvents, hasDocuments } = await probePorts(makeStore, t)
     for (const name of conformanceGroups) {
       const skip =
         caps.skip[name] ??
@@ -107,11 +109,13 @@ export function storeConformance(
           ? `the store has no queue port (store.queue is undefined): ${name} not run`
           : eventGroups.includes(name) && !hasEvents
             ? `the store has no event log port (store.events is undefined): ${name} not run`
-            : name === 'events-queue' && !hasQueue
-              ? 'the store has no queue port (store.queue is undefined): events-queue not run'
-              : needsClock.includes(name) && !caps.supportsInjectedClock
-                ? 'needs a store that reads the injected clock'
-                : false)
+            : name === 'documents' && !hasDocuments
+              ? 'the store has no document port (store.documents is undefined): documents not run'
+              : name === 'events-queue' && !hasQueue
+                ? 'the store has no queue port (store.queue is undefined): events-queue not run'
+                : needsClock.includes(name) && !caps.supportsInjectedClock
+                  ? 'needs a store that reads the injected clock'
+                  : false)
       t.test(name, { skip }, (t) => {
         groups[name](t, harness)
         t.end()
@@ -129,10 +133,17 @@ export function storeConformance(
 }
 
 /** Whether the store under test has the queue and event ports: one store opened and closed to look. */
-async function probePorts(makeStore: MakeStore, t: Test): Promise<{ hasQueue: boolean; hasEvents: boolean }> {
+async function probePorts(
+  makeStore: MakeStore,
+  t: Test,
+): Promise<{ hasQueue: boolean; hasEvents: boolean; hasDocuments: boolean }> {
   const store = await makeStore({ clock: createManualClock(), t })
   try {
-    return { hasQueue: store.queue !== undefined, hasEvents: store.events !== undefined }
+    return {
+      hasQueue: store.queue !== undefined,
+      hasEvents: store.events !== undefined,
+      hasDocuments: store.documents !== undefined,
+    }
   } finally {
     await store.close()
   }

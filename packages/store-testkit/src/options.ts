@@ -45,6 +45,7 @@ export const conformanceGroups = [
   'events',
   'events-log',
   'events-queue',
+  'documents',
 ] as const
 
 /** The groups of the queue port (`store.queue`): skipped, with a reason, for a store without one. */

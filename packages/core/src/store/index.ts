@@ -1,3 +1,4 @@
+export * from './document-ports.js'
 export * from './event-ports.js'
 export { lifecycleEventType } from './event-records.js'
 export { EventTail, type EventTailOptions } from './event-tail.js'

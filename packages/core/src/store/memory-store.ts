@@ -2,12 +2,15 @@ import { Type } from 'typebox'
 import { cmError } from '../errors/index.js'
 import { defineOptions } from '../options/parse.js'
 import { CallbackSchema } from '../options/schema.js'
+import { GuardedDocumentStore } from './document-guard.js'
+import type { DocumentStore } from './document-ports.js'
 import { GuardedEventLog } from './event-guard.js'
 import { EventJournal } from './event-journal.js'
 import type { EventLogStore } from './event-ports.js'
 import { GuardedCacheStore, GuardedComputationStore } from './guard.js'
 import { MemoryCacheStore } from './memory-cache-store.js'
 import { MemoryComputationStore } from './memory-computation-store.js'
+import { MemoryDocumentStore } from './memory-document-store.js'
 import { MemoryEventLog } from './memory-event-log.js'
 import { MemoryQueueStore } from './memory-queue-store.js'
 import {
@@ -63,6 +66,9 @@ export class MemoryStore implements Store {
   readonly queue: QueueStore
   /** The event log port: this process's changes, in order (nothing durable). */
   readonly events: EventLogStore
+  /** The document port: revisioned JSON state of this process (nothing durable). */
+  readonly documents: DocumentStore
+  readonly #documents: MemoryDocumentStore
   readonly #computations: MemoryComputationStore
   readonly #queue: MemoryQueueStore
   readonly #cache: MemoryCacheStore
@@ -85,6 +91,8 @@ export class MemoryStore implements Store {
     this.#events = new MemoryEventLog(context)
     const journal = new EventJournal(this.#events, clock)
     this.events = new GuardedEventLog(this.#events, clock)
+    this.#documents = new MemoryDocumentStore(context)
+    this.documents = new GuardedDocumentStore(this.#documents, clock)
     this.computations = new GuardedComputationStore(journal.computations(this.#computations))
     this.#queue = new MemoryQueueStore(context, this.#computations, this.#cache)
     this.queue = new GuardedQueueStore(journal.queue(this.#queue, true), clock, { maxValueBytes })
@@ -112,6 +120,7 @@ export class MemoryStore implements Store {
     this.#queue.clear()
     this.#cache.clear()
     this.#events.clear()
+    this.#documents.clear()
   }
 }
 

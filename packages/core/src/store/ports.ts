@@ -7,6 +7,7 @@ import type {
   Progress,
   ResultRef,
 } from '../domain/index.js'
+import type { DocumentStore } from './document-ports.js'
 import type { EventLogStore } from './event-ports.js'
 import type { QueueStore } from './queue-ports.js'
 
@@ -316,6 +317,8 @@ export interface Store {
   readonly queue?: QueueStore
   /** The event log port (`event-ports.ts`): what changed, in order; absent in a store without one. */
   readonly events?: EventLogStore
+  /** The document port (`document-ports.ts`): small revisioned JSON state; absent in a store without one. */
+  readonly documents?: DocumentStore
   /** A cheap round trip to the backend, with its latency; never throws. */
   ping(): Promise<PingResult>
   /** Releases what the store opened (never what it was given). Idempotent. */

@@ -34,3 +34,4 @@ export type {
   SseLimitsConfig,
   StoreConfig,
 } from './types.js'
+export type { WebhooksConfig } from './webhooks.js'

@@ -9,6 +9,7 @@ import { runtimeConfig } from './runtime.js'
 import { ServerEnvSchema } from './schema.js'
 import { storeConfig } from './store.js'
 import type { ConfigContext, LoadConfigOptions, ServerConfig } from './types.js'
+import { webhooksConfig } from './webhooks.js'
 
 /**
  * Reads and validates the configuration from environment variables (see the README's table, rendered
@@ -36,6 +37,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
   const auth = authConfig(values, context)
   const { limits } = limitsConfig(values)
   const metrics = metricsConfig(values)
+  const { webhooks } = webhooksConfig(values, context)
   if (report.problems.length > 0) throw new ConfigError(report.problems)
   return {
     env: runtime.env,
@@ -52,6 +54,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     trustProxy: http.trustProxy,
     shutdownTimeoutMs: runtime.shutdownTimeoutMs,
     docs: runtime.docs,
+    webhooks,
     sources: report.sources,
     warnings: report.warnings,
   }

@@ -8,6 +8,7 @@ import { metricsEnv } from './metrics.js'
 import { rateLimitEnv } from './rate-limit.js'
 import { runtimeEnv } from './runtime.js'
 import { storeEnv } from './store.js'
+import { webhooksEnv } from './webhooks.js'
 
 /**
  * Every environment variable the server reads, in the order of the README's table: its type, its
@@ -22,6 +23,7 @@ export const ServerEnvSchema = Type.Object({
   ...rateLimitEnv,
   ...limitsEnv,
   ...metricsEnv,
+  ...webhooksEnv,
 })
 
 /** The decoded variables (durations in milliseconds, lists as arrays). */

@@ -1,5 +1,6 @@
 import type { ApiKeyEntry } from '@comp-manager/fastify-auth'
 import type { EnvReport } from './env-reader.js'
+import type { WebhooksConfig } from './webhooks.js'
 
 /** The values of `NODE_ENV`. */
 export const NODE_ENVS = ['development', 'test', 'production'] as const
@@ -108,6 +109,8 @@ export interface ServerConfig {
   shutdownTimeoutMs: number
   /** Serve `/docs` (Swagger UI) and `/docs/json`. */
   docs: boolean
+  /** Webhook subscriptions and their delivery (`WEBHOOKS_*`); absent: the defaults (enabled, no private targets). */
+  webhooks?: WebhooksConfig
   /** Where each variable's value came from (secrets' values are never kept here). */
   sources: Record<string, ConfigSource>
   /** Things worth a warning at start-up (a generated secret, a file overriding a variable…). */
