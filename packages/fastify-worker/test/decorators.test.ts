@@ -13,7 +13,7 @@ declare module 'fastify' {
 t.test('decorator and storeDecorator rename what the plugin uses and adds', async (t) => {
   const app = Fastify()
   t.teardown(() => app.close())
-  app.decorate('workerProtocol', 'the host app’s own')
+  app.decorate('workerProtocol' as string, 'the host app’s own')
   await app.register(fastifyCompStore, { store: new MemoryStore(), decorator: 'myStore' })
   await app.register(fastifyWorker, { decorator: 'compWorkers', storeDecorator: 'myStore' })
   await app.ready()
@@ -26,10 +26,10 @@ t.test('decorator and storeDecorator rename what the plugin uses and adds', asyn
 t.test('a taken name, a missing store or a bad name fails register() naming it', async (t) => {
   const taken = Fastify()
   t.teardown(() => taken.close())
-  taken.decorate('workerProtocol', 1)
+  taken.decorate('workerProtocol' as string, 1)
   await taken.register(fastifyCompStore, { store: new MemoryStore() })
   taken.register(fastifyWorker)
-  await t.rejects(taken.ready(), {
+  await t.rejects(async () => taken.ready(), {
     code: 'CM_ERR_INVALID_ARGUMENT',
     details: { decorator: 'workerProtocol' },
   })
@@ -38,13 +38,20 @@ t.test('a taken name, a missing store or a bad name fails register() naming it',
   t.teardown(() => missing.close())
   await missing.register(fastifyCompStore, { store: new MemoryStore() })
   missing.register(fastifyWorker, { storeDecorator: 'otherStore' })
-  await t.rejects(missing.ready(), { code: 'CM_ERR_INVALID_ARGUMENT', details: { decorator: 'otherStore' } })
+  await t.rejects(async () => missing.ready(), {
+    code: 'CM_ERR_INVALID_ARGUMENT',
+    details: { decorator: 'otherStore' },
+  })
 
   for (const decorator of ['has space', '__proto__', 42]) {
     const bad = Fastify()
     t.teardown(() => bad.close())
     await bad.register(fastifyCompStore, { store: new MemoryStore() })
     bad.register(fastifyWorker, { decorator } as never)
-    await t.rejects(bad.ready(), { code: 'CM_ERR_INVALID_ARGUMENT' }, `decorator ${String(decorator)}`)
+    await t.rejects(
+      async () => bad.ready(),
+      { code: 'CM_ERR_INVALID_ARGUMENT' },
+      `decorator ${String(decorator)}`,
+    )
   }
 })
