@@ -3,7 +3,8 @@ import { demoWorkerEnabled, exampleAppOptions } from './index.js'
 
 const USAGE = `Usage: node dist/main.js [--help]
 Starts the comp-manager example server. Configured by environment variables:
-  PORT (default 3000), HOST (default 0.0.0.0), COMP_MANAGER_DATA_DIR (SQLite data directory),
+  PORT (default 3000; 0: a free port), HOST (default 127.0.0.1; 0.0.0.0 in production),
+  COMP_MANAGER_DATA_DIR (SQLite data directory, default ./data),
   NODE_ENV, JWT_SECRET (required in production), API_KEYS, LOG_LEVEL; DEMO_WORKER=off runs no
   in-process worker (queued jobs wait for HTTP workers).`
 

@@ -101,6 +101,7 @@ export async function fastifyAuth(fastify: FastifyInstance, opts: FastifyAuthOpt
   const { routes, cookie } = options
   if (routes !== null && (routes.token || routes.session)) {
     const service: AuthService = {
+      authenticate,
       issue,
       expiresIn: options.expiresIn,
       cookieCodec,

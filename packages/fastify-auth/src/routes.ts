@@ -5,7 +5,7 @@ import type { VerifiedToken } from './credentials.js'
 import { UnauthorizedError } from './errors.js'
 import type { CookieCodec } from './internals.js'
 import type { ResolvedCookie, ResolvedRoutes } from './options.js'
-import { type AuthIdentity, roles, type TokenClaims } from './types.js'
+import { type AuthIdentity, type AuthPreHandler, roles, type TokenClaims } from './types.js'
 
 /** `POST /auth/token`'s 200 body. */
 export const TokenResponseSchema = Type.Object(
@@ -48,6 +48,11 @@ export const securitySchemes = {
 
 /** The plugin's internals its routes use. */
 export interface AuthService {
+  /**
+   * The plugin's own `authenticate`, whatever name it is decorated under: `fastify.authenticate` may be
+   * the host's when the `decorators` option renamed ours (issue #15: the token route ran the host's).
+   */
+  authenticate: AuthPreHandler
   cookieCodec: CookieCodec | undefined
   issue(claims: TokenClaims, issueOpts?: undefined, keyId?: string): { token: string; exp: number }
   /** The bearer token of the request, verified again (for `POST /auth/session`). */
@@ -84,7 +89,7 @@ function tokenRoute(fastify: FastifyInstance, config: FastifyContextConfig, serv
       security: [{ apiKeyAuth: [] }],
       response: { 200: TokenResponseSchema, ...errorResponses(401) },
     } as FastifySchema,
-    preHandler: fastify.authenticate,
+    preHandler: service.authenticate,
     async handler(request, reply) {
       const identity = request.auth!
       if (identity.via !== 'api-key') {
@@ -133,7 +138,7 @@ function sessionRoutes(
       security: [{ bearerAuth: [] }, { apiKeyAuth: [] }],
       response: { 200: SessionResponseSchema, ...errorResponses(401) },
     } as FastifySchema,
-    preHandler: fastify.authenticate,
+    preHandler: service.authenticate,
     async handler(request, reply) {
       const identity = request.auth!
       let issued: { token: string; exp: number } | null

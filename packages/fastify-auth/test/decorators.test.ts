@@ -3,7 +3,7 @@
 import { AUTH_CONTRACT, authContractOf, protect } from '@comp-manager/fastify-kit'
 import Fastify from 'fastify'
 import t from 'tap'
-import { fastifyAuth, type RenamedAuthDecorators } from '../src/index.js'
+import { fastifyAuth, generateApiKey, type RenamedAuthDecorators } from '../src/index.js'
 import { bearer, SECRET } from './fixtures/helpers.js'
 
 declare module 'fastify' {
@@ -90,4 +90,28 @@ t.test('a second registration under other names is still refused (one contract p
     ),
     { code: 'CM_ERR_INVALID_ARGUMENT', message: /an auth plugin is already registered in this context/ },
   )
+})
+
+// Regression (issue #15, found by the outsider packaging test): with `authenticate` renamed next to a
+// host's own, POST /auth/token and /auth/session ran the host's `fastify.authenticate` (a no-op here),
+// so `request.auth` was null and the route answered 500.
+t.test("renamed authenticate: the plugin's own routes still use the plugin's authenticate", async (t) => {
+  const { key, hash } = generateApiKey('svc')
+  const app = Fastify()
+  t.teardown(() => app.close())
+  app.decorate('authenticate', (async () => {}) as never)
+  await app.register(fastifyAuth, {
+    secret: SECRET,
+    decorators: { authenticate: 'compAuthenticate' },
+    apiKeys: [{ id: 'svc', hash, role: 'operator', namespaces: ['a'] }],
+    cookie: true,
+  })
+  const token = await app.inject({ method: 'POST', url: '/auth/token', headers: { 'x-api-key': key } })
+  t.equal(token.statusCode, 200, `the key is exchanged (${token.body.slice(0, 120)})`)
+  t.match(token.json(), { token: String, tokenType: 'Bearer' })
+  const none = await app.inject({ method: 'POST', url: '/auth/token' })
+  t.equal(none.statusCode, 401, 'no key: 401, not the host authenticate letting it through')
+  t.equal(none.json().code, 'CM_ERR_UNAUTHORIZED')
+  const session = await app.inject({ method: 'POST', url: '/auth/session' })
+  t.equal(session.statusCode, 401, 'the session route too')
 })

@@ -18,6 +18,7 @@ t.test('README follows the house order and documents every option under its own 
     'Options',
     'API',
     'Plugging in another auth',
+    'Decorators',
     'TypeScript',
     'Errors',
     'License',

@@ -33,6 +33,7 @@ t.test('README follows the layout of the route plugins and documents every optio
     'Options',
     'Routes',
     'Using another auth',
+    'Decorators',
     'TypeScript',
     'Errors',
     'License',

@@ -12,6 +12,7 @@ t.test('README follows the house order', async (t) => {
     'Options',
     'Health checks',
     'Closing',
+    'Decorators',
     'TypeScript',
     'Route kit (for plugin authors)',
     'Errors',

@@ -12,6 +12,7 @@ import './types.js'
 
 export { errors, JobNotFoundError, LeaseLostError, WorkerValidationError } from './errors.js'
 export {
+  DEFAULT_DECORATOR,
   DEFAULT_LEASE_MS,
   DEFAULT_MAX_LOST_RETRIES,
   DEFAULT_MAX_RESULT_BYTES,
@@ -49,6 +50,7 @@ export {
   type WorkerPage,
   WorkerPageSchema,
 } from './schemas.js'
+export type { WorkerProtocolDecorator } from './types.js'
 
 /**
  * The plugin: `app.register(fastifyWorker, { namespace, prefix, leaseSecret, maxWaitMs, … })` after

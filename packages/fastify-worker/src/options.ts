@@ -6,6 +6,7 @@ import {
   InstanceSchema,
   NamespaceOptionSchema,
 } from '@comp-manager/core/options'
+import { decoratorName, STORE_DECORATOR } from '@comp-manager/fastify-kit'
 import { type Backoff, defaultBackoff } from '@comp-manager/worker'
 import { Type } from 'typebox'
 
@@ -46,6 +47,10 @@ export interface FastifyWorkerOptions {
   backoff?: Partial<Backoff>
   /** Error bodies of 5xx errors show their message and stack in `details` (never in production). Default false. */
   development?: boolean
+  /** The name to decorate the protocol under: `fastify[decorator]`. Default `'workerProtocol'`. */
+  decorator?: string
+  /** The decorator of the store (`@comp-manager/fastify-store`'s `decorator` option). Default `'compStore'`. */
+  storeDecorator?: string
 }
 
 export interface ResolvedWorkerPluginOptions {
@@ -61,7 +66,12 @@ export interface ResolvedWorkerPluginOptions {
   maxLostRetries: number
   backoff: Backoff
   development: boolean
+  decorator: string
+  storeDecorator: string
 }
+
+/** The default `decorator`: `fastify.workerProtocol`. */
+export const DEFAULT_DECORATOR = 'workerProtocol'
 
 export const DEFAULT_NAMESPACE = 'default'
 export const DEFAULT_MAX_WAIT_MS = 30_000
@@ -105,6 +115,8 @@ const Schema = Type.Object(
       ),
     ),
     development: Type.Optional(Type.Boolean()),
+    decorator: Type.Optional(decoratorName(DEFAULT_DECORATOR)),
+    storeDecorator: Type.Optional(decoratorName(STORE_DECORATOR)),
   },
   { additionalProperties: false },
 )
@@ -128,5 +140,7 @@ export function resolveOptions(options: unknown): ResolvedWorkerPluginOptions {
     maxLostRetries: (o.maxLostRetries as number | undefined) ?? DEFAULT_MAX_LOST_RETRIES,
     backoff: { ...defaultBackoff, ...(o.backoff as Partial<Backoff> | undefined) },
     development: (o.development as boolean | undefined) ?? false,
+    decorator: (o.decorator as string | undefined) ?? DEFAULT_DECORATOR,
+    storeDecorator: (o.storeDecorator as string | undefined) ?? STORE_DECORATOR,
   }
 }

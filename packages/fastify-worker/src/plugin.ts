@@ -30,14 +30,18 @@ export async function fastifyWorkerPlugin(
   options: FastifyWorkerOptions,
 ): Promise<void> {
   const o = resolveOptions(options)
-  const store = claimDecorator(fastify, { plugin: PLUGIN_NAME, decorator: 'workerProtocol' })
+  const store = claimDecorator(fastify, {
+    plugin: PLUGIN_NAME,
+    decorator: o.decorator,
+    storeDecorator: o.storeDecorator,
+  })
   const queue = store.queue
   if (queue === undefined) {
     throw cmError(
       'CM_ERR_INVALID_ARGUMENT',
-      `${PLUGIN_NAME}: fastify.compStore has no queue port (store.queue)`,
+      `${PLUGIN_NAME}: fastify.${o.storeDecorator} has no queue port (store.queue)`,
       {
-        details: { decorator: 'compStore' },
+        details: { decorator: o.storeDecorator },
       },
     )
   }
@@ -49,7 +53,7 @@ export async function fastifyWorkerPlugin(
     maxLostRetries: o.maxLostRetries,
     onError: (err) => fastify.log.warn({ err }, `${PLUGIN_NAME}: recovering expired leases failed`),
   })
-  fastify.decorate('workerProtocol', { recover: () => recovery.recover() } satisfies WorkerProtocol)
+  fastify.decorate(o.decorator, { recover: () => recovery.recover() } satisfies WorkerProtocol)
   registerHealthCheck(fastify, healthCheckName(fastify, 'workers', o.namespace), async () => {
     const ping = await store.ping()
     const failing = recovery.lastError !== undefined

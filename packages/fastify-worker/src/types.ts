@@ -6,3 +6,9 @@ declare module 'fastify' {
     workerProtocol: WorkerProtocol
   }
 }
+
+/**
+ * `{ [Name]: WorkerProtocol }`, to type the decorator under the name chosen with the `decorator` option:
+ * `declare module 'fastify' { interface FastifyInstance extends WorkerProtocolDecorator<'compWorkers'> {} }`.
+ */
+export type WorkerProtocolDecorator<Name extends string = 'workerProtocol'> = { [K in Name]: WorkerProtocol }

@@ -7,7 +7,7 @@ const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
 
 t.test('README follows the house order and gives each option its heading', async (t) => {
   const headings = [...readme.matchAll(/^## (.+)$/gm)].map((m) => m[1])
-  t.same(headings, ['Install', 'Usage', 'Options', 'API', 'TypeScript', 'Errors', 'License'])
+  t.same(headings, ['Install', 'Usage', 'Options', 'API', 'Decorators', 'TypeScript', 'Errors', 'License'])
   for (const option of [
     'namespace',
     'prefix',
@@ -21,6 +21,8 @@ t.test('README follows the house order and gives each option its heading', async
     'maxLostRetries',
     'backoff',
     'development',
+    'decorator',
+    'storeDecorator',
   ]) {
     t.match(readme, new RegExp(`^### \`${option}\`$`, 'm'), option)
   }

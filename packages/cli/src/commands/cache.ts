@@ -35,7 +35,7 @@ const list: CommandSpec<Context> = {
   },
   examples: [
     'comp-manager cache list',
-    'comp-manager cache list --function factor --sort -hits',
+    'comp-manager cache list --function factor --sort=-hits',
     'comp-manager cache list --all --json',
   ],
   async run(ctx) {
