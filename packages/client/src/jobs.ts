@@ -8,7 +8,13 @@ import { decodeComputation, type ValueDecoder } from './decode.js'
 import { watch } from './events.js'
 import { type CallOptions, required, type WatchOptions } from './options.js'
 import { routes } from './routes.js'
-import type { Computation, ComputationEvent, CreateComputation, SubmittedComputation } from './types.js'
+import type {
+  Computation,
+  ComputationEvent,
+  CreateComputation,
+  PauseAnswer,
+  SubmittedComputation,
+} from './types.js'
 
 /** Options of `submit(fn, args, options)`. */
 export interface SubmitOptions extends CallOptions {
@@ -50,8 +56,11 @@ export interface JobsApi {
   submit<T = unknown>(fn: string, args?: readonly unknown[], options?: SubmitOptions): Promise<JobHandle<T>>
   /** Ends a queued, started or paused run as cancelled. */
   cancel(id: string, reason?: string, options?: CallOptions): Promise<Computation>
-  /** Asks a running run to pause (it is `paused` once its runner has stopped). */
-  pause(id: string, options?: CallOptions): Promise<Computation>
+  /**
+   * Asks a running run to pause: `outcome` is `paused`, or `pause_requested` while its runner has not
+   * stopped it (the run is still `started`, and may finish without pausing).
+   */
+  pause(id: string, options?: CallOptions): Promise<PauseAnswer>
   /** Puts a paused job back in the queue (any worker resumes it from its checkpoint). */
   resume(id: string, options?: CallOptions): Promise<Computation>
   /** Queues a new attempt of a failed or lost job; resolves to the new record. */
@@ -123,7 +132,7 @@ export function jobsApi(core: Core): JobsApi {
         decode,
       ) as Promise<Computation>
     },
-    pause: post(routes.pause),
+    pause: post(routes.pause) as JobsApi['pause'],
     resume: post(routes.resume),
     retry: post(routes.retry),
     async result<T>(id: string, opts?: CallOptions): Promise<T> {
