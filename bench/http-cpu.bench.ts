@@ -16,7 +16,8 @@
 // (default 20 000) requests per sample over BENCH_HTTP_CONNECTIONS (default 10) connections, rounds
 // interleaved (BENCH_ROUNDS, default 3), median reported. Goal: server ≤ 1.1× hand's CPU per request.
 import { type ChildProcess, fork } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import autocannon from 'autocannon'
@@ -142,13 +143,31 @@ async function child(name: Name, dataDir: string): Promise<void> {
   process.once('SIGTERM', () => process.exit(0))
   const ready =
     name === 'server' ? await serveComposed(dataDir) : await serveHand(dataDir, name === 'hand+log')
-  process.on('message', (m: { cpu?: boolean }) => {
+  const profiler = new Session()
+  process.on('message', (m: { cpu?: boolean; profile?: 'start' | 'stop' }) => {
     if (m.cpu) {
       const { user, system } = process.cpuUsage()
       process.send!({ cpuUs: user + system })
     }
+    if (m.profile !== undefined)
+      void profile(profiler, name, m.profile).then(() => process.send!({ profiled: true }))
   })
   process.send!({ ready })
+}
+
+/** BENCH_CPU_PROF=dir: a V8 CPU profile of the measured rounds only (no start-up, no warm-up), `dir/<name>.cpuprofile`. */
+async function profile(session: Session, name: Name, step: 'start' | 'stop'): Promise<void> {
+  if (step === 'start') {
+    session.connect()
+    await session.post('Profiler.enable')
+    await session.post('Profiler.start')
+    return
+  }
+  const { profile } = await session.post('Profiler.stop')
+  const dir = process.env.BENCH_CPU_PROF!
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(join(dir, `${name.replace('+', '-')}.cpuprofile`), JSON.stringify(profile))
+  session.disconnect()
 }
 
 // ── the parent: the load ──────────────────────────────────────────────────────────────────────────
@@ -168,12 +187,7 @@ function ask<T>(proc: ChildProcess, key: string, message?: object): Promise<T> {
 
 function spawnServer(name: Name, dataDir: string): ChildProcess {
   return fork(new URL(import.meta.url).pathname, ['--serve', name, dataDir], {
-    // BENCH_CPU_PROF=dir: a V8 CPU profile of each server (node --cpu-prof), written when it exits.
-    execArgv: [
-      '--import',
-      'tsx',
-      ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
-    ],
+    execArgv: ['--import', 'tsx'],
     // The production logger writes to the child's stdout: /dev/null, as a log shipper would drain it.
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   })
@@ -217,6 +231,8 @@ async function main(): Promise<void> {
     const token = first.token!
     for (const name of CONTENDERS)
       await sample(procs.get(name)!, `${urls.get(name)}${path}`, token, REQUESTS / 4)
+    const profiling = process.env.BENCH_CPU_PROF !== undefined
+    if (profiling) for (const proc of procs.values()) await ask(proc, 'profiled', { profile: 'start' })
     const samples = new Map<Name, number[]>(CONTENDERS.map((n) => [n, []]))
     for (let round = 0; round < ROUNDS; round++) {
       for (let k = 0; k < CONTENDERS.length; k++) {
@@ -224,6 +240,7 @@ async function main(): Promise<void> {
         samples.get(name)!.push(await sample(procs.get(name)!, `${urls.get(name)}${path}`, token, REQUESTS))
       }
     }
+    if (profiling) for (const proc of procs.values()) await ask(proc, 'profiled', { profile: 'stop' })
     const cpu = (name: Name) => median(samples.get(name)!)
     console.log(
       `autocannon: ${CONNECTIONS} connections, ${REQUESTS} requests per sample, ${ROUNDS} interleaved rounds, median reported`,

@@ -13,6 +13,7 @@ import type {
   ComputationEvent,
   ComputationSummary,
   CreateComputation,
+  PauseAnswer,
   SubmittedComputation,
 } from './types.js'
 
@@ -59,8 +60,11 @@ export interface JobsApi {
   submit<T = unknown>(fn: string, args?: readonly unknown[], options?: SubmitOptions): Promise<JobHandle<T>>
   /** Ends a queued, started or paused run as cancelled. */
   cancel(id: string, reason?: string, options?: CallOptions): Promise<Computation>
-  /** Asks a running run to pause (it is `paused` once its runner has stopped). */
-  pause(id: string, options?: CallOptions): Promise<Computation>
+  /**
+   * Asks a running run to pause: `outcome` is `paused`, or `pause_requested` while its runner has not
+   * stopped it (the run is still `started`, and may finish without pausing).
+   */
+  pause(id: string, options?: CallOptions): Promise<PauseAnswer>
   /** Puts a paused job back in the queue (any worker resumes it from its checkpoint). */
   resume(id: string, options?: CallOptions): Promise<Computation>
   /** Queues a new attempt of a failed or lost job; resolves to the new record. */
@@ -173,7 +177,7 @@ export function jobsApi(core: Core): JobsApi {
         decode,
       ) as Promise<Computation>
     },
-    pause: post(routes.pause),
+    pause: post(routes.pause) as JobsApi['pause'],
     resume: post(routes.resume),
     retry: post(routes.retry),
     nextAttempt: (run, opts) => nextAttempt(core, run, opts),

@@ -81,7 +81,7 @@ export interface paths {
     get: operations['getComputation']
     /**
      * Update a computation
-     * @description Changes `status` through the state machine (`paused` pauses, `started` resumes a paused run of this server or starts a queued one, `failed` cancels with `message` as the reason, `finished`/`lost` by compare-and-set), and sets `message` and `progress`. 409 `CM_ERR_INVALID_TRANSITION` for a change the state machine does not allow.
+     * @description Changes `status` through the state machine (`paused` pauses: 202 while the run is only asked to, see `POST /:id/pause`; `started` resumes a paused run of this server or starts a queued one, `failed` cancels with `message` as the reason, `finished`/`lost` by compare-and-set), and sets `message` and `progress`. 409 `CM_ERR_INVALID_TRANSITION` for a change the state machine does not allow.
      */
     put: operations['updateComputation']
     post?: never
@@ -146,7 +146,7 @@ export interface paths {
     put?: never
     /**
      * Pause a computation
-     * @description Asks a running run to pause: the answer is the record still `started` with `pauseRequestedAt` set until its runner saves a checkpoint and stops (then `paused`); a run nobody holds a lease on is paused at once. 409 with `details.status` when it is not running.
+     * @description Asks a running run to pause. 200 with `outcome: "paused"` when it is paused (nobody held a lease on it, or this server runs it and it stopped). 202 with `outcome: "pause_requested"` when its runner (another process, a worker) is told at its next heartbeat: the run is still `started` with `pauseRequestedAt` set, and it pauses only if its function stops (one that never checks its context finishes instead). 409 with `details.status` when it is not running, or ended before it could stop. A paused run: 200 `paused`.
      */
     post: operations['pauseComputation']
     delete?: never
@@ -1900,6 +1900,95 @@ export interface operations {
           }
         }
       }
+      /** @description Pause requested: the run is still running */
+      202: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            id: string
+            /**
+             * @description Tenant scope of a record; letters, digits, `.`, `_`, `:`, `-`
+             * @example default
+             */
+            namespace: string
+            name: string
+            /** @example fib */
+            function: string
+            /** @example fib */
+            functionFull: string
+            /** @description The codec-encoded argument list (decode with the codec) */
+            args: unknown
+            hash: string
+            hashAlgorithm: string
+            /** @description Runs of the same hash are attempts 1, 2, … */
+            attempt: number
+            /** @description queued → started → finished | failed; started ⇄ paused; started | paused → lost; started | paused → queued (requeue) */
+            status: 'queued' | 'started' | 'paused' | 'finished' | 'failed' | 'lost'
+            pid: number | null
+            host: string | null
+            owner: string | null
+            message: string | null
+            error: {
+              name: string
+              message: string
+              stack?: string
+              code?: string
+            } | null
+            progress: {
+              fraction: number
+              note?: string
+            } | null
+            result: {
+              cacheKey: string
+              /**
+               * @description Tenant scope of a record; letters, digits, `.`, `_`, `:`, `-`
+               * @example default
+               */
+              namespace?: string
+              size?: number
+            } | null
+            /** @description The codec-encoded checkpoint of a paused run, or null */
+            checkpoint: unknown
+            /**
+             * Format: date-time
+             * @description ISO 8601 date-time (UTC)
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            createdAt: string
+            /**
+             * Format: date-time
+             * @description ISO 8601 date-time (UTC)
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            updatedAt: string
+            /** @description ISO 8601 date-time, or null when unset */
+            startedAt: string | null
+            /** @description ISO 8601 date-time, or null when unset */
+            finishedAt: string | null
+            /** @description ISO 8601 date-time, or null when unset */
+            pausedAt: string | null
+            /** @description ISO 8601 date-time, or null when unset */
+            heartbeatAt: string | null
+            /** @description ISO 8601 date-time, or null when unset */
+            leaseUntil: string | null
+            /** @description When a pause was requested and not yet honoured: the run is still `started` until its runner stops */
+            pauseRequestedAt: string | null
+            /** @description Queue order: higher is claimed first (default 0) */
+            priority: number
+            /** @description A queued job is not claimed before this time; null = as soon as possible */
+            runAt: string | null
+            /** @description Attempts a job may make before it fails for good (default 1) */
+            maxAttempts: number
+            /** @description Id of the worker that claimed the job from the queue; null for a run tracked in-process */
+            worker: string | null
+            /** @description Time spent running: the running segments summed, paused time excluded; a lost run ends at its last heartbeat. Null before it started */
+            runningTimeMs: number | null
+            schemaVersion: number
+          }
+        }
+      }
       /** @description Invalid input (`CM_ERR_VALIDATION`, `CM_ERR_INVALID_ARGUMENT`…): `details` says where */
       400: {
         headers: {
@@ -2675,7 +2764,7 @@ export interface operations {
     }
     requestBody?: never
     responses: {
-      /** @description One tracked run of a function */
+      /** @description Paused */
       200: {
         headers: {
           [name: string]: unknown
@@ -2761,6 +2850,99 @@ export interface operations {
             /** @description Time spent running: the running segments summed, paused time excluded; a lost run ends at its last heartbeat. Null before it started */
             runningTimeMs: number | null
             schemaVersion: number
+            /** @description `paused`: done. `pause_requested`: asked of the run, which is still running; it may finish without pausing */
+            outcome: 'paused' | 'pause_requested'
+          }
+        }
+      }
+      /** @description Pause requested: the run is still running */
+      202: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            id: string
+            /**
+             * @description Tenant scope of a record; letters, digits, `.`, `_`, `:`, `-`
+             * @example default
+             */
+            namespace: string
+            name: string
+            /** @example fib */
+            function: string
+            /** @example fib */
+            functionFull: string
+            /** @description The codec-encoded argument list (decode with the codec) */
+            args: unknown
+            hash: string
+            hashAlgorithm: string
+            /** @description Runs of the same hash are attempts 1, 2, … */
+            attempt: number
+            /** @description queued → started → finished | failed; started ⇄ paused; started | paused → lost; started | paused → queued (requeue) */
+            status: 'queued' | 'started' | 'paused' | 'finished' | 'failed' | 'lost'
+            pid: number | null
+            host: string | null
+            owner: string | null
+            message: string | null
+            error: {
+              name: string
+              message: string
+              stack?: string
+              code?: string
+            } | null
+            progress: {
+              fraction: number
+              note?: string
+            } | null
+            result: {
+              cacheKey: string
+              /**
+               * @description Tenant scope of a record; letters, digits, `.`, `_`, `:`, `-`
+               * @example default
+               */
+              namespace?: string
+              size?: number
+            } | null
+            /** @description The codec-encoded checkpoint of a paused run, or null */
+            checkpoint: unknown
+            /**
+             * Format: date-time
+             * @description ISO 8601 date-time (UTC)
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            createdAt: string
+            /**
+             * Format: date-time
+             * @description ISO 8601 date-time (UTC)
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            updatedAt: string
+            /** @description ISO 8601 date-time, or null when unset */
+            startedAt: string | null
+            /** @description ISO 8601 date-time, or null when unset */
+            finishedAt: string | null
+            /** @description ISO 8601 date-time, or null when unset */
+            pausedAt: string | null
+            /** @description ISO 8601 date-time, or null when unset */
+            heartbeatAt: string | null
+            /** @description ISO 8601 date-time, or null when unset */
+            leaseUntil: string | null
+            /** @description When a pause was requested and not yet honoured: the run is still `started` until its runner stops */
+            pauseRequestedAt: string | null
+            /** @description Queue order: higher is claimed first (default 0) */
+            priority: number
+            /** @description A queued job is not claimed before this time; null = as soon as possible */
+            runAt: string | null
+            /** @description Attempts a job may make before it fails for good (default 1) */
+            maxAttempts: number
+            /** @description Id of the worker that claimed the job from the queue; null for a run tracked in-process */
+            worker: string | null
+            /** @description Time spent running: the running segments summed, paused time excluded; a lost run ends at its last heartbeat. Null before it started */
+            runningTimeMs: number | null
+            schemaVersion: number
+            /** @description `paused`: done. `pause_requested`: asked of the run, which is still running; it may finish without pausing */
+            outcome: 'paused' | 'pause_requested'
           }
         }
       }

@@ -31,6 +31,11 @@ type CacheKeyPath = paths[R['cacheEntry']]
 
 /** One tracked run, as the API returns it. */
 export type Computation = SuccessBody<ComputationPath['get']>
+/**
+ * The answer of a pause: the record and `outcome` — `paused`, or `pause_requested` while its runner has
+ * not stopped it (the run is still `started`; it may finish without pausing).
+ */
+export type PauseAnswer = SuccessBody<paths[R['pause']]['post']>
 /** A page of computations: `{ data, page, per_page, total, pages }`. */
 export type ComputationPage = SuccessBody<ComputationsPath['get']>
 /**

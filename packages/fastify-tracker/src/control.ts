@@ -8,12 +8,13 @@ import { notifyQueued } from '@comp-manager/core/runs'
 import { errorResponses, protect, withDetails } from '@comp-manager/fastify-kit'
 import { toDto } from './dto.js'
 import { ComputationConflictError, ComputationNotFoundError } from './errors.js'
-import { changeStatus, find } from './records.js'
+import { changeStatus, find, pauseOutcome } from './records.js'
 import type { Routes } from './route-types.js'
 import {
   CancelBodySchema,
   ComputationDtoSchema,
   IdParamsSchema,
+  PauseAnswerSchema,
   RecordQuerySchema,
   ResultSchema,
 } from './schemas.js'
@@ -95,9 +96,11 @@ const DESCRIPTIONS: Record<Action, [string, string]> = {
   ],
   pause: [
     'Pause a computation',
-    'Asks a running run to pause: the answer is the record still `started` with `pauseRequestedAt` set until its ' +
-      'runner saves a checkpoint and stops (then `paused`); a run nobody holds a lease on is paused at once. ' +
-      '409 with `details.status` when it is not running.',
+    'Asks a running run to pause. 200 with `outcome: "paused"` when it is paused (nobody held a lease on it, or ' +
+      'this server runs it and it stopped). 202 with `outcome: "pause_requested"` when its runner (another process, ' +
+      'a worker) is told at its next heartbeat: the run is still `started` with `pauseRequestedAt` set, and it ' +
+      'pauses only if its function stops (one that never checks its context finishes instead). 409 with ' +
+      '`details.status` when it is not running, or ended before it could stop. A paused run: 200 `paused`.',
   ],
   resume: [
     'Resume a paused computation',
@@ -127,7 +130,12 @@ function actionRoute(action: Action) {
           response: {
             ...(action === 'retry'
               ? { 201: { ...ComputationDtoSchema, description: 'The new attempt' } }
-              : { 200: ComputationDtoSchema }),
+              : action === 'pause'
+                ? {
+                    200: { ...PauseAnswerSchema, description: 'Paused' },
+                    202: { ...PauseAnswerSchema, description: 'Pause requested: the run is still running' },
+                  }
+                : { 200: ComputationDtoSchema }),
             ...errorResponses(400, ...authErrors, 404, 409, 500, 503),
           },
         },
@@ -142,10 +150,16 @@ function actionRoute(action: Action) {
               await through(record, action, () => changeStatus(ctx, request, record, 'failed', reason)),
             )
           }
-          case 'pause':
-            return toDto(
-              await through(record, action, () => changeStatus(ctx, request, record, 'paused', undefined)),
-            )
+          case 'pause': {
+            // Pausing a paused run answers it as it is (as core's requestPause does).
+            const after =
+              record.status === 'paused'
+                ? record
+                : await through(record, action, () => changeStatus(ctx, request, record, 'paused', undefined))
+            const outcome = pauseOutcome(after)
+            if (outcome === 'pause_requested') reply.code(202)
+            return { ...toDto(after), outcome }
+          }
           case 'resume':
             return toDto(await through(record, action, () => resume(routes, request, record)))
           case 'retry': {

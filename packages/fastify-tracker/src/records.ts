@@ -10,7 +10,14 @@ import {
   type ComputationStore,
   isCompManagerError,
 } from '@comp-manager/core'
-import { cancelRun, noteRun, type RunNotes, requestPause, transitionRun } from '@comp-manager/core/runs'
+import {
+  cancelRun,
+  isPauseRequested,
+  noteRun,
+  type RunNotes,
+  requestPause,
+  transitionRun,
+} from '@comp-manager/core/runs'
 import { findInNamespaces, withDetails, writeNamespace } from '@comp-manager/fastify-kit'
 import type { Tracker } from '@comp-manager/tracker'
 import type { FastifyRequest } from 'fastify'
@@ -138,6 +145,23 @@ export async function changeStatus(
     default:
       return transitionRun(computations, namespace, id, status, { current: record })
   }
+}
+
+/**
+ * What a pause did to `record` (the answer of `changeStatus(…, 'paused')`): `paused`, or
+ * `pause_requested` while its runner has not stopped it (still `started`, `pauseRequestedAt` set). A run
+ * that ended instead (this process's run finished while the pause waited for it) is a 409: the pause
+ * did not happen, and the answer must not say it did.
+ */
+export function pauseOutcome(record: Computation): 'paused' | 'pause_requested' {
+  if (record.status === 'paused') return 'paused'
+  if (isPauseRequested(record)) return 'pause_requested'
+  throw withDetails(
+    new ComputationConflictError(
+      `computation ${record.id} was not paused: it is '${record.status}' (its function ended before it stopped for the pause)`,
+    ),
+    { id: record.id, status: record.status, action: 'pause' },
+  )
 }
 
 /** Sets the message and/or progress of a record (of a run that is not over). */

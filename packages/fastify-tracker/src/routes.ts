@@ -17,7 +17,7 @@ import { Type } from 'typebox'
 import { controlRoutes } from './control.js'
 import { toDto } from './dto.js'
 import { ComputationConflictError, ComputationNotFoundError, ComputationValidationError } from './errors.js'
-import { changeStatus, find, noteRecord, notFound } from './records.js'
+import { changeStatus, find, noteRecord, notFound, pauseOutcome } from './records.js'
 import type { Routes, RoutesOptions } from './route-types.js'
 import {
   ComputationDtoSchema,
@@ -134,7 +134,8 @@ function updateRoute({ app, instance, tagged, authErrors, ctx }: Routes): void {
         ...tagged(
           'updateComputation',
           'Update a computation',
-          'Changes `status` through the state machine (`paused` pauses, `started` resumes a paused run of ' +
+          'Changes `status` through the state machine (`paused` pauses: 202 while the run is only asked to, see ' +
+            '`POST /:id/pause`; `started` resumes a paused run of ' +
             'this server or starts a queued one, `failed` cancels with `message` as the reason, `finished`/`lost` ' +
             'by compare-and-set), and sets `message` and `progress`. 409 `CM_ERR_INVALID_TRANSITION` for a ' +
             'change the state machine does not allow.',
@@ -142,11 +143,15 @@ function updateRoute({ app, instance, tagged, authErrors, ctx }: Routes): void {
         params: IdParamsSchema,
         querystring: RecordQuerySchema,
         body: UpdateBodySchema,
-        response: { 200: ComputationDtoSchema, ...errorResponses(400, ...authErrors, 404, 409, 500, 503) },
+        response: {
+          200: ComputationDtoSchema,
+          202: { ...ComputationDtoSchema, description: 'Pause requested: the run is still running' },
+          ...errorResponses(400, ...authErrors, 404, 409, 500, 503),
+        },
       },
       preHandler: protect(instance, 'operator'),
     },
-    async (request) => {
+    async (request, reply) => {
       const { status, message, progress } = request.body
       let record = await find(ctx, request, request.params.id, request.query.namespace)
       const changing = status !== undefined && status !== record.status
@@ -158,6 +163,7 @@ function updateRoute({ app, instance, tagged, authErrors, ctx }: Routes): void {
       }
       if (Object.keys(notes).length > 0) record = await noteRecord(ctx, record, notes)
       if (changing) record = await changeStatus(ctx, request, record, status, message)
+      if (changing && status === 'paused' && pauseOutcome(record) === 'pause_requested') reply.code(202)
       return toDto(record)
     },
   )

@@ -296,6 +296,34 @@ export const SubmittedComputationSchema = Type.Object(
 )
 export type SubmittedComputation = Static<typeof SubmittedComputationSchema>
 
+/** What a pause request did: the run is paused, or it is asked to pause and has not stopped yet. */
+export const PAUSE_OUTCOMES = ['paused', 'pause_requested'] as const
+
+/**
+ * The answer of `POST /computations/:id/pause`: the record and `outcome`. `paused` (200): the run is
+ * paused. `pause_requested` (202): the run is still `started` with `pauseRequestedAt` set; its runner
+ * (another process, a worker) is told at its next heartbeat and only pauses if its function stops —
+ * one that never looks at its context finishes instead (watch its events for `paused` or `finished`).
+ */
+export const PauseAnswerSchema = Type.Object(
+  {
+    ...ComputationDtoSchema.properties,
+    outcome: Type.Union(
+      PAUSE_OUTCOMES.map((o) => Type.Literal(o)),
+      {
+        description:
+          '`paused`: done. `pause_requested`: asked of the run, which is still running; it may finish without pausing',
+      },
+    ),
+  },
+  {
+    additionalProperties: false,
+    title: 'PauseAnswer',
+    description: 'The run after a pause request, and whether it is paused or only asked to pause',
+  },
+)
+export type PauseAnswer = Static<typeof PauseAnswerSchema>
+
 /** `POST /computations/:id/cancel` body (optional). */
 export const CancelBodySchema = Type.Union(
   [

@@ -25,6 +25,7 @@ import { type DocTag, defaultTags, registerDocs } from './docs.js'
 import { RouteNotFoundError } from './errors.js'
 import { healthRoutes } from './health.js'
 import { guardJsonBodies } from './json-budget.js'
+import { BufferedLogStream } from './log-stream.js'
 import { identifyCaller, registerRateLimit } from './rate-limit.js'
 import { genReqId, REQUEST_ID_HEADER } from './request-id.js'
 import { RequestLogController } from './request-log.js'
@@ -106,6 +107,7 @@ function serverOptionsOf(
   config: ServerConfig,
   options: BuildAppOptions,
   development: boolean,
+  logStream: BufferedLogStream | undefined,
 ): FastifyServerOptions {
   // Fastify's `disableRequestLogging` is read by our log controller (Fastify deprecates passing both).
   const { disableRequestLogging, ...fastify } = options.fastify ?? {}
@@ -115,6 +117,7 @@ function serverOptionsOf(
     logger: options.logger ?? {
       level: config.logLevel,
       redact: { paths: [...redactPaths], censor: '[redacted]' },
+      stream: logStream,
     },
     genReqId,
     requestIdHeader: false,
@@ -140,17 +143,27 @@ function serverOptionsOf(
   }
 }
 
-/** Security headers, CORS (when `corsOrigins` is set) and compression. */
-async function registerHttpBasics(app: FastifyInstance, config: ServerConfig): Promise<void> {
-  // helmet's headers, with the CSP OWASP recommends for an API: JSON is never a page, so nothing may load
-  // or frame it. (Swagger UI's routes replace it with their own, see docs.ts.) Shorter than helmet's
-  // default page policy too, and free of `upgrade-insecure-requests`, which breaks plain-HTTP development.
-  registerSecurityHeaders(app, {
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+/**
+ * The request id (`x-request-id`) and helmet's security headers, with the CSP OWASP recommends for an
+ * API: JSON is never a page, so nothing may load or frame it. (Swagger UI's routes replace it with their
+ * own, see docs.ts.) Shorter than helmet's default page policy too, and free of
+ * `upgrade-insecure-requests`, which breaks plain-HTTP development.
+ */
+function registerResponseHeaders(app: FastifyInstance): void {
+  registerSecurityHeaders(
+    app,
+    {
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+      },
     },
-  })
+    REQUEST_ID_HEADER,
+  )
+}
+
+/** CORS (when `corsOrigins` is set) and compression. */
+async function registerHttpBasics(app: FastifyInstance, config: ServerConfig): Promise<void> {
   if (config.corsOrigins !== null) {
     await app.register(fastifyCors, {
       origin: config.corsOrigins,
@@ -168,6 +181,13 @@ async function registerHttpBasics(app: FastifyInstance, config: ServerConfig): P
       maxAge: 600,
     })
   }
+  // A GET or HEAD body is never read, so those routes skip the request decompression hook.
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method]
+    if (route.decompress === undefined && methods.every((m) => m === 'GET' || m === 'HEAD')) {
+      route.decompress = false
+    }
+  })
   await app.register(fastifyCompress, { global: true, threshold: 1024 })
 }
 
@@ -278,7 +298,10 @@ export async function buildApp(
 ): Promise<FastifyInstance> {
   // Internal messages and stacks of 5xx errors are shown in development only (not in test, not in production).
   const development = config.env === 'development'
-  const app: FastifyInstance = Fastify(serverOptionsOf(config, options, development))
+  // The default logger's lines are written in batches (see BufferedLogStream), flushed on close.
+  const logStream = options.logger === undefined ? new BufferedLogStream() : undefined
+  const app: FastifyInstance = Fastify(serverOptionsOf(config, options, development, logStream))
+  if (logStream !== undefined) app.addHook('onClose', async () => logStream.close())
   try {
     app.decorate('compConfig', config)
     if (options.onRoute !== undefined) app.addHook('onRoute', options.onRoute)
@@ -286,18 +309,16 @@ export async function buildApp(
     guardJsonBodies(app, config.limits.codec)
     gateLargeBodies(app)
 
-    // 1. Request ids: echoed on every response, before anything can fail.
-    app.addHook('onRequest', (request, reply, done) => {
-      reply.header(REQUEST_ID_HEADER, request.id)
-      done()
-    })
+    // 1. Request ids and security headers (helmet's): on every response, before anything can fail.
+    // One hook for both (a hook per concern costs a dispatch per request).
+    registerResponseHeaders(app)
     const shutdown = installShutdown(app, { timeoutMs: config.shutdownTimeoutMs })
     app.decorate('compShutdown', shutdown.control)
 
     // 2. One error shape for everything that reaches the root (plugins set the same in their contexts).
     app.setErrorHandler(createErrorHandler({ development }))
 
-    // 3. Security headers, CORS, compression.
+    // 3. CORS, compression.
     await registerHttpBasics(app, config)
 
     // 4. Rate limits (before every route, so route configs such as /auth/token's are read) and docs.

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply } from 'fastify'
 import { SMALL_BODY_LIMIT } from './config/index.js'
 
 /**
@@ -17,11 +17,22 @@ export function gateLargeBodies(app: FastifyInstance): void {
     if (next !== undefined) next(true)
     else busy = false
   }
-  app.addHook('preParsing', async (request, reply, payload) => {
+  // Not an async hook: the common case (a small or no body) settles without a promise.
+  app.addHook('preParsing', (request, reply, payload, done) => {
     const length = request.headers['content-length']
     const chunked = request.headers['transfer-encoding'] !== undefined
-    if (length === undefined ? !chunked : Number(length) <= SMALL_BODY_LIMIT) return payload
-    const response = reply.raw
+    if (length === undefined ? !chunked : Number(length) <= SMALL_BODY_LIMIT) {
+      done(null, payload)
+      return
+    }
+    awaitTurn(reply.raw).then(
+      () => done(null, payload),
+      (err: Error) => done(err),
+    )
+  })
+
+  /** Waits for the turn of a large body; it is given back once the answer is sent or the client left. */
+  async function awaitTurn(response: FastifyReply['raw']): Promise<void> {
     if (busy) {
       const granted = await new Promise<boolean>((resolve) => {
         waiting.push(resolve)
@@ -32,15 +43,14 @@ export function gateLargeBodies(app: FastifyInstance): void {
           resolve(false)
         })
       })
-      if (!granted) return payload
+      if (!granted) return
       if (response.destroyed || response.writableFinished) {
         pass()
-        return payload
+        return
       }
     }
     busy = true
     // The turn is given back once the answer is sent, or the connection is gone.
     response.once('close', pass)
-    return payload
-  })
+  }
 }

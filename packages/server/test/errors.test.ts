@@ -189,6 +189,15 @@ t.test('rate limits: 429 CM_ERR_RATE_LIMITED with retry-after, per caller', asyn
   t.equal(anonymous.headers['www-authenticate'], undefined)
   // 404s count too (route scanning).
   assertErrorBody(t, await app.inject('/nope'), 429, 'CM_ERR_RATE_LIMITED')
+  // And unknown routes below the plugins' prefixes, answered by the route kit's not-found handler.
+  const unknown = ['/api/v1/computations/a/b/c', '/api/v1/cache/a/b/c', '/api/v1/events/a/b']
+  for (const [k, url] of unknown.entries()) {
+    const statuses: number[] = []
+    for (let i = 0; i < 3; i++) {
+      statuses.push((await app.inject({ url, remoteAddress: `10.9.9.${k}` })).statusCode)
+    }
+    t.same(statuses, [404, 404, 429], `${url}: 404, 404, then 429`)
+  }
 })
 
 t.test('a stricter per-route limit: POST /api/v1/auth/token (10 per minute per key)', async (t) => {

@@ -165,8 +165,8 @@ function action(name: 'cancel' | 'pause' | 'resume' | 'retry', summary: string):
       if (ctx.json) ctx.printJson(record)
       else {
         const pending =
-          name === 'pause' && record.status === 'started'
-            ? ' (pause requested: its worker stops at its next heartbeat)'
+          name === 'pause' && (record as { outcome?: string }).outcome === 'pause_requested'
+            ? ' (pause requested, not done: its runner is told at its next heartbeat, and a function that ignores it finishes)'
             : ''
         ctx.out(
           `${name === 'retry' ? `queued attempt ${record.attempt} as ${record.id}` : `${record.id} is ${record.status}`}${pending}`,
