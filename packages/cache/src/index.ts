@@ -7,6 +7,7 @@ export type { DrainResult } from '@comp-manager/core/runs'
 export { Cache, cached, createCache } from './cache.js'
 export type { AsyncMethod, CachedMethodDecorator } from './decorator.js'
 export { FILL_HASH_PREFIX } from './fill.js'
+export { estimateHeapBytes, L1_ENTRY_OVERHEAD } from './heap-size.js'
 export {
   DEFAULT_L1_MAX,
   DEFAULT_L1_MAX_BYTES,

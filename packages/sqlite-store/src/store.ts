@@ -75,8 +75,9 @@ export class SqliteStore implements Store {
     }
     const events = new SqliteEventLog(this.#conn)
     this.events = new GuardedEventLog(events, resolved.clock)
-    this.computations = new GuardedComputationStore(new SqliteComputationStore(this.#conn), lists)
-    const cacheBackend = new SqliteCacheStore(this.#conn, events)
+    const runs = new SqliteComputationStore(this.#conn)
+    this.computations = new GuardedComputationStore(runs, lists)
+    const cacheBackend = new SqliteCacheStore(this.#conn, events, runs)
     this.cache = this.#cache = new GuardedCacheStore(cacheBackend, {
       ...lists,
       clock: resolved.clock,
