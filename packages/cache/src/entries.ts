@@ -1,4 +1,12 @@
-import { type CacheEntry, type CacheEntryMeta, isCompManagerError, type ResultRef } from '@comp-manager/core'
+import {
+  type CacheEntry,
+  type CacheEntryMeta,
+  type Computation,
+  type FillFinished,
+  isCompManagerError,
+  type NewCacheEntry,
+  type ResultRef,
+} from '@comp-manager/core'
 import { describeValue } from '@comp-manager/core/options'
 import { Value } from 'typebox/value'
 import type { Call } from './call.js'
@@ -34,52 +42,111 @@ export async function readEntry(
   }
 }
 
-/** `storeResult` of a fill: encode and write the entry; `null` (and a warning) when not stored. */
-export async function storeValue(
+/** A computed value ready to store: its tags and codec text. */
+export interface Prepared {
+  tags: readonly string[]
+  text: string
+}
+
+/**
+ * How a fill writes its value, for `executeRun`: `storeResult` (the entry; the run is then finished
+ * by a second write) and, when the store can do both at once (`cache.setAndFinish`), `finishRun`,
+ * which stores the entry and finishes the run in one atomic step. The value is prepared once
+ * (`shouldCache`, tags, encoding) whichever of them runs.
+ */
+export function fillWriters(
+  ctx: CacheContext,
+  call: Call,
+  recordedArgs: unknown,
+): {
+  storeResult: (value: unknown) => Promise<ResultRef | null>
+  finishRun?: (value: unknown, record: Computation) => Promise<Computation | null>
+} {
+  let prepared: Prepared | null | undefined
+  const prepare = (value: unknown) => {
+    if (prepared === undefined) prepared = prepareEntry(ctx, call, value)
+    return prepared
+  }
+  const storeResult = async (value: unknown): Promise<ResultRef | null> => {
+    const ready = prepare(value)
+    return ready === null ? null : storeValue(ctx, call, value, recordedArgs, ready)
+  }
+  const cache = ctx.o.store.cache
+  if (cache.setAndFinish === undefined) return { storeResult }
+  const finishRun = async (value: unknown, record: Computation): Promise<Computation | null> => {
+    const ready = prepare(value)
+    if (ready === null) return null
+    let done: FillFinished | null
+    try {
+      done = await cache.setAndFinish!(newEntry(ctx, call, ready, recordedArgs), record.id)
+    } catch (err) {
+      reportSetError(ctx, call, err)
+      prepared = null // not stored: the run is finished the ordinary way, without a result
+      return null
+    }
+    if (done === null) return null // no longer `started`: the ordinary way reconciles it
+    stored(ctx, call, done.meta, value)
+    return done.record
+  }
+  return { storeResult, finishRun }
+}
+
+function newEntry(ctx: CacheContext, call: Call, ready: Prepared, recordedArgs: unknown): NewCacheEntry {
+  const { spec, key, algorithm } = call
+  return {
+    namespace: ctx.o.namespace,
+    key,
+    function: spec.name,
+    functionFull: spec.functionFull,
+    version: spec.versionText,
+    algorithm,
+    ...(spec.storeArgs && recordedArgs !== null ? { args: recordedArgs } : {}),
+    value: ready.text,
+    tags: ready.tags,
+    ttlMs: spec.ttlMs === null ? null : spec.ttlMs + spec.swrMs,
+  }
+}
+
+function reportSetError(ctx: CacheContext, call: Call, err: unknown): void {
+  const { key } = call
+  const name = call.spec.name
+  if (isCompManagerError(err, 'CM_ERR_VALUE_TOO_LARGE')) {
+    ctx.warn('too-large', `cache "${name}": ${err.message}; it is not stored`, key, name, err)
+  } else {
+    ctx.error('set', err, { key, name })
+  }
+}
+
+/** After a write: the value in L1 and the `set` event. */
+function stored(ctx: CacheContext, call: Call, meta: CacheEntryMeta, value: unknown): void {
+  ctx.remember(meta, value)
+  if (ctx.events.has('set')) {
+    const { key } = call
+    ctx.events.emit('set', { key, name: call.spec.name, size: meta.size, expiresAt: meta.expiresAt })
+  }
+}
+
+/** Writes a prepared entry; `null` (and a warning) when it is not stored. */
+async function storeValue(
   ctx: CacheContext,
   call: Call,
   value: unknown,
   recordedArgs: unknown,
+  ready: Prepared,
 ): Promise<ResultRef | null> {
-  const prepared = prepareEntry(ctx, call, value)
-  if (prepared === null) return null
-  const { spec, key, algorithm } = call
-  const name = spec.name
   let meta: CacheEntryMeta
   try {
-    meta = await ctx.o.store.cache.set({
-      namespace: ctx.o.namespace,
-      key,
-      function: name,
-      functionFull: spec.functionFull,
-      version: spec.versionText,
-      algorithm,
-      ...(spec.storeArgs && recordedArgs !== null ? { args: recordedArgs } : {}),
-      value: prepared.text,
-      tags: prepared.tags,
-      ttlMs: spec.ttlMs === null ? null : spec.ttlMs + spec.swrMs,
-    })
+    meta = await ctx.o.store.cache.set(newEntry(ctx, call, ready, recordedArgs))
   } catch (err) {
-    if (isCompManagerError(err, 'CM_ERR_VALUE_TOO_LARGE')) {
-      ctx.warn('too-large', `cache "${name}": ${err.message}; it is not stored`, key, name, err)
-    } else {
-      ctx.error('set', err, { key, name })
-    }
+    reportSetError(ctx, call, err)
     return null
   }
-  ctx.remember(meta, value)
-  if (ctx.events.has('set')) {
-    ctx.events.emit('set', { key, name, size: meta.size, expiresAt: meta.expiresAt })
-  }
-  return { cacheKey: key, size: meta.size }
+  stored(ctx, call, meta, value)
+  return { cacheKey: call.key, size: meta.size }
 }
 
 /** Whether a computed value is stored, with which tags and codec text; `null` (and a warning) when not. */
-function prepareEntry(
-  ctx: CacheContext,
-  call: Call,
-  value: unknown,
-): { tags: readonly string[]; text: string } | null {
+function prepareEntry(ctx: CacheContext, call: Call, value: unknown): Prepared | null {
   const { spec, key, args } = call
   const name = spec.name
   try {

@@ -1,5 +1,6 @@
-import { type Computation, cmError, isCompManagerError, type ResultRef } from '@comp-manager/core'
+import { type Computation, cmError, isCompManagerError } from '@comp-manager/core'
 import {
+  type ExecuteRunOptions,
   executeRun,
   fromErrorInfo,
   type RunOutcome,
@@ -8,7 +9,7 @@ import {
 } from '@comp-manager/core/runs'
 import { type Call, freshness } from './call.js'
 import type { CacheContext } from './context.js'
-import { type Found, readEntry, recordedArgs, storeValue } from './entries.js'
+import { type Found, fillWriters, readEntry, recordedArgs } from './entries.js'
 import type { ErrorPhase } from './types.js'
 
 /**
@@ -36,7 +37,7 @@ export async function fill(ctx: CacheContext, call: Call, refresh: boolean): Pro
   const args = recordedArgs(ctx, call.args)
   for (;;) {
     const claim = await claimFill(ctx, call, refresh, args)
-    if (claim.won) return runFill(ctx, call, claim.record, args)
+    if (claim.won) return runFill(ctx, call, claim.record, claim.previous, args)
     const final = await waitForWinner(ctx, call, claim.record.id, deadline)
     if (final === null) continue // the run was deleted: claim again
     const result = await afterWinner(ctx, call, final)
@@ -120,10 +121,13 @@ async function runFill(
   ctx: CacheContext,
   call: Call,
   record: Computation,
+  previous: Computation | null,
   args: unknown,
 ): Promise<FillResult> {
-  // A run that finished between our read and our claim has already written the entry: use it.
-  const existing = await readEntry(ctx, call.key, call.spec.name, false, false)
+  // A run that finished between our read and our claim has already written the entry: use it. The
+  // claim says whether the key had a finished run at all; a cold miss (none) skips this read.
+  const existing =
+    previous?.status === 'finished' ? await readEntry(ctx, call.key, call.spec.name, false, false) : null
   if (
     existing !== null &&
     existing.entry.version === call.spec.versionText &&
@@ -140,7 +144,7 @@ async function runFill(
       throw error
     }
   }
-  const outcome = await execute(ctx, call, record, compute, (value) => storeValue(ctx, call, value, args))
+  const outcome = await execute(ctx, call, record, compute, fillWriters(ctx, call, args))
   // The caller gets what the function did, even when the run was ended elsewhere meanwhile.
   if (thrown !== undefined) throw thrown.error
   switch (outcome.status) {
@@ -164,13 +168,7 @@ async function adopt(
   existing: Found,
 ): Promise<FillResult> {
   const ref = { cacheKey: call.key, size: existing.entry.size }
-  await execute(
-    ctx,
-    call,
-    record,
-    () => existing.value,
-    async () => ref,
-  )
+  await execute(ctx, call, record, () => existing.value, { storeResult: async () => ref })
   ctx.remember(existing.entry, existing.value)
   return { value: existing.value, source: 'adopted' }
 }
@@ -184,7 +182,7 @@ async function execute(
   call: Call,
   record: Computation,
   compute: (stop: AbortSignal) => unknown,
-  storeResult: (value: unknown) => Promise<ResultRef | null>,
+  writers: Pick<ExecuteRunOptions<unknown>, 'storeResult' | 'finishRun'>,
 ): Promise<RunOutcome<unknown>> {
   const { o } = ctx
   const { run, end } = ctx.runs.start(record.namespace, record.id)
@@ -199,7 +197,7 @@ async function execute(
       codec: o.codec,
       onError: (err: unknown, during: ErrorPhase) =>
         ctx.error(during, err, { key: call.key, name: call.spec.name }),
-      storeResult,
+      ...writers,
       signal: run.controller.signal,
     })
   } finally {

@@ -8,6 +8,7 @@ export { Cache, cached, createCache } from './cache.js'
 export type { AsyncMethod, CachedMethodDecorator } from './decorator.js'
 export { FILL_HASH_PREFIX } from './fill.js'
 export { type FleetStatsResult, MAX_STAT_FUNCTIONS, STATS_KIND, type StatCounters } from './fleet-stats.js'
+export { estimateHeapBytes, L1_ENTRY_OVERHEAD } from './heap-size.js'
 export {
   DEFAULT_L1_MAX,
   DEFAULT_L1_MAX_BYTES,

@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache'
+import { estimateHeapBytes, L1_ENTRY_OVERHEAD } from './heap-size.js'
 import type { ResolvedL1 } from './options.js'
 
 /** A decoded value held in this process, with what invalidation and expiry need to know. */
@@ -26,7 +27,8 @@ export interface L1Criteria {
 }
 
 /**
- * The optional in-process LRU in front of the store (lru-cache, bounded by entries and bytes).
+ * The optional in-process LRU in front of the store (lru-cache, bounded by entries and by the
+ * estimated heap bytes of the decoded values).
  * Expiry is checked here against the cache's clock on every read, so an entry is never served past
  * its TTL (nor past `l1.ttl` after it was stored here).
  */
@@ -60,8 +62,11 @@ export class L1 {
     const capped = this.#ttlMs === null ? Number.POSITIVE_INFINITY : now + this.#ttlMs
     const evictAt = Math.min(entry.expiresAt ?? Number.POSITIVE_INFINITY, capped)
     if (now >= evictAt) return
-    // lru-cache ignores (and evicts any older copy of) an entry larger than maxSize.
-    this.#lru.set(key, { ...entry, evictAt }, { size: Math.max(1, entry.size) })
+    // Counted as the estimated heap the decoded value and its slot take (`heap-size.ts`), not its
+    // codec text: a decoded value is several times larger. lru-cache ignores (and evicts any older
+    // copy of) an entry larger than maxSize.
+    const size = L1_ENTRY_OVERHEAD + estimateHeapBytes(entry.value)
+    this.#lru.set(key, { ...entry, evictAt }, { size })
   }
 
   delete(key: string): boolean {

@@ -205,11 +205,31 @@ for (const kind of storeKinds) {
     const { cache, store, clock } = setup(t, kind)
     const fn = counted(async (x: number) => x + 1)
     const { key } = cache.explain('inc', [1])
-    // A store whose first read misses, as if another process wrote the entry right after it.
+    // A store whose first read misses, as if another process's fill wrote the entry right after it
+    // (its fill run finished: that is what tells the claim to read the entry again).
     let missed = false
     const read = async (...args: Parameters<typeof store.cache.get>) => {
       if (!missed) {
         missed = true
+        const other = await store.computations.claim({
+          namespace: 'test',
+          function: 'inc',
+          functionFull: 'inc',
+          args: [1],
+          hash: `cache:${key}`,
+          hashAlgorithm: 'sha256',
+          owner: null,
+          pid: null,
+          host: null,
+          leaseMs: 60_000,
+          onTerminal: 'rerun',
+        })
+        if (other.won) {
+          await store.computations.update('test', other.record.id, 'started', {
+            status: 'finished',
+            result: { cacheKey: key, size: 2 },
+          })
+        }
         await store.cache.set({
           namespace: 'test',
           key,

@@ -3,6 +3,7 @@ import {
   type CacheEntryMeta,
   type CacheStats,
   cmError,
+  type FillFinished,
   type InvalidateCriteria,
   type NewCacheEntry,
 } from '@comp-manager/core'
@@ -16,6 +17,7 @@ import {
   type NormalizedCacheQuery,
 } from '@comp-manager/core/store-kit'
 import type { Statement } from 'better-sqlite3'
+import type { SqliteComputationStore } from './computations.js'
 import type { Connection } from './connection.js'
 import type { SqliteEventLog } from './events.js'
 import { cacheListSql, filterOf, LIVE } from './list-queries.js'
@@ -93,6 +95,35 @@ interface WellFormed {
   isWellFormed(): boolean
 }
 
+function assertWellFormed(value: string): void {
+  if (!(value as unknown as WellFormed).isWellFormed()) {
+    throw cmError(
+      'CM_ERR_INVALID_ARGUMENT',
+      'cache value contains a lone UTF-16 surrogate, which UTF-8 cannot store (codec output never does)',
+      { details: { field: 'value' } },
+    )
+  }
+}
+
+/** The named parameters of the upsert. */
+function upsertRow(meta: CacheEntryMeta, value: string): Record<string, unknown> {
+  return {
+    namespace: meta.namespace,
+    key: meta.key,
+    function: meta.function,
+    function_full: meta.functionFull,
+    version: meta.version,
+    algorithm: meta.algorithm,
+    size: meta.size,
+    tags: JSON.stringify(meta.tags),
+    created_at: meta.createdAt,
+    expires_at: meta.expiresAt,
+    schema_version: meta.schemaVersion,
+    args: jsonColumn(meta.args, 'args'),
+    value: Buffer.from(value, 'utf8'),
+  }
+}
+
 /**
  * The cache backend on `cache_entries` (+ `cache_tags`), behind core's guard (which validates inputs,
  * checks value sizes and batches hit counts into `addHits`). A `get` is one prepared SELECT. Reached
@@ -101,6 +132,7 @@ interface WellFormed {
 export class SqliteCacheStore implements CacheBackend {
   readonly #conn: Connection
   readonly #events: SqliteEventLog
+  readonly #runs: SqliteComputationStore
   readonly #addHits: Statement<[HitCount]>
   readonly #get: Statement<[string, string], GetRow>
   readonly #upsert: Statement<[Record<string, unknown>]>
@@ -110,9 +142,10 @@ export class SqliteCacheStore implements CacheBackend {
   readonly #stats: Statement<[string, number], CacheStats>
   readonly #purge: Statement<[number]>
 
-  constructor(conn: Connection, events: SqliteEventLog) {
+  constructor(conn: Connection, events: SqliteEventLog, runs: SqliteComputationStore) {
     this.#conn = conn
     this.#events = events
+    this.#runs = runs
     const db = conn.db
     this.#addHits = db.prepare(
       `UPDATE cache_entries SET hits = hits + @count, last_hit_at = max(coalesce(last_hit_at, @lastHitAt), @lastHitAt)
@@ -170,41 +203,34 @@ export class SqliteCacheStore implements CacheBackend {
   }
 
   async set(input: NewCacheEntry): Promise<CacheEntryMeta> {
-    if (!(input.value as unknown as WellFormed).isWellFormed()) {
-      throw cmError(
-        'CM_ERR_INVALID_ARGUMENT',
-        'cache value contains a lone UTF-16 surrogate, which UTF-8 cannot store (codec output never does)',
-        { details: { field: 'value' } },
-      )
-    }
-    let meta: CacheEntryMeta | undefined
-    await this.#conn.write('cache.set', () => {
-      meta = this.writeEntry(input)
+    assertWellFormed(input.value)
+    return this.#conn.write('cache.set', () => this.writeEntry(input))
+  }
+
+  /** The entry upserted and its fill run finished in one write transaction (the triggers journal it). */
+  async setAndFinish(input: NewCacheEntry, runId: string): Promise<FillFinished | null> {
+    assertWellFormed(input.value)
+    return this.#conn.write('cache.setAndFinish', () => {
+      const meta = buildCacheEntryMeta(input, this.#conn.clock())
+      const record = this.#runs.finishHeld(input.namespace, runId, { cacheKey: meta.key, size: meta.size })
+      if (record === null) return null
+      this.#upsert.run(upsertRow(meta, input.value))
+      this.#writeTags(meta)
+      return { meta, record }
     })
-    return meta as CacheEntryMeta
   }
 
   /** Upserts an entry and its tags; the caller holds the write transaction (`set`, `queue.complete`). */
   writeEntry(input: NewCacheEntry): CacheEntryMeta {
     const meta = buildCacheEntryMeta(input, this.#conn.clock())
-    this.#upsert.run({
-      namespace: meta.namespace,
-      key: meta.key,
-      function: meta.function,
-      function_full: meta.functionFull,
-      version: meta.version,
-      algorithm: meta.algorithm,
-      size: meta.size,
-      tags: JSON.stringify(meta.tags),
-      created_at: meta.createdAt,
-      expires_at: meta.expiresAt,
-      schema_version: meta.schemaVersion,
-      args: jsonColumn(meta.args, 'args'),
-      value: Buffer.from(input.value, 'utf8'),
-    })
+    this.#upsert.run(upsertRow(meta, input.value))
+    this.#writeTags(meta)
+    return meta
+  }
+
+  #writeTags(meta: CacheEntryMeta): void {
     this.#dropTags.run(meta.namespace, meta.key)
     for (const tag of meta.tags) this.#addTag.run(meta.namespace, tag, meta.key)
-    return meta
   }
 
   async delete(namespace: string, key: string): Promise<boolean> {

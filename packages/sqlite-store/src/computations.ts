@@ -7,6 +7,7 @@ import {
   cmError,
   type HeartbeatInput,
   type NewComputation,
+  type ResultRef,
 } from '@comp-manager/core'
 import {
   applyExpiry,
@@ -307,6 +308,18 @@ export class SqliteComputationStore implements ComputationBackend {
       this.#save(next)
       return next
     })
+  }
+
+  /**
+   * `started → finished` with `result`, for `cache.setAndFinish`: the caller holds the write
+   * transaction. `null` (nothing written) when the run is absent or no longer `started`.
+   */
+  finishHeld(namespace: string, id: string, result: ResultRef): Computation | null {
+    const current = this.#find(namespace, id)
+    if (current === null || current.status !== 'started') return null
+    const next = applyPatch(current, 'started', { status: 'finished', result }, this.#conn.clock())
+    this.#save(next)
+    return next
   }
 
   async heartbeat(namespace: string, id: string, input: HeartbeatInput): Promise<Computation> {

@@ -81,8 +81,9 @@ export class SqliteStore implements Store {
     const events = new SqliteEventLog(this.#conn)
     this.events = new GuardedEventLog(events, resolved.clock)
     this.documents = new GuardedDocumentStore(new SqliteDocumentStore(this.#conn), resolved.clock)
-    this.computations = new GuardedComputationStore(new SqliteComputationStore(this.#conn), lists)
-    const cacheBackend = new SqliteCacheStore(this.#conn, events)
+    const runs = new SqliteComputationStore(this.#conn)
+    this.computations = new GuardedComputationStore(runs, lists)
+    const cacheBackend = new SqliteCacheStore(this.#conn, events, runs)
     this.cache = this.#cache = new GuardedCacheStore(cacheBackend, {
       ...lists,
       clock: resolved.clock,

@@ -6,6 +6,7 @@ import type {
   ClaimResult,
   Clock,
   ComputationPatch,
+  FillFinished,
   HeartbeatInput,
   InvalidateCriteria,
   NewCacheEntry,
@@ -101,6 +102,11 @@ export interface CacheBackend {
    * batches of several processes add up. Should be one write (one transaction, one bulk write).
    */
   addHits(hits: readonly HitCount[]): Promise<void>
+  /**
+   * Optional: `CacheStore.setAndFinish` (entry validated, size checked): the upsert and the run's
+   * `started → finished` in one atomic step, or `null` with nothing written when it is not `started`.
+   */
+  setAndFinish?(entry: NewCacheEntry, runId: string): Promise<FillFinished | null>
 }
 
 /**

@@ -128,6 +128,15 @@ export class EventJournal {
       stats: (namespace) => b.stats(namespace),
       purgeExpired: () => b.purgeExpired(),
       addHits: (hits) => b.addHits(hits),
+      ...(b.setAndFinish === undefined
+        ? {}
+        : {
+            setAndFinish: async (entry, runId) => {
+              const done = (await b.setAndFinish?.(entry, runId)) ?? null
+              if (done !== null) await this.#append(changeEvents('started', done.record))
+              return done
+            },
+          }),
     }
   }
 

@@ -14,6 +14,7 @@ import type {
   ComputationPatch,
   ComputationQuery,
   ComputationStore,
+  FillFinished,
   HeartbeatInput,
   InvalidateCriteria,
   NewCacheEntry,
@@ -165,11 +166,26 @@ export class GuardedCacheStore implements CacheStore {
   readonly #lists: ListPolicy
   readonly #hits: HitCounter
 
+  /** Present when the backend can store an entry and finish its fill run in one atomic step. */
+  readonly setAndFinish?: (entry: NewCacheEntry, runId: string) => Promise<FillFinished | null>
+
   constructor(backend: CacheBackend, options: GuardedCacheOptions) {
     this.#backend = backend
     this.#options = options
     this.#lists = listPolicy(options)
     this.#hits = new HitCounter(backend, options.hitFlushMs)
+    const atomic = backend.setAndFinish?.bind(backend)
+    if (atomic !== undefined) {
+      this.setAndFinish = async (entry, runId) => {
+        backend.assertOpen?.('cache.setAndFinish')
+        validateNewCacheEntry(entry)
+        assertKey(runId, 'runId')
+        assertValueSize(utf8Length(entry.value), options.maxValueBytes)
+        const done = await atomic(entry, runId)
+        if (done !== null) this.#hits.forget(done.meta.namespace, done.meta.key)
+        return done
+      }
+    }
   }
 
   /** Hits counted and not written yet (diagnostics). */

@@ -290,6 +290,20 @@ export interface CacheStore {
   purgeExpired(): Promise<number>
   /** Applies writes the store batches (hit counts), if it batches any. */
   flush?(): Promise<void>
+  /**
+   * Optional: stores `entry` and ends the run `runId` of the same namespace that computed it
+   * (`started → finished`, `result` → the entry) in **one** atomic step (SQLite: one write
+   * transaction). `null`, with nothing written, when the run is no longer `started` (paused,
+   * cancelled, lost): the caller records its end the ordinary way. What a cache fill does when its
+   * function returns; a store without it is written in two steps (`set`, then `computations.update`).
+   */
+  setAndFinish?(entry: NewCacheEntry, runId: string): Promise<FillFinished | null>
+}
+
+/** What `CacheStore.setAndFinish` wrote: the entry's metadata and the finished run. */
+export interface FillFinished {
+  meta: CacheEntryMeta
+  record: Computation
 }
 
 export interface StoreCapabilities {
