@@ -49,6 +49,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     trustProxy: http.trustProxy,
     shutdownTimeoutMs: runtime.shutdownTimeoutMs,
     docs: runtime.docs,
+    dashboard: runtime.dashboard,
     sources: report.sources,
     warnings: report.warnings,
   }

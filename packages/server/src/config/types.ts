@@ -97,6 +97,8 @@ export interface ServerConfig {
   shutdownTimeoutMs: number
   /** Serve `/docs` (Swagger UI) and `/docs/json`. */
   docs: boolean
+  /** Serve the web dashboard (`@comp-manager/dashboard`) at `/dashboard`. */
+  dashboard: boolean
   /** Where each variable's value came from (secrets' values are never kept here). */
   sources: Record<string, ConfigSource>
   /** Things worth a warning at start-up (a generated secret, a file overriding a variable…). */
