@@ -2,6 +2,7 @@
 import { type CompManagerClient, type Computation, createClient } from '@comp-manager/client'
 import { useEffect, useState } from 'preact/hooks'
 import { type AppContext, handleAuth, useApp } from './context.js'
+import { RECONCILE_MS } from './list.js'
 import { apiBase, can, type Session } from './session.js'
 import { ConfirmButton, duration, ErrorBox, Progress, StatusBadge, when } from './ui.js'
 import { Value } from './value.js'
@@ -189,6 +190,13 @@ export function ComputationPage({ id }: { id: string }) {
       clearInterval(tick)
     }
   }, [id])
+  // Progress events are coalesced (one a second per run): a running record is read again now and then.
+  const running = c?.status === 'started'
+  useEffect(() => {
+    if (!running) return
+    const timer = setInterval(() => setVersion((n) => n + 1), RECONCILE_MS)
+    return () => clearInterval(timer)
+  }, [running])
   if (deleted)
     return (
       <section>

@@ -4,6 +4,9 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { handleAuth, useApp } from './context.js'
 import { duration, Empty, ErrorBox, Progress, StatusBadge, when } from './ui.js'
 
+/** How often a page with running rows is read again (progress events are coalesced). */
+export const RECONCILE_MS = 3000
+
 export const STATUSES = ['queued', 'started', 'paused', 'finished', 'failed', 'lost'] as const
 type Sort = NonNullable<ComputationFilters['sort']>
 
@@ -226,6 +229,15 @@ export function ComputationsPage() {
       if (timer !== undefined) clearTimeout(timer)
     }
   }, [cursors.length])
+
+  // The event log coalesces progress (one event a second per run, no trailing one): while rows are
+  // running, the page is read again every few seconds so that the last progress of each shows too.
+  const running = page?.rows.some((r) => r.status === 'started') ?? false
+  useEffect(() => {
+    if (!running) return
+    const timer = setInterval(() => setReload((n) => n + 1), RECONCILE_MS)
+    return () => clearInterval(timer)
+  }, [running])
 
   const shown = useMemo(() => {
     const text = filters.text.trim().toLowerCase()
