@@ -68,6 +68,65 @@ function Invalidate({ onDone }: { onDone(message: string | null, error: unknown)
   )
 }
 
+function EntriesTable({
+  entries,
+  onDone,
+}: {
+  entries: CacheEntryMeta[]
+  onDone(message: string | null, error: unknown): void
+}) {
+  const ctx = useApp()
+  const now = Date.now()
+  const done = onDone
+  return (
+    <table class="list" data-testid="cache-entries">
+      <thead>
+        <tr>
+          <th>Function</th>
+          <th>Version</th>
+          <th>Tags</th>
+          <th>Size</th>
+          <th>Hits</th>
+          <th class="hide-narrow">Age</th>
+          <th class="hide-narrow">Expires</th>
+          <th />
+        </tr>
+      </thead>
+      <tbody>
+        {entries.map((e) => (
+          <tr key={e.key} data-key={e.key}>
+            <td>
+              {e.function}
+              <div class="muted mono small">{e.key.slice(0, 16)}…</div>
+            </td>
+            <td>{e.version ?? '—'}</td>
+            <td>{(e.tags ?? []).join(', ') || '—'}</td>
+            <td>{bytes(e.size)}</td>
+            <td>{e.hits}</td>
+            <td class="hide-narrow">{duration(now - Date.parse(e.createdAt))}</td>
+            <td class="hide-narrow">{e.expiresAt ? when(e.expiresAt) : 'never'}</td>
+            <td>
+              {can(ctx.session, 'operator') ? (
+                <ConfirmButton
+                  label="Drop"
+                  danger
+                  question="Drop this entry?"
+                  onConfirm={() =>
+                    ctx.client.cache.delete(e.key).then(
+                      () => done('entry dropped', null),
+                      (err) => done(null, handleAuth(ctx, err)),
+                    )
+                  }
+                />
+              ) : null}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  )
+}
+
 export function CachePage() {
   const ctx = useApp()
   const [stats, setStats] = useState<CacheStats | null>(null)
@@ -90,7 +149,6 @@ export function CachePage() {
     setError(err)
     setVersion((n) => n + 1)
   }
-  const now = Date.now()
   return (
     <section>
       <h1>Cache</h1>
@@ -119,51 +177,7 @@ export function CachePage() {
           No cache entry here yet: run a cached function (POST /api/v1/demo/factor) or clear the filters.
         </Empty>
       ) : (
-        <table class="list" data-testid="cache-entries">
-          <thead>
-            <tr>
-              <th>Function</th>
-              <th>Version</th>
-              <th>Tags</th>
-              <th>Size</th>
-              <th>Hits</th>
-              <th class="hide-narrow">Age</th>
-              <th class="hide-narrow">Expires</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {(entries ?? []).map((e) => (
-              <tr key={e.key} data-key={e.key}>
-                <td>
-                  {e.function}
-                  <div class="muted mono small">{e.key.slice(0, 16)}…</div>
-                </td>
-                <td>{e.version ?? '—'}</td>
-                <td>{(e.tags ?? []).join(', ') || '—'}</td>
-                <td>{bytes(e.size)}</td>
-                <td>{e.hits}</td>
-                <td class="hide-narrow">{duration(now - Date.parse(e.createdAt))}</td>
-                <td class="hide-narrow">{e.expiresAt ? when(e.expiresAt) : 'never'}</td>
-                <td>
-                  {can(ctx.session, 'operator') ? (
-                    <ConfirmButton
-                      label="Drop"
-                      danger
-                      question="Drop this entry?"
-                      onConfirm={() =>
-                        ctx.client.cache.delete(e.key).then(
-                          () => done('entry dropped', null),
-                          (err) => done(null, handleAuth(ctx, err)),
-                        )
-                      }
-                    />
-                  ) : null}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <EntriesTable entries={entries ?? []} onDone={done} />
       )}
     </section>
   )

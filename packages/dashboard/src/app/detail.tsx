@@ -156,13 +156,34 @@ function Decoded({ id, status, ctx }: { id: string; status: string; ctx: AppCont
   )
 }
 
-export function ComputationPage({ id }: { id: string }) {
+function Fields({ c }: { c: Computation }) {
+  return (
+    <table class="fields">
+      <tbody>
+        {FIELDS.map((name) => {
+          const v = (c as Record<string, unknown>)[name]
+          if (v === undefined || v === null) return null
+          return (
+            <tr key={name}>
+              <th>{name}</th>
+              <td class="mono">
+                {name.endsWith('At') || name.endsWith('Until') ? when(String(v)) : String(v)}
+              </td>
+            </tr>
+          )
+        })}
+      </tbody>
+    </table>
+  )
+}
+
+/** The record, kept live: its events, a re-read while it runs, a ticking clock. */
+function useComputation(id: string) {
   const ctx = useApp()
   const [c, setC] = useState<Computation | null>(null)
   const [error, setError] = useState<unknown>(null)
   const [now, setNow] = useState(Date.now())
   const [version, setVersion] = useState(0)
-  const [deleted, setDeleted] = useState(false)
   useEffect(() => {
     let live = true
     ctx.client.computations.get(id).then(
@@ -197,6 +218,12 @@ export function ComputationPage({ id }: { id: string }) {
     const timer = setInterval(() => setVersion((n) => n + 1), RECONCILE_MS)
     return () => clearInterval(timer)
   }, [running])
+  return { ctx, c, error, setError, now, setVersion }
+}
+
+export function ComputationPage({ id }: { id: string }) {
+  const { ctx, c, error, setError, now, setVersion } = useComputation(id)
+  const [deleted, setDeleted] = useState(false)
   if (deleted)
     return (
       <section>
@@ -244,22 +271,7 @@ export function ComputationPage({ id }: { id: string }) {
           {c.error.stack ? <pre class="stack">{c.error.stack}</pre> : null}
         </div>
       ) : null}
-      <table class="fields">
-        <tbody>
-          {FIELDS.map((name) => {
-            const v = (c as Record<string, unknown>)[name]
-            if (v === undefined || v === null) return null
-            return (
-              <tr key={name}>
-                <th>{name}</th>
-                <td class="mono">
-                  {name.endsWith('At') || name.endsWith('Until') ? when(String(v)) : String(v)}
-                </td>
-              </tr>
-            )
-          })}
-        </tbody>
-      </table>
+      <Fields c={c} />
       <Decoded id={c.id} status={c.status} ctx={ctx} />
     </section>
   )

@@ -172,13 +172,107 @@ function Row({ row }: { row: ComputationSummary }) {
   )
 }
 
+type PageState = { rows: ComputationSummary[]; next: string | null; total: number } | null
+type Bump = (update: (n: number) => number) => void
+
+/** Applies the fleet's events to the rows shown; new runs (first page) and status changes reload. */
+function useLiveRows(
+  rowsRef: { current: ComputationSummary[] },
+  setPage: (update: (p: PageState) => PageState) => void,
+  firstPage: boolean,
+  setReload: Bump,
+  setCountsVersion: Bump,
+) {
+  const ctx = useApp()
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const later = (fn: () => void) => {
+      if (timer === undefined)
+        timer = setTimeout(() => {
+          timer = undefined
+          fn()
+        }, 400)
+    }
+    const off = ctx.feed.on((event) => {
+      if (event.computationId === null) return
+      const index = rowsRef.current.findIndex((r) => r.id === event.computationId)
+      if (index >= 0) {
+        const rows = rowsRef.current.slice()
+        rows[index] = applyEvent(rows[index] as ComputationSummary, event)
+        rowsRef.current = rows
+        setPage((p) => (p === null ? p : { ...p, rows }))
+      } else if (event.type === 'queued' && firstPage) {
+        later(() => setReload((n) => n + 1))
+      }
+      if (event.type !== 'progress') later(() => setCountsVersion((n) => n + 1))
+    })
+    return () => {
+      off()
+      if (timer !== undefined) clearTimeout(timer)
+    }
+  }, [firstPage])
+}
+
+function RowsTable({ rows }: { rows: ComputationSummary[] }) {
+  return (
+    <table class="list" data-testid="computations">
+      <thead>
+        <tr>
+          <th>Function</th>
+          <th>Status</th>
+          <th>Progress</th>
+          <th class="hide-narrow">Created</th>
+          <th class="hide-narrow">Running time</th>
+          <th class="hide-narrow">Namespace</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((row) => (
+          <Row key={row.id} row={row} />
+        ))}
+      </tbody>
+    </table>
+  )
+}
+
+function Counts({ counts, onPick }: { counts: Record<string, number | null>; onPick(status: string): void }) {
+  return (
+    <ul class="counts" aria-label="counts per status">
+      {STATUSES.map((s) => (
+        <li key={s} data-count={s}>
+          <button type="button" class="link" onClick={() => onPick(s)}>
+            <StatusBadge status={s} /> <span class="count">{counts[s] ?? '…'}</span>
+          </button>
+        </li>
+      ))}
+    </ul>
+  )
+}
+
+function Pager(props: { first: boolean; page: PageState; onBack(): void; onNext(next: string): void }) {
+  const { page } = props
+  return (
+    <nav class="pager" aria-label="pages">
+      <button type="button" disabled={props.first} onClick={props.onBack}>
+        ← Previous
+      </button>
+      <span class="muted">{page === null ? '' : `${page.total} in all`}</span>
+      <button
+        type="button"
+        disabled={page?.next == null}
+        onClick={() => page?.next && props.onNext(page.next)}
+      >
+        Next →
+      </button>
+    </nav>
+  )
+}
+
 export function ComputationsPage() {
   const ctx = useApp()
   const [filters, setFilters] = useState(initialFilters)
   const [cursors, setCursors] = useState<(string | null)[]>([null])
-  const [page, setPage] = useState<{ rows: ComputationSummary[]; next: string | null; total: number } | null>(
-    null,
-  )
+  const [page, setPage] = useState<PageState>(null)
   const [error, setError] = useState<unknown>(null)
   const [reload, setReload] = useState(0)
   const [countsVersion, setCountsVersion] = useState(0)
@@ -202,36 +296,9 @@ export function ComputationsPage() {
     }
   }, [filters, cursor, reload])
 
-  useEffect(() => {
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const later = (fn: () => void) => {
-      if (timer === undefined)
-        timer = setTimeout(() => {
-          timer = undefined
-          fn()
-        }, 400)
-    }
-    const off = ctx.feed.on((event) => {
-      if (event.computationId === null) return
-      const index = rowsRef.current.findIndex((r) => r.id === event.computationId)
-      if (index >= 0) {
-        const rows = rowsRef.current.slice()
-        rows[index] = applyEvent(rows[index] as ComputationSummary, event)
-        rowsRef.current = rows
-        setPage((p) => (p === null ? p : { ...p, rows }))
-      } else if (event.type === 'queued' && cursors.length === 1) {
-        later(() => setReload((n) => n + 1))
-      }
-      if (event.type !== 'progress') later(() => setCountsVersion((n) => n + 1))
-    })
-    return () => {
-      off()
-      if (timer !== undefined) clearTimeout(timer)
-    }
-  }, [cursors.length])
+  useLiveRows(rowsRef, setPage, cursors.length === 1, setReload, setCountsVersion)
 
-  // The event log coalesces progress (one event a second per run, no trailing one): while rows are
-  // running, the page is read again every few seconds so that the last progress of each shows too.
+  // Progress events are coalesced (one a second per run): pages with running rows are read again.
   const running = page?.rows.some((r) => r.status === 'started') ?? false
   useEffect(() => {
     if (!running) return
@@ -250,22 +317,13 @@ export function ComputationsPage() {
   return (
     <section>
       <h1>Computations</h1>
-      <ul class="counts" aria-label="counts per status">
-        {STATUSES.map((s) => (
-          <li key={s} data-count={s}>
-            <button
-              type="button"
-              class="link"
-              onClick={() => {
-                setFilters({ ...filters, status: s })
-                setCursors([null])
-              }}
-            >
-              <StatusBadge status={s} /> <span class="count">{counts[s] ?? '…'}</span>
-            </button>
-          </li>
-        ))}
-      </ul>
+      <Counts
+        counts={counts}
+        onPick={(status) => {
+          setFilters({ ...filters, status })
+          setCursors([null])
+        }}
+      />
       <FilterBar
         filters={filters}
         onChange={(f) => {
@@ -279,41 +337,14 @@ export function ComputationsPage() {
           No computation matches these filters. Submit a job (POST /api/v1/demo/jobs) or clear the filters.
         </Empty>
       ) : (
-        <table class="list" data-testid="computations">
-          <thead>
-            <tr>
-              <th>Function</th>
-              <th>Status</th>
-              <th>Progress</th>
-              <th class="hide-narrow">Created</th>
-              <th class="hide-narrow">Running time</th>
-              <th class="hide-narrow">Namespace</th>
-            </tr>
-          </thead>
-          <tbody>
-            {shown.map((row) => (
-              <Row key={row.id} row={row} />
-            ))}
-          </tbody>
-        </table>
+        <RowsTable rows={shown} />
       )}
-      <nav class="pager" aria-label="pages">
-        <button
-          type="button"
-          disabled={cursors.length === 1}
-          onClick={() => setCursors(cursors.slice(0, -1))}
-        >
-          ← Previous
-        </button>
-        <span class="muted">{page === null ? '' : `${page.total} in all`}</span>
-        <button
-          type="button"
-          disabled={page?.next == null}
-          onClick={() => page?.next && setCursors([...cursors, page.next])}
-        >
-          Next →
-        </button>
-      </nav>
+      <Pager
+        first={cursors.length === 1}
+        page={page}
+        onBack={() => setCursors(cursors.slice(0, -1))}
+        onNext={(next) => setCursors([...cursors, next])}
+      />
     </section>
   )
 }

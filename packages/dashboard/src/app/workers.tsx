@@ -10,7 +10,7 @@ function byFunction(rows: ComputationSummary[]): [string, number][] {
   return [...counts.entries()].sort((a, b) => b[1] - a[1])
 }
 
-export function WorkersPage() {
+function useFleet() {
   const ctx = useApp()
   const [workers, setWorkers] = useState<WorkerInfo[] | null>(null)
   const [queued, setQueued] = useState<{ rows: ComputationSummary[]; total: number } | null>(null)
@@ -41,6 +41,11 @@ export function WorkersPage() {
       if (timer !== undefined) clearTimeout(timer)
     }
   }, [])
+  return { workers, queued, running, error }
+}
+
+export function WorkersPage() {
+  const { workers, queued, running, error } = useFleet()
   return (
     <section>
       <h1>Queue and workers</h1>

@@ -92,6 +92,7 @@ export async function call(
   path: string,
   token: string,
   body?: unknown,
+  // biome-ignore lint/suspicious/noExplicitAny: JSON answers of many routes, read field by field by the tests
 ): Promise<{ status: number; body: any }> {
   const response = await fetch(`${server.url}${path}`, {
     method,
