@@ -1,3 +1,4 @@
+import dashboard from '@comp-manager/dashboard'
 import { type BuildAppOptions, buildApp, loadConfig, type ServerConfig } from '@comp-manager/server'
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import { demoRoutes, demoTag } from './demo.js'
@@ -23,11 +24,22 @@ export function demoWorkerEnabled(env: Record<string, string | undefined>): bool
 }
 
 /**
+ * The example's environment: the web dashboard is on unless `DASHBOARD_ENABLED` says otherwise (the
+ * server alone defaults to off).
+ */
+export function exampleEnv(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  return { ...env, DASHBOARD_ENABLED: env.DASHBOARD_ENABLED ?? 'true' }
+}
+
+/**
  * What the example adds to `buildApp`: the demo routes under `/api/v1/demo`, a worker running the demo
  * functions as queued jobs (`POST /api/v1/demo/jobs`), and their OpenAPI tag.
  */
-export function exampleAppOptions(jobs: DemoJobsOptions = {}): Pick<BuildAppOptions, 'routes' | 'tags'> {
+export function exampleAppOptions(
+  jobs: DemoJobsOptions = {},
+): Pick<BuildAppOptions, 'routes' | 'tags' | 'dashboard'> {
   return {
+    dashboard,
     routes: async (api) => {
       await demoRoutes(api)
       await demoJobs(api, jobs)
@@ -43,7 +55,7 @@ export function exampleAppOptions(jobs: DemoJobsOptions = {}): Pick<BuildAppOpti
  * `POST /api/v1/demo/matrix`. Returns a ready instance that does not listen yet.
  */
 export async function buildServer(options: BuildServerOptions = {}): Promise<FastifyInstance> {
-  const config = options.config ?? loadConfig(options.env ?? process.env)
+  const config = options.config ?? loadConfig(exampleEnv(options.env ?? process.env))
   const jobs = { worker: options.worker ?? true }
   return buildApp(config, { ...exampleAppOptions(jobs), logger: options.logger ?? false })
 }

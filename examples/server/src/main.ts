@@ -1,11 +1,12 @@
 import { ConfigError, loadConfig, type ServerConfig, startServer } from '@comp-manager/server'
-import { demoWorkerEnabled, exampleAppOptions } from './index.js'
+import { demoWorkerEnabled, exampleAppOptions, exampleEnv } from './index.js'
 
 const USAGE = `Usage: node dist/main.js [--help]
 Starts the comp-manager example server. Configured by environment variables:
   PORT (default 3000; 0: a free port), HOST (default 127.0.0.1; 0.0.0.0 in production),
   COMP_MANAGER_DATA_DIR (SQLite data directory, default ./data),
-  NODE_ENV, JWT_SECRET (required in production), API_KEYS, LOG_LEVEL; DEMO_WORKER=off runs no
+  NODE_ENV, JWT_SECRET (required in production), API_KEYS, LOG_LEVEL, DASHBOARD_ENABLED (default on);
+  DEMO_WORKER=off runs no
   in-process worker (queued jobs wait for HTTP workers).`
 
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
@@ -15,7 +16,7 @@ if (process.argv.includes('--help') || process.argv.includes('-h')) {
 
 let config: ServerConfig
 try {
-  config = loadConfig()
+  config = loadConfig(exampleEnv(process.env))
 } catch (err) {
   if (err instanceof ConfigError) {
     console.error(err.message)
@@ -39,6 +40,7 @@ const url = address.replace(/\/\/(0\.0\.0\.0|\[::\])(?=:)/, '//localhost')
 console.log(`comp-manager example server listening on ${address}`)
 console.log(`  API docs:  ${url}/docs   (OpenAPI document: ${url}/docs/json)`)
 console.log(`  health:    ${url}/health/detailed`)
+if (config.dashboard) console.log(`  dashboard: ${url}/dashboard/`)
 console.log(`  store:     ${config.store.kind === 'sqlite' ? config.store.path : 'MongoDB'}`)
 if (config.auth !== null && config.env !== 'production') {
   const token = app.issueToken(

@@ -1,4 +1,4 @@
-import { type CompManagerError, cmError, isCompManagerError } from '@comp-manager/core'
+import { type CompManagerError, cmError, isCompManagerError } from '@comp-manager/core/errors'
 import type { MathTypeName } from './types.js'
 
 /** A tagged node that does not describe a valid value of `type`. */

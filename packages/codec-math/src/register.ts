@@ -1,4 +1,5 @@
-import { Codec, type CodecLimits, cmError, defaultCodec, describeType } from '@comp-manager/core'
+import { Codec, type CodecLimits, defaultCodec } from '@comp-manager/core/codec'
+import { cmError, describeType } from '@comp-manager/core/errors'
 import type { BigNumber, Complex, Fraction, Matrix, Unit } from 'mathjs'
 import { decoding, encoding } from './errors.js'
 import { decodeDense, decodeSparse, encodeDense, encodeSparse, type MatrixClass } from './matrix.js'

@@ -21,6 +21,7 @@ import type { Redis } from 'ioredis'
 import { gateLargeBodies } from './body-gate.js'
 import { limitSmallBodies } from './body-limits.js'
 import type { ServerConfig } from './config.js'
+import { type DashboardPlugin, registerDashboard } from './dashboard.js'
 import { type DocTag, defaultTags, registerDocs } from './docs.js'
 import { RouteNotFoundError } from './errors.js'
 import { healthRoutes } from './health.js'
@@ -60,6 +61,11 @@ export interface BuildAppOptions {
    * `api.authorize(role)` when `config.auth` is on.
    */
   routes?: (api: FastifyInstance) => void | Promise<void>
+  /**
+   * The dashboard plugin to mount at `/dashboard` when `config.dashboard` is on; default
+   * `@comp-manager/dashboard`'s, imported then (an optional peer dependency).
+   */
+  dashboard?: DashboardPlugin
   /** More tags for the OpenAPI document (for the routes added by `routes`). */
   tags?: DocTag[]
   /**
@@ -346,7 +352,8 @@ export async function buildApp(
       )
     }
 
-    // 7. Health and 404.
+    // 7. Health, the dashboard (when on) and 404.
+    await registerDashboard(app, config, options.dashboard)
     await app.register(healthRoutes, { version, timeoutMs: HEALTH_CHECK_TIMEOUT_MS })
     app.setNotFoundHandler({ preHandler: app.rateLimit() }, async (request) => {
       const path = (request.url.split('?')[0] ?? '').slice(0, 200)

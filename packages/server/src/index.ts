@@ -49,6 +49,7 @@ export {
   secretVariables,
   weakSecretReason,
 } from './config.js'
+export { DASHBOARD_PREFIX, type DashboardPlugin } from './dashboard.js'
 export { DOCS_PREFIX, type DocTag, defaultTags } from './docs.js'
 export {
   errors,

@@ -55,6 +55,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     shutdownTimeoutMs: runtime.shutdownTimeoutMs,
     docs: runtime.docs,
     webhooks,
+    dashboard: runtime.dashboard,
     sources: report.sources,
     warnings: report.warnings,
   }

@@ -21,17 +21,22 @@ export const runtimeEnv = {
     description: 'how long a shutdown waits for requests and runs',
   }),
   DOCS_ENABLED: EnvBoolean({ default: true, description: 'serve `/docs`' }),
+  DASHBOARD_ENABLED: EnvBoolean({
+    default: false,
+    description: 'serve the web dashboard at `/dashboard` (needs `@comp-manager/dashboard`)',
+  }),
 }
 
 export function runtimeConfig(
   env: EnvValues<typeof runtimeEnv>,
   { report }: ConfigContext,
-): Pick<ServerConfig, 'env' | 'logLevel' | 'shutdownTimeoutMs' | 'docs'> {
+): Pick<ServerConfig, 'env' | 'logLevel' | 'shutdownTimeoutMs' | 'docs' | 'dashboard'> {
   if (!report.given('LOG_LEVEL')) report.sources.LOG_LEVEL = 'default'
   return {
     env: env.NODE_ENV,
     logLevel: env.LOG_LEVEL ?? (env.NODE_ENV === 'test' ? 'warn' : 'info'),
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     docs: env.DOCS_ENABLED,
+    dashboard: env.DASHBOARD_ENABLED,
   }
 }

@@ -111,6 +111,8 @@ export interface ServerConfig {
   docs: boolean
   /** Webhook subscriptions and their delivery (`WEBHOOKS_*`); absent: the defaults (enabled, no private targets). */
   webhooks?: WebhooksConfig
+  /** Serve the web dashboard (`@comp-manager/dashboard`) at `/dashboard`. */
+  dashboard: boolean
   /** Where each variable's value came from (secrets' values are never kept here). */
   sources: Record<string, ConfigSource>
   /** Things worth a warning at start-up (a generated secret, a file overriding a variable…). */
