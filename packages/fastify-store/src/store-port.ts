@@ -25,7 +25,7 @@ const computationMethods = [
 ] as const
 const cacheMethods = ['get', 'set', 'delete', 'invalidate', 'list', 'stats', 'purgeExpired'] as const
 /** Methods a store may leave out; checked when present. */
-const optionalCacheMethods = ['flush'] as const
+const optionalCacheMethods = ['flush', 'setAndFinish'] as const
 
 // Compile-time guards: a method added to a port must be added to the lists above.
 const portsCovered: [
