@@ -24,5 +24,12 @@ t.test('every variable needs a section of its own in the README', async (t) => {
 })
 
 t.test('secrets are the variables marked secret in the schema', async (t) => {
-  t.same([...secretVariables].sort(), ['API_KEYS', 'JWT_SECRET', 'METRICS_TOKEN', 'MONGODB_URL', 'REDIS_URL'])
+  t.same([...secretVariables].sort(), [
+    'API_KEYS',
+    'JWT_SECRET',
+    'METRICS_TOKEN',
+    'MONGODB_URL',
+    'REDIS_URL',
+    'WEBHOOKS_SUBSCRIPTIONS',
+  ])
 })
