@@ -7,6 +7,7 @@
 export * from './codec/index.js'
 export * from './domain/index.js'
 export * from './errors/index.js'
+export * from './errors/schema.js'
 export * from './hash/index.js'
 export type { RunContext } from './runs/execute.js'
 export * from './store/index.js'

@@ -145,8 +145,8 @@ t.test(
     const job = await submit(app, 'long', [])
     const [claimed] = await claim(app, { functions: ['long'] })
     const paused = await app.inject({ method: 'POST', url: `/computations/${job.id}/pause` })
-    t.equal(paused.statusCode, 200)
-    t.match(paused.json(), { status: 'started' })
+    t.equal(paused.statusCode, 202, 'asked of a run another worker holds: requested, not done')
+    t.match(paused.json(), { status: 'started', outcome: 'pause_requested' })
     t.type(paused.json().pauseRequestedAt, 'string')
     const beat = await app.inject({
       method: 'POST',

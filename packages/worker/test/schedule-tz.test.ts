@@ -16,13 +16,19 @@ const setup = async (t: Test, startIso: string) => {
     scheduleIntervalMs: false,
     functions: { job: () => void fired.push(new Date(clock.now()).toISOString()) },
   })
-  /** Moves the clock to the schedule's next due time, fires it, waits for the run; returns that time. */
+  let finished = 0
+  worker.on('finished', () => void finished++)
+  /**
+   * Moves the clock to the schedule's next due time, fires it, waits for the run to finish (not only
+   * to start: a firing while the previous run is still being completed would join it); returns that time.
+   */
   const fireNext = async (name: string): Promise<string> => {
     const due = (await queue.schedules()).find((s) => s.name === name)?.nextRunAt as number
     clock.advance(due - clock.now())
     const count = fired.length
+    const done = finished
     t.equal(await worker.fireSchedules(), 1, `fired at ${new Date(due).toISOString()}`)
-    await until(() => fired.length > count, 'the scheduled run')
+    await until(() => fired.length > count && finished > done, 'the scheduled run')
     return new Date(due).toISOString()
   }
   return { queue, fireNext, fired }
