@@ -8,18 +8,13 @@ import {
   type RouteDocs,
   resolveNamespaces,
   routeDocs,
+  type TypeBoxApp,
   toPageBody,
   useRouteKit,
   withDetails,
 } from '@comp-manager/fastify-kit'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import type {
-  FastifyBaseLogger,
-  FastifyInstance,
-  RawReplyDefaultExpression,
-  RawRequestDefaultExpression,
-  RawServerDefault,
-} from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 import { toDto, toDtoWithValue } from './dto.js'
 import { CacheValidationError } from './errors.js'
@@ -42,13 +37,7 @@ export interface RoutesOptions {
 }
 
 /** The routes' context, typed by the TypeBox type provider. */
-type App = FastifyInstance<
-  RawServerDefault,
-  RawRequestDefaultExpression,
-  RawReplyDefaultExpression,
-  FastifyBaseLogger,
-  TypeBoxTypeProvider
->
+type App = TypeBoxApp
 
 /** What every route declaration needs. */
 interface Routes extends Pick<RouteDocs, 'tagged' | 'authErrors'> {

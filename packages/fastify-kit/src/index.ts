@@ -97,7 +97,7 @@ export {
   refuseLateAuth,
   STORE_DECORATOR,
 } from './registration.js'
-export { type RouteKitOptions, useRouteKit } from './route-kit.js'
+export { type RouteKitOptions, type TypeBoxApp, useRouteKit } from './route-kit.js'
 export {
   type ErrorClass,
   findInNamespaces,

@@ -1,9 +1,26 @@
 /** All of the route kit at once, for the encapsulated context that declares a plugin's routes. */
 import { cmError } from '@comp-manager/core'
-import type { FastifyInstance, preHandlerHookHandler } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  preHandlerHookHandler,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify'
 import { dollarKeyGuard } from './dollar-keys.js'
 import { createErrorHandler, type ErrorHandlerOptions } from './errors.js'
 import { routeValidatorCompiler } from './validation.js'
+
+/** A plugin's routes context typed by the TypeBox type provider (`instance.withTypeProvider<TypeBoxTypeProvider>()`). */
+export type TypeBoxApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>
 
 /** Options of {@link useRouteKit}. */
 export interface RouteKitOptions extends ErrorHandlerOptions {

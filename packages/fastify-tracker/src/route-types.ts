@@ -1,14 +1,7 @@
 import type { Codec } from '@comp-manager/core'
-import type { LeaseTokens, RouteDocs } from '@comp-manager/fastify-kit'
+import type { LeaseTokens, RouteDocs, TypeBoxApp } from '@comp-manager/fastify-kit'
 import type { Tracker } from '@comp-manager/tracker'
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import type {
-  FastifyBaseLogger,
-  FastifyInstance,
-  RawReplyDefaultExpression,
-  RawRequestDefaultExpression,
-  RawServerDefault,
-} from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import type { ResolvedSseOptions } from './options.js'
 import type { RecordContext } from './records.js'
 import type { StreamRegistry } from './stream-registry.js'
@@ -29,13 +22,7 @@ export interface RoutesOptions {
 }
 
 /** The routes' context, typed by the TypeBox type provider. */
-export type App = FastifyInstance<
-  RawServerDefault,
-  RawRequestDefaultExpression,
-  RawReplyDefaultExpression,
-  FastifyBaseLogger,
-  TypeBoxTypeProvider
->
+export type App = TypeBoxApp
 
 /** What every route declaration needs. */
 export interface Routes extends Pick<RouteDocs, 'tagged' | 'authErrors'> {

@@ -1,22 +1,10 @@
-import type { RouteDocs } from '@comp-manager/fastify-kit'
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import type {
-  FastifyBaseLogger,
-  FastifyInstance,
-  RawReplyDefaultExpression,
-  RawRequestDefaultExpression,
-  RawServerDefault,
-} from 'fastify'
+import type { RouteDocs, TypeBoxApp } from '@comp-manager/fastify-kit'
+import type { FastifyInstance } from 'fastify'
 import type { ResolvedWebhooksOptions } from './options.js'
 import type { WebhookService } from './service.js'
 
-export type App = FastifyInstance<
-  RawServerDefault,
-  RawRequestDefaultExpression,
-  RawReplyDefaultExpression,
-  FastifyBaseLogger,
-  TypeBoxTypeProvider
->
+/** The routes' context, typed by the TypeBox type provider. */
+export type App = TypeBoxApp
 
 export interface WebhookRoutes extends Pick<RouteDocs, 'tagged' | 'authErrors'> {
   app: App
