@@ -10,31 +10,32 @@ const ESC = String.fromCharCode(27)
 let api: Api
 let env: Record<string, string>
 let finishedId: string
-let startedId: string
+
+const post = async (body: object) => {
+  const res = await fetch(`${api.url}/api/v1/computations`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${api.tokens.admin}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  })
+  return (await res.json()) as { id: string }
+}
+const put = (id: string, body: object) =>
+  fetch(`${api.url}/api/v1/computations/${id}`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${api.tokens.admin}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  })
 
 t.before(async () => {
   api = await startApi(t)
   env = cleanEnv({ COMP_MANAGER_URL: api.url, COMP_MANAGER_TOKEN: api.tokens.admin })
-  const post = async (body: object) => {
-    const res = await fetch(`${api.url}/api/v1/computations`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${api.tokens.admin}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    })
-    return (await res.json()) as { id: string }
-  }
-  const put = (id: string, body: object) =>
-    fetch(`${api.url}/api/v1/computations/${id}`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${api.tokens.admin}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    })
   finishedId = (
     await post({ function: 'factor', args: [{ __type__: 'bigint', value: '91' }], status: 'started' })
   ).id
   await put(finishedId, { status: 'finished', message: 'done: 7 × 13' })
-  startedId = (await post({ function: 'matrix/inverse', status: 'started', message: 'running' })).id
-  await put(startedId, { progress: { fraction: 0.4, note: 'row 40 of 100' } })
+  // A running run for the list (the watch test reports one of its own).
+  const { id: runningId } = await post({ function: 'matrix/inverse', status: 'started', message: 'running' })
+  await put(runningId, { progress: { fraction: 0.4, note: 'row 40 of 100' } })
   for (let i = 0; i < 3; i++) await post({ function: 'queued-job', args: [i] })
   const cache = (api.app as unknown as { cache: { wrap: Function } }).cache
   const square = cache.wrap('square', async (n: bigint) => new Map([['n', n * n]]), {
@@ -218,10 +219,16 @@ t.test(
       ['status', 'end'],
     )
 
-    // A live run: watch it while another client drives it to `failed`.
-    const watching = spawnCli(['computations', 'watch', startedId], env)
+    // A live run: watch it while another client drives it to `failed`. A run of its own, reported now:
+    // the one made before all the tests may have outlived its lease on a slow machine (then it is lost).
+    const liveId = (
+      await post({ function: 'matrix/inverse', args: [2], status: 'started', message: 'running' })
+    ).id
+    t.type(liveId, 'string', "reported (other args than the list test's run: not a duplicate)")
+    await put(liveId, { progress: { fraction: 0.4, note: 'row 40 of 100' } })
+    const watching = spawnCli(['computations', 'watch', liveId], env)
     await watching.waitFor(/status started/)
-    await fetch(`${api.url}/api/v1/computations/${startedId}`, {
+    await fetch(`${api.url}/api/v1/computations/${liveId}`, {
       method: 'PUT',
       headers: { authorization: `Bearer ${api.tokens.admin}`, 'content-type': 'application/json' },
       body: JSON.stringify({ status: 'failed', message: 'singular matrix' }),
