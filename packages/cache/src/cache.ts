@@ -14,6 +14,7 @@ import {
   resolveInvalidateCriteria,
   resolveSetOptions,
 } from './options.js'
+import type { RedisStatus } from './redis.js'
 import type {
   AnyFunction,
   CachedFunction,
@@ -177,7 +178,9 @@ export class Cache {
     const ctx = this.#open()
     assertKey('delete()', key)
     ctx.l1?.delete(key)
-    return ctx.o.store.cache.delete(ctx.o.namespace, key)
+    const deleted = await ctx.o.store.cache.delete(ctx.o.namespace, key)
+    ctx.published({ key })
+    return deleted
   }
 
   /**
@@ -189,6 +192,7 @@ export class Cache {
     const store = resolveInvalidateCriteria(criteria)
     const count = await ctx.o.store.cache.invalidate(ctx.o.namespace, store)
     ctx.l1?.invalidate(store)
+    ctx.published({ criteria: store })
     return count
   }
 
@@ -216,6 +220,14 @@ export class Cache {
       bytes,
       ...(ctx.l1 === null ? {} : { l1: { entries: ctx.l1.entries, bytes: ctx.l1.bytes } }),
     }
+  }
+
+  /**
+   * The Redis accelerator's state (`connecting`, `up`, `down`, `closed`) and counts of messages
+   * published, applied and ignored; `null` without the `redis` option.
+   */
+  redisStatus(): RedisStatus | null {
+    return this.#ctx.redis?.status() ?? null
   }
 
   /** Writes this cache's counters for the fleet's totals now (they are written every `statsFlushMs` too). */
@@ -302,6 +314,7 @@ export class Cache {
     clearInterval(this.#timer)
     await Promise.allSettled([...ctx.background])
     await ctx.coherence?.stop()
+    await ctx.redis?.close()
     await ctx.stats.close()
     ctx.l1?.clear()
   }

@@ -62,17 +62,28 @@ export class L1Coherence {
     for (const e of events) {
       if (e.namespace !== this.#namespace) continue
       if (e.type === 'cache.deleted' && typeof e.data.key === 'string') {
-        if (this.#l1.delete(e.data.key)) this.dropped++
-        this.#remember({ at: e.at, key: e.data.key, criteria: null })
+        this.drop({ key: e.data.key }, e.at)
       } else if (
         e.type === 'cache.invalidated' &&
         typeof e.data.criteria === 'object' &&
         e.data.criteria !== null
       ) {
-        const criteria = e.data.criteria as L1Criteria
-        this.dropped += this.#l1.invalidate(criteria)
-        this.#remember({ at: e.at, key: null, criteria })
+        this.drop({ criteria: e.data.criteria as L1Criteria }, e.at)
       }
+    }
+  }
+
+  /**
+   * Drops from the L1 what another process deleted (`key`) or invalidated (`criteria`) at `at`, and
+   * remembers it (see {@link outdated}). From the event log, or earlier from the Redis accelerator.
+   */
+  drop(change: { key: string } | { criteria: L1Criteria }, at: number): void {
+    if ('key' in change) {
+      if (this.#l1.delete(change.key)) this.dropped++
+      this.#remember({ at, key: change.key, criteria: null })
+    } else {
+      this.dropped += this.#l1.invalidate(change.criteria)
+      this.#remember({ at, key: null, criteria: change.criteria })
     }
   }
 

@@ -5,6 +5,8 @@ import type { FillResult } from './fill.js'
 import { FleetStats } from './fleet-stats.js'
 import { L1 } from './l1.js'
 import type { ResolvedCacheOptions } from './options.js'
+import { RedisAccelerator } from './redis.js'
+import type { RedisChange } from './redis-message.js'
 import type { CacheEvents, ErrorPhase, WarningReason } from './types.js'
 
 /**
@@ -17,6 +19,8 @@ export class CacheContext {
   readonly l1: L1 | null
   /** Other processes' deletes and invalidations dropped from the L1 (when the store has an event log). */
   readonly coherence: L1Coherence | null
+  /** Redis pub/sub in front of the event log (when `redis` is given). */
+  readonly redis: RedisAccelerator | null
   readonly events: Emitter<CacheEvents>
   readonly counters = { hits: 0, misses: 0, staleHits: 0, dedupes: 0 }
   /** The same counters (and fills, fill time, evictions) written in batches for the fleet's totals. */
@@ -45,7 +49,28 @@ export class CacheContext {
             this.error('sync', err),
           )
     this.coherence?.start().catch((err: unknown) => this.error('sync', err))
+    this.redis =
+      options.redis === null
+        ? null
+        : new RedisAccelerator(options.redis, options.namespace, this.l1 !== null, {
+            apply: (change, at) => this.#drop(change, at),
+            down: (err) => this.error('redis', err),
+            up: () => this.o.logger?.warn({ during: 'redis' }, 'cache: redis accelerator connected again'),
+          })
     this.runs = new LocalRuns(options.store.computations)
+  }
+
+  /** Another process's change, from Redis: through the coherence (which remembers it), or straight to the L1. */
+  #drop(change: RedisChange, at: number): void {
+    if (this.coherence !== null)
+      this.coherence.drop(change.key === undefined ? { criteria: change.criteria } : { key: change.key }, at)
+    else if (change.key !== undefined) this.l1?.delete(change.key)
+    else this.l1?.invalidate(change.criteria)
+  }
+
+  /** Tells the other processes' L1s, through Redis, of a change this cache made in the store. */
+  published(change: RedisChange): void {
+    this.redis?.publish(change, this.o.clock())
   }
 
   hit(key: string, name: string | undefined, source: 'l1' | 'store'): void {

@@ -18,6 +18,13 @@ export {
   DEFAULT_STATS_FLUSH_MS,
   MAX_CUSTOM_KEY_LENGTH,
 } from './options.js'
+export {
+  DEFAULT_REDIS_CHANNEL_PREFIX,
+  type RedisAcceleratorOptions,
+  type RedisClientLike,
+  type RedisStatus,
+} from './redis.js'
+export { MAX_REDIS_MESSAGE_LENGTH } from './redis-message.js'
 export type {
   AnyFunction,
   CachedFunction,

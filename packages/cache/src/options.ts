@@ -12,6 +12,7 @@ import {
 } from '@comp-manager/core/options'
 import { type TSchemaOptions, Type } from 'typebox'
 import { Value } from 'typebox/value'
+import { DEFAULT_REDIS_CHANNEL_PREFIX, type RedisClientLike, type ResolvedRedis } from './redis.js'
 import type { CacheLogger, CacheOptions } from './types.js'
 
 /**
@@ -107,11 +108,57 @@ const CacheOptionsParser = defineOptions(
       pollMs: Type.Optional(Delay),
       maxPollMs: Type.Optional(Delay),
       statsFlushMs: Type.Optional(DurationSchema({ min: 0, max: 3_600_000 })),
+      // Checked by `RedisParser` below, so that its errors name `redis.url`…
+      redis: Type.Optional(Type.Object({}, expected('{ url } or { client }, and an optional channelPrefix'))),
     },
     { additionalProperties: false },
   ),
   { package: PACKAGE, what: 'createCache' },
 )
+
+const redisClientProblem = (value: unknown) =>
+  hasShape(value, { methods: ['publish', 'subscribe', 'duplicate', 'on', 'off', 'quit', 'disconnect'] })
+    ? undefined
+    : `must be an ioredis client (got ${describeValue(value)})`
+
+const RedisParser = defineOptions(
+  Type.Object({
+    redis: Type.Object(
+      {
+        url: Type.Optional(
+          Type.String({
+            maxLength: 4096,
+            pattern: '^rediss?://\\S+$',
+            ...expected('a redis:// or rediss:// url'),
+          }),
+        ),
+        client: Type.Optional(InstanceSchema<RedisClientLike>(redisClientProblem, 'an ioredis client')),
+        channelPrefix: Type.Optional(
+          Type.String({
+            minLength: 1,
+            maxLength: 256,
+            pattern: '^\\S+$',
+            ...expected('1-256 characters, no space'),
+          }),
+        ),
+      },
+      { additionalProperties: false },
+    ),
+  }),
+  { package: PACKAGE, what: 'createCache' },
+)
+
+function resolveRedis(value: object | undefined): ResolvedRedis | null {
+  if (value === undefined) return null
+  const given = RedisParser.parse({ redis: value }).redis
+  if ((given.url === undefined) === (given.client === undefined))
+    RedisParser.fail('redis', 'needs either `url` or `client` (one of them)')
+  return {
+    url: given.url ?? null,
+    client: given.client ?? null,
+    channelPrefix: given.channelPrefix ?? DEFAULT_REDIS_CHANNEL_PREFIX,
+  }
+}
 
 const L1Parser = defineOptions(
   Type.Object({
@@ -190,6 +237,8 @@ export interface ResolvedCacheOptions {
   pollMs: number
   maxPollMs: number
   statsFlushMs: number
+  /** `null`: no Redis accelerator. */
+  redis: ResolvedRedis | null
 }
 
 function resolveL1(value: boolean | object | undefined): ResolvedL1 | null {
@@ -229,6 +278,7 @@ export function resolveCacheOptions(options: CacheOptions): ResolvedCacheOptions
     pollMs,
     maxPollMs,
     statsFlushMs: (o.statsFlushMs as number | undefined) ?? DEFAULT_STATS_FLUSH_MS,
+    redis: resolveRedis(options.redis),
   }
 }
 

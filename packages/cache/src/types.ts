@@ -1,5 +1,6 @@
 import type { Clock, Codec, Store } from '@comp-manager/core'
 import type { Duration } from '@comp-manager/core/options'
+import type { RedisAcceleratorOptions } from './redis.js'
 
 // biome-ignore lint/suspicious/noExplicitAny: any function may be wrapped, whatever its `this` and arguments
 export type AnyFunction = (this: any, ...args: any[]) => any
@@ -71,6 +72,13 @@ export interface CacheOptions {
    * only then. Default 5 s.
    */
   statsFlushMs?: Duration
+  /**
+   * Redis pub/sub as an accelerator of the L1 coherence: this cache's deletes and invalidations are
+   * published on `channelPrefix + namespace`, and the L1 drops other caches' at once instead of at
+   * the next event-log poll (which still catches up what Redis loses). Needs `ioredis` for `url`.
+   * Default: none.
+   */
+  redis?: RedisAcceleratorOptions
 }
 
 /** Options of `cache.wrap(name, fn, options)` and of the decorator. */
@@ -196,6 +204,8 @@ export type ErrorPhase =
   | 'sync'
   /** Writing the fleet-wide counters (the next flush tries again). */
   | 'stats'
+  /** The Redis accelerator lost its connection (once per outage; it reconnects) or cannot load ioredis. */
+  | 'redis'
 
 /** The events of a cache, with their payloads. */
 export interface CacheEvents {

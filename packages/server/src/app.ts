@@ -27,7 +27,7 @@ import { RouteNotFoundError } from './errors.js'
 import { healthRoutes } from './health.js'
 import { guardJsonBodies } from './json-budget.js'
 import { BufferedLogStream } from './log-stream.js'
-import { identifyCaller, registerRateLimit } from './rate-limit.js'
+import { cacheRedis, identifyCaller, registerRateLimit } from './rate-limit.js'
 import { genReqId, REQUEST_ID_HEADER } from './request-id.js'
 import { RequestLogController } from './request-log.js'
 import { registerSecurityHeaders } from './security-headers.js'
@@ -75,7 +75,10 @@ export interface BuildAppOptions {
   drain?: Drainable[]
   /** Called for every route as it is added (Fastify's `onRoute` hook, installed before any plugin). */
   onRoute?: (route: RouteOptions & { routePath: string; path: string; prefix: string }) => void
-  /** A Redis client for the rate limits instead of one opened from `config.redisUrl` (not closed by the app). */
+  /**
+   * A Redis client for the rate limits and the cache's invalidation channel instead of connections
+   * opened from `config.redisUrl` (not closed by the app).
+   */
   redis?: Redis
   /** Other Fastify server options (`bodyLimit`, `connectionTimeout`, `disableRequestLogging`…). */
   fastify?: Omit<
@@ -215,6 +218,7 @@ async function registerCompManager(
   config: ServerConfig,
   store: Store | undefined,
   development: boolean,
+  redis: Redis | undefined,
 ): Promise<void> {
   await app.register(fastifyCompStore, storeOptions(config, store))
   if (config.auth !== null) {
@@ -267,6 +271,7 @@ async function registerCompManager(
     namespace: config.namespace,
     prefix: `${API_PREFIX}/cache`,
     development,
+    ...cacheRedis(config, redis),
   })
   const webhooks = config.webhooks
   if (webhooks?.enabled !== false) {
@@ -339,7 +344,7 @@ export async function buildApp(
     await registerDocs(app, config, { version, tags })
 
     // 5. The comp-manager plugins.
-    await registerCompManager(app, config, options.store, development)
+    await registerCompManager(app, config, options.store, development, options.redis)
 
     // 6. Routes of the host (demo routes, tests), under /api/v1.
     if (options.routes !== undefined) {

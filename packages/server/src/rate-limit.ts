@@ -1,7 +1,9 @@
+import type { PluginCacheOptions } from '@comp-manager/fastify-cache'
 import { registerHealthCheck } from '@comp-manager/fastify-kit'
 import fastifyRateLimit, { type errorResponseBuilderContext, normalizeIP } from '@fastify/rate-limit'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Redis } from 'ioredis'
+import { DEFAULT_REDIS_CHANNEL_PREFIX } from './config/rate-limit.js'
 import type { ServerConfig } from './config.js'
 import { RateLimitedError } from './errors.js'
 
@@ -118,4 +120,16 @@ export async function registerRateLimit(
     ...(redis === null ? {} : { redis, nameSpace: REDIS_KEY_PREFIX }),
   })
   return { redis }
+}
+
+/**
+ * The cache's Redis accelerator (`@comp-manager/cache`'s `redis` option) when `REDIS_URL` is set or a
+ * client is given: the cache publishes its deletes and invalidations on `REDIS_CHANNEL` + namespace, so
+ * the L1 of every process listening there drops them at once (the event log remains the truth).
+ */
+export function cacheRedis(config: ServerConfig, client?: Redis): { cacheOptions?: PluginCacheOptions } {
+  const channelPrefix = config.redisChannel ?? DEFAULT_REDIS_CHANNEL_PREFIX
+  if (client !== undefined) return { cacheOptions: { redis: { client, channelPrefix } } }
+  if (config.redisUrl === null) return {}
+  return { cacheOptions: { redis: { url: config.redisUrl, channelPrefix } } }
 }

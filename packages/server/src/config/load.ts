@@ -45,6 +45,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     port: http.port,
     ...store,
     redisUrl: rateLimit.redisUrl,
+    redisChannel: rateLimit.redisChannel,
     auth,
     corsOrigins: http.corsOrigins,
     rateLimit: rateLimit.rateLimit,

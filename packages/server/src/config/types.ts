@@ -93,6 +93,11 @@ export interface ServerConfig {
   store: StoreConfig
   /** Redis for rate limits shared by every instance; `null`: in-memory, per instance. */
   redisUrl: string | null
+  /**
+   * With `redisUrl`: prefix of the channel the cache publishes its deletes and invalidations on
+   * (`REDIS_CHANNEL`, + the namespace), for the L1 of every process on it. Default `'comp-manager:cache:'`.
+   */
+  redisChannel?: string
   /** `null`: authentication disabled (`AUTH_ENABLED=false`). */
   auth: AuthConfig | null
   /** Origins allowed by CORS: a list, `'*'` for any, or `null` for no CORS headers at all. */
