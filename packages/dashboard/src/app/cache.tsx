@@ -1,6 +1,7 @@
 /** The cache: stats, entries by function/tag/version, invalidation, dropping an entry. */
 import type { CacheEntryMeta, CacheStats, InvalidateCache } from '@comp-manager/client'
 import { useEffect, useState } from 'preact/hooks'
+import { HitRateChart } from './cache-chart.js'
 import { handleAuth, useApp } from './context.js'
 import { can } from './session.js'
 import { bytes, ConfirmButton, duration, Empty, ErrorBox, when } from './ui.js'
@@ -153,6 +154,7 @@ export function CachePage() {
     <section>
       <h1>Cache</h1>
       <Stats stats={stats} />
+      <HitRateChart onStats={setStats} />
       {notice === null ? null : (
         <p class="notice" role="status" data-testid="cache-notice">
           {notice}

@@ -1,6 +1,7 @@
 /** One computation: every field, live progress and running time, error and stack, decoded args/result, actions. */
 import { type CompManagerClient, type Computation, createClient } from '@comp-manager/client'
 import { useEffect, useState } from 'preact/hooks'
+import { Attempts } from './attempts.js'
 import { type AppContext, handleAuth, useApp } from './context.js'
 import { RECONCILE_MS } from './list.js'
 import { apiBase, can, type Session } from './session.js'
@@ -271,6 +272,7 @@ export function ComputationPage({ id }: { id: string }) {
           {c.error.stack ? <pre class="stack">{c.error.stack}</pre> : null}
         </div>
       ) : null}
+      <Attempts c={c} />
       <Fields c={c} />
       <Decoded id={c.id} status={c.status} ctx={ctx} />
     </section>

@@ -2,6 +2,7 @@
 import type { ComputationSummary, WorkerInfo } from '@comp-manager/client'
 import { useEffect, useState } from 'preact/hooks'
 import { handleAuth, useApp } from './context.js'
+import { QueueCharts } from './queue-charts.js'
 import { Empty, ErrorBox, when } from './ui.js'
 
 function byFunction(rows: ComputationSummary[]): [string, number][] {
@@ -74,6 +75,7 @@ export function WorkersPage() {
           </ul>
         </div>
       </div>
+      <QueueCharts />
       <h2>Fleet</h2>
       {workers !== null && workers.length === 0 ? (
         <Empty>No worker is running. Start one (createWorker() or an HTTP worker) and it appears here.</Empty>
