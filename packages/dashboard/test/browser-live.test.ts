@@ -4,8 +4,8 @@
  * by itself after the server went down and came back (same port, same data directory).
  */
 import t from 'tap'
-import { chromiumPath, launch, newPage, shoot, signIn } from './helpers/browser.js'
-import { call, type RunningServer, restartServer, shortLivedToken, startServer } from './helpers/server.js'
+import { chromiumPath, launch, newPage, shoot, signIn } from './fixtures/browser.js'
+import { call, type RunningServer, restartServer, shortLivedToken, startServer } from './fixtures/server.js'
 
 const executable = chromiumPath()
 if (executable === null) {

@@ -4,8 +4,8 @@
  */
 import { encode } from '@comp-manager/core'
 import t from 'tap'
-import { chromiumPath, launch, newPage, shoot, signIn } from './helpers/browser.js'
-import { call, startServer } from './helpers/server.js'
+import { chromiumPath, launch, newPage, shoot, signIn } from './fixtures/browser.js'
+import { call, startServer } from './fixtures/server.js'
 
 const executable = chromiumPath()
 if (executable === null) {
