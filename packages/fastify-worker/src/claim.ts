@@ -60,6 +60,12 @@ async function claimNow(
     // Recorded with the claim: a sweeper's or waiter's `expire` then gives the plugin's retries.
     maxLostRetries: routes.options.maxLostRetries,
   })
+  for (const record of records) {
+    routes.events.emit('started', {
+      record,
+      resumed: record.checkpoint !== null && record.checkpoint !== undefined,
+    })
+  }
   return records.map((record) => toJob(routes, record, leaseMs))
 }
 

@@ -11,6 +11,7 @@ import { fastifyWorkerPlugin } from './plugin.js'
 import './types.js'
 
 export { errors, JobNotFoundError, LeaseLostError, WorkerValidationError } from './errors.js'
+export type { WorkerProtocolEventName, WorkerProtocolEvents } from './events.js'
 export {
   DEFAULT_DECORATOR,
   DEFAULT_LEASE_MS,

@@ -3,11 +3,19 @@
  * checking the lease token (`heldRun`) and changes the run through core's lifecycle or the queue port.
  */
 import { type Computation, isCompManagerError, type Progress, type ResultRef } from '@comp-manager/core'
-import { cancelRun, endRun, notifyQueued, patchLiveRun, pauseRun } from '@comp-manager/core/runs'
+import {
+  cancelledError,
+  cancelRun,
+  endRun,
+  notifyQueued,
+  patchLiveRun,
+  pauseRun,
+} from '@comp-manager/core/runs'
 import { errorResponses, protect } from '@comp-manager/fastify-kit'
 import { ComputationSummaryDtoSchema as SummarySchema } from '@comp-manager/fastify-tracker'
 import { backoffDelay } from '@comp-manager/worker'
 import { toSummary } from './dto.js'
+import { reportedError } from './events.js'
 import { checkEncoded, heldRun, leaseLost } from './held.js'
 import type { ProtocolRoutes } from './route-types.js'
 import {
@@ -142,6 +150,7 @@ function completeRoute(routes: ProtocolRoutes): void {
       const ended = await orLeaseLost(id, () =>
         endRun(lease.computations, claim.namespace, id, { status: 'finished', result }, { current: record }),
       )
+      routes.events.emit('finished', { record: ended })
       return toSummary(ended)
     },
   )
@@ -177,7 +186,7 @@ function failRoute(routes: ProtocolRoutes): void {
       }
       if (body.retryable === true && record.attempt < record.maxAttempts) {
         const runAt = Date.now() + backoffDelay(options.backoff, record.attempt)
-        const { next } = await orLeaseLost(id, () =>
+        const { failed, next } = await orLeaseLost(id, () =>
           queue.retry(claim.namespace, id, {
             error,
             runAt,
@@ -185,14 +194,16 @@ function failRoute(routes: ProtocolRoutes): void {
           }),
         )
         notifyQueued(routes.store)
+        routes.events.emit('retrying', { record: failed, next, error: reportedError(error) })
         return {
           status: 'queued' as const,
           next: { id: next.id, attempt: next.attempt, runAt: iso(next.runAt ?? runAt) },
         }
       }
-      await orLeaseLost(id, () =>
+      const ended = await orLeaseLost(id, () =>
         endRun(lease.computations, claim.namespace, id, { status: 'failed', error }, { current: record }),
       )
+      routes.events.emit('failed', { record: ended, error: reportedError(error) })
       return { status: 'failed' as const, next: null }
     },
   )
@@ -236,18 +247,26 @@ function releaseRoute(routes: ProtocolRoutes): void {
               : await orLeaseLost(id, () =>
                   patchLiveRun(lease.computations, ns, id, checkpoint, { current: record }),
                 )
-          await orLeaseLost(id, () => pauseRun(lease.computations, ns, id, { current: saved }))
+          const paused = await orLeaseLost(id, () => pauseRun(lease.computations, ns, id, { current: saved }))
+          routes.events.emit('paused', { record: paused })
           return { status: 'paused' as const }
         }
-        case 'cancel':
-          await orLeaseLost(id, () =>
+        case 'cancel': {
+          const cancelled = await orLeaseLost(id, () =>
             cancelRun(lease.computations, ns, id, { reason: 'released by its worker', current: record }),
           )
+          routes.events.emit('failed', {
+            record: cancelled,
+            error: reportedError(cancelledError('released by its worker')),
+          })
           return { status: 'failed' as const }
-        case 'shutdown':
-          await orLeaseLost(id, () => queue.requeue(ns, id, 'started', checkpoint))
+        }
+        case 'shutdown': {
+          const requeued = await orLeaseLost(id, () => queue.requeue(ns, id, 'started', checkpoint))
           notifyQueued(routes.store)
+          routes.events.emit('released', { record: requeued })
           return { status: 'queued' as const }
+        }
       }
     },
   )

@@ -1,4 +1,5 @@
 import { cmError } from '@comp-manager/core'
+import { Emitter } from '@comp-manager/core/runs'
 import {
   claimDecorator,
   healthCheckName,
@@ -11,6 +12,7 @@ import {
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import { fleetRoutes } from './claim.js'
+import type { WorkerProtocolEvents } from './events.js'
 import { Fleet } from './fleet.js'
 import { leaseRoutes } from './lease-routes.js'
 import { type FastifyWorkerOptions, PLUGIN_NAME, resolveOptions } from './options.js'
@@ -22,6 +24,14 @@ import './types.js'
 export interface WorkerProtocol {
   /** Recovers the jobs of dead workers now (what the periodic recovery does); resolves to how many were lost. */
   recover(): Promise<number>
+  /**
+   * Listens to the runs of HTTP workers as this process's routes change them (claim, complete, fail,
+   * release, recovery); returns the function that removes the listener.
+   */
+  on<E extends keyof WorkerProtocolEvents>(
+    event: E,
+    listener: (payload: WorkerProtocolEvents[E]) => void,
+  ): () => void
 }
 
 /** The plugin function; `index.ts` wraps it with `fastify-plugin`. */
@@ -46,14 +56,21 @@ export async function fastifyWorkerPlugin(
     )
   }
   const tokens = leaseTokensOf(fastify, o.leaseSecret)
+  const events = new Emitter<WorkerProtocolEvents>((err, event) =>
+    fastify.log.warn({ err, event }, `${PLUGIN_NAME}: a listener of '${String(event)}' threw`),
+  )
   const recovery = new Recovery({
     queue,
     store,
     intervalMs: o.recoverIntervalMs,
     maxLostRetries: o.maxLostRetries,
     onError: (err) => fastify.log.warn({ err }, `${PLUGIN_NAME}: recovering expired leases failed`),
+    onLost: (job) => events.emit('lost', { record: job.lost, next: job.next }),
   })
-  fastify.decorate(o.decorator, { recover: () => recovery.recover() } satisfies WorkerProtocol)
+  fastify.decorate(o.decorator, {
+    recover: () => recovery.recover(),
+    on: (event, listener) => events.on(event, listener),
+  } satisfies WorkerProtocol)
   registerHealthCheck(fastify, healthCheckName(fastify, 'workers', o.namespace), async () => {
     const ping = await store.ping()
     const failing = recovery.lastError !== undefined
@@ -84,6 +101,7 @@ export async function fastifyWorkerPlugin(
         queue,
         fleet: new Fleet(queue, o.registryTtlMs),
         options: o,
+        events,
         lease: {
           computations: store.computations,
           tokens,

@@ -3,7 +3,7 @@
  * `store.queue.recoverExpired` marks `lost` the job records whose lease ran out (an HTTP worker that
  * died or lost its network) and queues their next attempt while attempts are left.
  */
-import type { QueueStore } from '@comp-manager/core'
+import type { QueueStore, RecoveredJob } from '@comp-manager/core'
 import { notifyQueued } from '@comp-manager/core/runs'
 
 export interface RecoveryOptions {
@@ -13,6 +13,8 @@ export interface RecoveryOptions {
   intervalMs: number
   maxLostRetries: number
   onError: (err: unknown) => void
+  /** Called for each job found lost. */
+  onLost?: (job: RecoveredJob) => void
 }
 
 export class Recovery {
@@ -50,6 +52,7 @@ export class Recovery {
     for (let round = 0; round < 10; round++) {
       const batch = await this.#o.queue.recoverExpired({ limit: 100, maxLostRetries: this.#o.maxLostRetries })
       recovered += batch.length
+      for (const job of batch) this.#o.onLost?.(job)
       if (batch.some((job) => job.next !== null)) notifyQueued(this.#o.store)
       if (batch.length < 100) break
     }

@@ -1,6 +1,8 @@
 import type { QueueStore, Store } from '@comp-manager/core'
+import type { Emitter } from '@comp-manager/core/runs'
 import type { RouteDocs, TypeBoxApp } from '@comp-manager/fastify-kit'
 import type { FastifyInstance } from 'fastify'
+import type { WorkerProtocolEvents } from './events.js'
 import type { Fleet } from './fleet.js'
 import type { LeaseContext } from './held.js'
 import type { ResolvedWorkerPluginOptions } from './options.js'
@@ -18,4 +20,6 @@ export interface ProtocolRoutes extends Pick<RouteDocs, 'tagged' | 'authErrors'>
   lease: LeaseContext
   fleet: Fleet
   options: ResolvedWorkerPluginOptions
+  /** What `fastify.workerProtocol.on` listens to. */
+  events: Emitter<WorkerProtocolEvents>
 }

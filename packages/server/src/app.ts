@@ -370,6 +370,8 @@ export async function buildApp(
     shutdown.settleOnClose(() => [app.tracker, cacheOf(app), ...(options.drain ?? [])])
     if (app.hasDecorator('compMetrics')) {
       app.compMetrics.observeTracker(app.tracker)
+      // The runs of HTTP workers, as this process's protocol routes end them (claim, complete, fail, recovery).
+      app.compMetrics.observeWorker(app.workerProtocol)
       app.compMetrics.observeCache(cacheOf(app))
     }
 

@@ -1,4 +1,4 @@
-import { MemoryStore } from '@comp-manager/core'
+import { encode, MemoryStore } from '@comp-manager/core'
 import t from 'tap'
 import { buildApp } from '../src/index.js'
 import { bearer, build, testConfig } from './fixtures/helpers.js'
@@ -78,3 +78,47 @@ t.test('a separate metrics port: /metrics is served there, not on the app', asyn
   t.equal(res.status, 200)
   t.match(await res.text(), /# TYPE comp_manager_runs_total counter/)
 })
+
+t.test(
+  'the runs of HTTP workers count in comp_manager_runs_total by outcome, with their duration',
+  async (t) => {
+    const app = await build(t, { METRICS_TOKEN })
+    const auth = bearer(app, 'admin')
+    const post = async (url: string, payload: Record<string, unknown>) => {
+      const res = await app.inject({ method: 'POST', url: `/api/v1${url}`, headers: auth, payload })
+      if (res.statusCode >= 300) throw new Error(`${url}: ${res.statusCode} ${res.body}`)
+      return res.json()
+    }
+    const claimOne = async (fn: string) => {
+      const { jobs } = await post('/workers/claim', { workerId: 'http-worker', functions: [fn] })
+      return jobs[0] as { id: string; leaseToken: string }
+    }
+    await post('/computations', { function: 'remote.ok', args: [1], status: 'queued' })
+    await post('/computations', { function: 'remote.ok', args: [2], status: 'queued' })
+    await post('/computations', { function: 'remote.bad', args: [1], status: 'queued', attempts: 2 })
+    for (let i = 0; i < 2; i++) {
+      const job = await claimOne('remote.ok')
+      await post(`/computations/${job.id}/complete`, { leaseToken: job.leaseToken, result: encode(1n) })
+    }
+    const error = { name: 'RemoteError', message: 'no' }
+    const first = await claimOne('remote.bad')
+    const retried = await post(`/computations/${first.id}/fail`, {
+      leaseToken: first.leaseToken,
+      error,
+      retryable: true,
+    })
+    t.equal(retried.status, 'queued')
+
+    const text = (
+      await app.inject({ url: '/metrics', headers: { authorization: `Bearer ${METRICS_TOKEN}` } })
+    ).body
+    t.equal(sample(text, 'comp_manager_runs_total', 'function="remote.ok"', 'outcome="finished"'), 2)
+    t.equal(sample(text, 'comp_manager_runs_total', 'function="remote.bad"', 'outcome="retrying"'), 1)
+    t.equal(sample(text, 'comp_manager_runs_total', 'function="remote.bad"', 'outcome="failed"'), 0)
+    t.equal(
+      sample(text, 'comp_manager_run_duration_seconds_count', 'function="remote.ok"', 'outcome="finished"'),
+      2,
+      'both durations observed',
+    )
+  },
+)
