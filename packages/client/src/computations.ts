@@ -11,6 +11,7 @@ import type {
   ComputationEvent,
   ComputationFilters,
   ComputationPage,
+  ComputationStats,
   ComputationSummary,
   CreateComputation,
   UpdateComputation,
@@ -36,6 +37,11 @@ export interface ComputationsApi extends JobsApi {
   update(id: string, body: UpdateComputation, options?: CallOptions): Promise<Computation>
   /** Deletes a record (admin). */
   delete(id: string, options?: CallOptions): Promise<void>
+  /**
+   * What the fleet is doing, counted in the store (every instance answers the same): `queued`, `running`,
+   * `paused`, and `lastHour` `{ failed, finished, lost }`; `lowerBound` when a count hit the store's limit.
+   */
+  stats(options?: CallOptions): Promise<ComputationStats>
   /** The raw server-sent events of a computation, every event type, until the server closes the stream. */
   events(id: string, options?: CallOptions): AsyncGenerator<ServerSentEvent, void, void>
   /**
@@ -77,6 +83,10 @@ export function computationsApi(core: Core): ComputationsApi {
     async delete(id, opts) {
       const params = one(id, opts)
       await core.call(opts, (init) => api.DELETE(routes.computation, { params, ...init }))
+    },
+    async stats(opts) {
+      const params = { query: core.query(opts) }
+      return core.call(opts, (init) => api.GET(routes.computationStats, { params, ...init }))
     },
     events: (id, opts) => events(core, id, opts),
     watch: (id, opts) => watch(core, id, opts),

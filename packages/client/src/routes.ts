@@ -5,6 +5,7 @@
 export const routes = {
   computations: '/api/v1/computations',
   computation: '/api/v1/computations/{id}',
+  computationStats: '/api/v1/computations/stats',
   events: '/api/v1/computations/{id}/events',
   cancel: '/api/v1/computations/{id}/cancel',
   pause: '/api/v1/computations/{id}/pause',

@@ -86,6 +86,8 @@ export type CacheFilters = QueryOf<CachePath['get']>
 export type InvalidateCache = RequestBody<paths[R['cacheInvalidate']]['post']>
 /** Answer of `POST /cache/invalidate`. */
 export type InvalidateResult = SuccessBody<paths[R['cacheInvalidate']]['post']>
+/** Answer of `GET /computations/stats`: queue depth, running, paused, and the runs ended in the last hour. */
+export type ComputationStats = SuccessBody<paths[R['computationStats']]['get']>
 /** Answer of `GET /cache/stats`. */
 export type CacheStats = SuccessBody<paths[R['cacheStats']]['get']>
 

@@ -8,7 +8,6 @@ import { useEffect, useState } from 'preact/hooks'
 import { Chart } from './chart.js'
 import { handleAuth, useApp } from './context.js'
 import { appendSample, EventTimes, emptySeries, percent, RATE_WINDOW_MS, SAMPLE_MS } from './series.js'
-import { computationStats } from './stats.js'
 import { ErrorBox } from './ui.js'
 
 const perMinute = (count: number, windowMs: number) => Math.round((count / (windowMs / 60_000)) * 10) / 10
@@ -28,16 +27,18 @@ function useQueueSeries() {
       else if (event.type === 'failed' || event.type === 'lost') failed.add(at)
     })
     const first = () =>
-      computationStats(ctx.client, ctx.session.namespace).then(
-        (s) => {
-          const ended = s.lastHour.finished + s.lastHour.failed + s.lastHour.lost
-          const now = Date.now()
-          setThroughput((d) => appendSample(d, now, [perMinute(s.lastHour.finished, 3_600_000)]))
-          setFailures((d) => appendSample(d, now, [percent(s.lastHour.failed + s.lastHour.lost, ended)]))
-          setError(null)
-        },
-        (err) => setError(handleAuth(ctx, err)),
-      )
+      ctx.client.computations
+        .stats(ctx.session.namespace === null ? {} : { namespace: ctx.session.namespace })
+        .then(
+          (s) => {
+            const ended = s.lastHour.finished + s.lastHour.failed + s.lastHour.lost
+            const now = Date.now()
+            setThroughput((d) => appendSample(d, now, [perMinute(s.lastHour.finished, 3_600_000)]))
+            setFailures((d) => appendSample(d, now, [percent(s.lastHour.failed + s.lastHour.lost, ended)]))
+            setError(null)
+          },
+          (err) => setError(handleAuth(ctx, err)),
+        )
     const sample = () => {
       const now = Date.now()
       const window = Math.min(RATE_WINDOW_MS, Math.max(1000, now - opened))
