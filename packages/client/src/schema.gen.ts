@@ -204,7 +204,7 @@ export interface paths {
     }
     /**
      * Get the result of a computation
-     * @description The result in the codec's JSON form, as the worker stored it. 404 while the run is not finished (`details.status`) or when its result is no longer stored; 409 with the error (`details.error`) when it failed or was lost.
+     * @description The result in the codec's JSON form, as the worker stored it (over 256 KiB: streamed, chunked). 404 while the run is not finished (`details.status`) or when its result is no longer stored; 409 with the error (`details.error`) when it failed or was lost.
      */
     get: operations['getComputationResult']
     put?: never

@@ -9,6 +9,7 @@ import { errorResponses, protect, withDetails } from '@comp-manager/fastify-kit'
 import { toDto } from './dto.js'
 import { ComputationConflictError, ComputationNotFoundError } from './errors.js'
 import { changeStatus, find, pauseOutcome } from './records.js'
+import { resultPayload } from './result-body.js'
 import type { Routes } from './route-types.js'
 import {
   CancelBodySchema,
@@ -183,7 +184,7 @@ function resultRoute({ app, instance, tagged, authErrors, ctx }: Routes): void {
         ...tagged(
           'getComputationResult',
           'Get the result of a computation',
-          "The result in the codec's JSON form, as the worker stored it. 404 while the run is not finished " +
+          "The result in the codec's JSON form, as the worker stored it (over 256 KiB: streamed, chunked). 404 while the run is not finished " +
             '(`details.status`) or when its result is no longer stored; 409 with the error (`details.error`) when ' +
             'it failed or was lost.',
         ),
@@ -226,7 +227,7 @@ function resultRoute({ app, instance, tagged, authErrors, ctx }: Routes): void {
           { id, status, cacheKey: ref.cacheKey },
         )
       }
-      return reply.type('application/json').send(entry.value)
+      return reply.type('application/json').send(resultPayload(entry.value))
     },
   )
 }
