@@ -20,6 +20,7 @@ export {
 } from './metrics.js'
 export {
   type EmitterLike,
+  MAX_OPEN_RUN_SPANS,
   type ObserveContext,
   observeCache,
   observeTracker,

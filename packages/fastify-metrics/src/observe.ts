@@ -19,6 +19,12 @@ export const RUN_OUTCOMES = ['finished', 'failed', 'retrying', 'lost'] as const
 const SPAN_ONLY_ENDINGS = ['paused', 'released'] as const
 /** At most this many fills are timed at once (misses without a fill are forgotten past it). */
 const MAX_PENDING_FILLS = 10_000
+/**
+ * At most this many run spans are open at once. A run claimed here and ended by another instance (an
+ * HTTP worker's complete behind a load balancer) never ends here: past the bound the oldest open span
+ * is ended, marked `comp_manager.span.unfinished`, so memory stays bounded and the span is exported.
+ */
+export const MAX_OPEN_RUN_SPANS = 10_000
 
 export interface ObserveContext {
   metrics: CompMetrics
@@ -61,7 +67,7 @@ function observeRuns(emitter: EmitterLike, ctx: ObserveContext, jobs: boolean): 
         starting.delete(record.id)
         if (started === null) return
         if (early?.ended === true) started.span.end(early.error)
-        else spans.set(record.id, started.span)
+        else keepOpen(spans, record.id, started.span)
       }
       if (!jobs || ctx.store === undefined) return begin(null)
       starting.set(record.id, { ended: false })
@@ -94,6 +100,15 @@ function observeRuns(emitter: EmitterLike, ctx: ObserveContext, jobs: boolean): 
     for (const span of spans.values()) span.end()
     spans.clear()
   }
+}
+
+function keepOpen(spans: Map<string, SpanHandle>, id: string, span: SpanHandle): void {
+  if (spans.size >= MAX_OPEN_RUN_SPANS) {
+    const [oldest, handle] = spans.entries().next().value as [string, SpanHandle]
+    spans.delete(oldest)
+    handle.end(undefined, { 'comp_manager.span.unfinished': true })
+  }
+  spans.set(id, span)
 }
 
 function endSpan(
