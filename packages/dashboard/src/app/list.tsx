@@ -8,6 +8,10 @@ import { duration, Empty, ErrorBox, Progress, StatusBadge, when } from './ui.js'
 export const RECONCILE_MS = 3000
 
 export const STATUSES = ['queued', 'started', 'paused', 'finished', 'failed', 'lost'] as const
+/** The counts per status are read again this often too (an event missed while offline is caught up). */
+export const COUNTS_REFRESH_MS = 10_000
+/** Live events are grouped for this long before the page or the counts are read again. */
+const SETTLE_MS = 400
 type Sort = NonNullable<ComputationFilters['sort']>
 
 interface Filters {
@@ -58,6 +62,11 @@ function applyEvent(row: ComputationSummary, event: FleetEvent): ComputationSumm
 function useCounts(version: number) {
   const ctx = useApp()
   const [counts, setCounts] = useState<Record<string, number | null>>({})
+  const [tick, setTick] = useState(0)
+  useEffect(() => {
+    const timer = setInterval(() => setTick((n) => n + 1), COUNTS_REFRESH_MS)
+    return () => clearInterval(timer)
+  }, [])
   useEffect(() => {
     let live = true
     void Promise.all(
@@ -67,15 +76,36 @@ function useCounts(version: number) {
           .then((page) => [status, page.total] as const)
           .catch((err) => {
             handleAuth(ctx, err)
-            return [status, null] as const
+            return [status, undefined] as const
           }),
       ),
-    ).then((pairs) => live && setCounts(Object.fromEntries(pairs)))
+    ).then((pairs) => {
+      if (!live) return
+      // A count that could not be read keeps its last value (or stays unknown).
+      setCounts((old) =>
+        Object.fromEntries(pairs.map(([s, n]) => [s, n === undefined ? (old[s] ?? null) : n])),
+      )
+    })
     return () => {
       live = false
     }
-  }, [version])
+  }, [version, tick])
   return counts
+}
+
+/** Runs the last function handed to it once things settled: `SETTLE_MS` after the first call. */
+function settler() {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  return {
+    later(fn: () => void) {
+      if (timer !== undefined) return
+      timer = setTimeout(() => {
+        timer = undefined
+        fn()
+      }, SETTLE_MS)
+    },
+    cancel: () => clearTimeout(timer),
+  }
 }
 
 function FilterBar({ filters, onChange }: { filters: Filters; onChange(f: Filters): void }) {
@@ -185,14 +215,9 @@ function useLiveRows(
 ) {
   const ctx = useApp()
   useEffect(() => {
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const later = (fn: () => void) => {
-      if (timer === undefined)
-        timer = setTimeout(() => {
-          timer = undefined
-          fn()
-        }, 400)
-    }
+    // One settler each: a pending reload must not swallow a counts refresh (or the other way round).
+    const reload = settler()
+    const recount = settler()
     const off = ctx.feed.on((event) => {
       if (event.computationId === null) return
       const index = rowsRef.current.findIndex((r) => r.id === event.computationId)
@@ -202,13 +227,14 @@ function useLiveRows(
         rowsRef.current = rows
         setPage((p) => (p === null ? p : { ...p, rows }))
       } else if (event.type === 'queued' && firstPage) {
-        later(() => setReload((n) => n + 1))
+        reload.later(() => setReload((n) => n + 1))
       }
-      if (event.type !== 'progress') later(() => setCountsVersion((n) => n + 1))
+      if (event.type !== 'progress') recount.later(() => setCountsVersion((n) => n + 1))
     })
     return () => {
       off()
-      if (timer !== undefined) clearTimeout(timer)
+      reload.cancel()
+      recount.cancel()
     }
   }, [firstPage])
 }
