@@ -24,6 +24,7 @@ import type { ServerConfig } from './config.js'
 import { type DashboardPlugin, registerDashboard } from './dashboard.js'
 import { type DocTag, defaultTags, registerDocs } from './docs.js'
 import { RouteNotFoundError } from './errors.js'
+import { registerEventRetention } from './event-retention.js'
 import { healthRoutes } from './health.js'
 import { guardJsonBodies } from './json-budget.js'
 import { BufferedLogStream } from './log-stream.js'
@@ -221,6 +222,8 @@ async function registerCompManager(
   redis: Redis | undefined,
 ): Promise<void> {
   await app.register(fastifyCompStore, storeOptions(config, store))
+  // The event log's periodic prune (nothing else bounds it): from onReady to preClose.
+  registerEventRetention(app, config.events)
   if (config.auth !== null) {
     const { auth } = config
     await app.register(fastifyAuth, {

@@ -26,11 +26,15 @@ export {
   type ConfigProblem,
   type ConfigSource,
   DEFAULT_DATA_DIR,
+  DEFAULT_EVENTS_MAX_COUNT,
+  DEFAULT_EVENTS_PRUNE_INTERVAL_MS,
+  DEFAULT_EVENTS_RETENTION_MS,
   DEFAULT_NAMESPACE,
   DEFAULT_PORT,
   DEFAULT_RATE_LIMIT_MAX,
   DEFAULT_RATE_LIMIT_WINDOW_MS,
   DEFAULT_SHUTDOWN_TIMEOUT_MS,
+  type EventRetentionConfig,
   generateSecret,
   type LimitsConfig,
   type LoadConfigOptions,
@@ -58,6 +62,7 @@ export {
   SHUTTING_DOWN_CODE,
   shuttingDownError,
 } from './errors.js'
+export { type EventRetention, registerEventRetention } from './event-retention.js'
 export { HealthCheckResultSchema, HealthDetailedSchema, HealthSchema } from './health.js'
 export { REDIS_KEY_PREFIX, rateLimitKey } from './rate-limit.js'
 export { genReqId, REQUEST_ID_HEADER, SANE_REQUEST_ID } from './request-id.js'

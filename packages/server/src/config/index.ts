@@ -5,6 +5,12 @@
  */
 export { DEFAULT_JWT_AUDIENCE, DEFAULT_JWT_EXPIRES_IN_MS, DEFAULT_JWT_ISSUER } from './auth.js'
 export { ConfigError, type ConfigProblem } from './errors.js'
+export {
+  DEFAULT_EVENTS_MAX_COUNT,
+  DEFAULT_EVENTS_PRUNE_INTERVAL_MS,
+  DEFAULT_EVENTS_RETENTION_MS,
+  type EventRetentionConfig,
+} from './events.js'
 export { DEFAULT_PORT } from './http.js'
 export {
   DEFAULT_BODY_LIMIT,

@@ -1,6 +1,7 @@
 import { authConfig } from './auth.js'
 import { type Env, EnvReport, readEnv } from './env-reader.js'
 import { ConfigError } from './errors.js'
+import { eventsConfig } from './events.js'
 import { httpConfig } from './http.js'
 import { limitsConfig } from './limits.js'
 import { metricsConfig } from './metrics.js'
@@ -38,6 +39,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
   const { limits } = limitsConfig(values)
   const metrics = metricsConfig(values)
   const { webhooks } = webhooksConfig(values, context)
+  const { events } = eventsConfig(values)
   if (report.problems.length > 0) throw new ConfigError(report.problems)
   return {
     env: runtime.env,
@@ -56,6 +58,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     shutdownTimeoutMs: runtime.shutdownTimeoutMs,
     docs: runtime.docs,
     webhooks,
+    events,
     dashboard: runtime.dashboard,
     sources: report.sources,
     warnings: report.warnings,

@@ -2,6 +2,7 @@ import type { StaticDecode } from 'typebox'
 import { Type } from 'typebox'
 import { authEnv } from './auth.js'
 import type { EnvAnnotations } from './env-schema.js'
+import { eventsEnv } from './events.js'
 import { httpEnv } from './http.js'
 import { limitsEnv } from './limits.js'
 import { metricsEnv } from './metrics.js'
@@ -24,6 +25,7 @@ export const ServerEnvSchema = Type.Object({
   ...limitsEnv,
   ...metricsEnv,
   ...webhooksEnv,
+  ...eventsEnv,
 })
 
 /** The decoded variables (durations in milliseconds, lists as arrays). */

@@ -1,5 +1,6 @@
 import type { ApiKeyEntry } from '@comp-manager/fastify-auth'
 import type { EnvReport } from './env-reader.js'
+import type { EventRetentionConfig } from './events.js'
 import type { WebhooksConfig } from './webhooks.js'
 
 /** The values of `NODE_ENV`. */
@@ -114,6 +115,11 @@ export interface ServerConfig {
   shutdownTimeoutMs: number
   /** Serve `/docs` (Swagger UI) and `/docs/json`. */
   docs: boolean
+  /**
+   * The periodic prune of the store's event log (`EVENTS_*`); absent: the defaults (7 days, 1,000,000
+   * events, every 10 minutes); `null`: never pruned by this instance.
+   */
+  events?: EventRetentionConfig | null
   /** Webhook subscriptions and their delivery (`WEBHOOKS_*`); absent: the defaults (enabled, no private targets). */
   webhooks?: WebhooksConfig
   /** Serve the web dashboard (`@comp-manager/dashboard`) at `/dashboard`. */
