@@ -38,7 +38,7 @@ export interface paths {
     put?: never
     /**
      * Submit a job (or report a run)
-     * @description Queues a call of `function` with the codec-encoded argument list `args` for the workers (`priority`, `runAt`, `attempts`, `rerun`): 201 with the new job and its `location`, or 200 with the existing record (`deduplicated: true`) when the same call (same hash) is already queued or running, or finished (unless `rerun`). With `status: "started"` the caller reports a run it executes itself: the answer carries a `leaseToken`; heartbeat it (`POST /computations/:id/heartbeat`) or the run is declared lost when its lease runs out, and end it with `complete`/`fail` (or `PUT`). 409 `CM_ERR_DUPLICATE` when a reported call already has a run. 400 `CM_ERR_UNKNOWN_FUNCTION` when the server checks function names and no worker runs it.
+     * @description Queues a call of `function` with the codec-encoded argument list `args` for the workers (`priority`, `runAt`, `attempts`, `rerun`): 201 with the new job and its `location`, or 200 with the existing record (`deduplicated: true`) when the same call (same hash) is already queued or running, or finished (unless `rerun`). With `status: "started"` the caller reports a run it executes itself: the answer carries a `leaseToken`; heartbeat it (`POST /computations/:id/heartbeat`) or the run is declared lost when its lease runs out, and end it with `complete`/`fail` (or `PUT`). 409 `CM_ERR_DUPLICATE` when a reported call is already queued, running or finished (after a `lost` or `failed` run, or one whose lease ran out, the report is its next attempt). 400 `CM_ERR_UNKNOWN_FUNCTION` when the server checks function names and no worker runs it.
      */
     post: operations['createComputation']
     delete?: never

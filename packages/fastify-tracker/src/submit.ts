@@ -82,11 +82,12 @@ async function enqueue(
 
 /** Records the caller's own run as `started`, leased for `leaseMs`; the answer carries its lease token. */
 async function report(
-  { ctx, opts }: Routes,
+  routes: Routes,
   request: FastifyRequest,
   reply: FastifyReply,
   input: { namespace: string; body: CreateBody; call: CallSpec & { args: unknown[] } },
 ): Promise<SubmittedComputation> {
+  const { ctx, opts } = routes
   const { namespace, body, call } = input
   let record: Computation
   try {
@@ -101,8 +102,10 @@ async function report(
       ...(body.status === 'started' ? { leaseUntil: Date.now() + opts.leaseMs } : {}),
     })
   } catch (err) {
-    if (!isCompManagerError(err, 'CM_ERR_DUPLICATE')) throw err
-    throw await duplicate(ctx, namespace, call)
+    if (!isCompManagerError(err, 'CM_ERR_DUPLICATE') || body.status !== 'started') throw err
+    const replaced = await replaceOver(routes, request, input)
+    if (replaced === null) throw await duplicate(ctx, namespace, call)
+    record = replaced
   }
   locate(request, reply, record)
   reply.code(201)
@@ -113,6 +116,39 @@ async function report(
       ? { leaseToken: opts.leaseTokens.issue(record), heartbeatMs: Math.max(1, Math.floor(opts.leaseMs / 3)) }
       : {}),
   }
+}
+
+/**
+ * A reported run of a call whose latest run is over without a result (`lost`, `failed`) or whose
+ * lease ran out (a dead reporter nobody swept yet: it becomes `lost`): the next attempt, `started` and
+ * leased, in one atomic claim. `null` when the call is queued, running or finished (a duplicate).
+ */
+async function replaceOver(
+  { ctx, opts }: Routes,
+  request: FastifyRequest,
+  input: { namespace: string; body: CreateBody; call: CallSpec & { args: unknown[] } },
+): Promise<Computation | null> {
+  const { namespace, body, call } = input
+  const hash = callHash(call)
+  const latest = await ctx.computations.getByHash(namespace, hash.key)
+  // A queued job is the workers' to take: reporting it as started would steal it.
+  if (latest === null || latest.status === 'queued') return null
+  const claim = await ctx.computations.claim({
+    namespace,
+    name: body.name ?? body.function,
+    function: body.function,
+    functionFull: call.functionFull,
+    args: opts.codec.encode([...call.args]),
+    hash: hash.key,
+    hashAlgorithm: hash.algorithm,
+    owner: identityOf(request)?.subject ?? null,
+    pid: null,
+    host: null,
+    leaseMs: opts.leaseMs,
+    onTerminal: 'rerun-failed',
+    ...(body.message === undefined ? {} : { message: body.message }),
+  })
+  return claim.won ? claim.record : null
 }
 
 async function duplicate(ctx: RecordContext, namespace: string, call: CallSpec): Promise<Error> {
@@ -143,7 +179,8 @@ export function createRoute(routes: Routes): void {
             'or finished (unless `rerun`). With `status: "started"` the caller reports a run it executes itself: ' +
             'the answer carries a `leaseToken`; heartbeat it (`POST /computations/:id/heartbeat`) or the run is ' +
             'declared lost when its lease runs out, and end it with `complete`/`fail` (or `PUT`). 409 ' +
-            '`CM_ERR_DUPLICATE` when a reported call already has a run. 400 `CM_ERR_UNKNOWN_FUNCTION` when ' +
+            '`CM_ERR_DUPLICATE` when a reported call is already queued, running or finished (after a `lost` or ' +
+            '`failed` run, or one whose lease ran out, the report is its next attempt). 400 `CM_ERR_UNKNOWN_FUNCTION` when ' +
             'the server checks function names and no worker runs it.',
         ),
         body: CreateBodySchema,
