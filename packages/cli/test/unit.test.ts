@@ -76,6 +76,31 @@ t.test('usage errors: exit 2, a message and where to look', async (t) => {
   t.match(JSON.parse(json.stderr), { error: { code: 'USAGE', message: "Unknown option '--bogus'" } })
 })
 
+t.test('a server URL ending in /api/v1: exit 2 with the hint to give the root', async (t) => {
+  const hint = /the server URL is its root, without \/api\/v1 \(the API paths are added to it\)/
+  for (const url of ['http://127.0.0.1:3000/api/v1', 'https://cm.example.com/api/v1/']) {
+    const r = await run(['computations', 'list', '--url', url])
+    t.equal(r.code, 2, `exit 2: --url ${url}`)
+    t.match(r.stderr, hint, `the hint for ${url}`)
+    t.match(r.stderr, `got ${JSON.stringify(url)} (from flag)`, 'naming the URL and where it came from')
+    t.equal(r.stdout, '', 'nothing on stdout')
+  }
+  const home = mkdtempSync(join(tmpdir(), 'cm-'))
+  const file = join(home, 'cm.json')
+  writeFileSync(file, JSON.stringify({ profiles: { a: { url: 'http://a.test/api/v1' } } }))
+  const fromEnv = await run(['health'], { HOME: home, COMP_MANAGER_URL: 'http://e.test/api/v1' })
+  t.equal(fromEnv.code, 2)
+  t.match(fromEnv.stderr, /got "http:\/\/e\.test\/api\/v1" \(from env\)/)
+  t.throws(() => resolveConfig({ profile: 'a' }, { HOME: home, COMP_MANAGER_CONFIG: file }), {
+    name: 'UsageError',
+    message: /without \/api\/v1 .*got "http:\/\/a\.test\/api\/v1" \(from profile\)/,
+  })
+  // Only the API path is refused: a server behind a path prefix, or a path that merely contains it, is not.
+  for (const url of ['http://proxy.test/cm', 'http://proxy.test/api/v1x', 'http://proxy.test/api/v1/cm']) {
+    t.equal(resolveConfig({ url }, { HOME: home }).url, url, `${url} is accepted`)
+  }
+})
+
 t.test('--help of every command', async (t) => {
   for (const spec of commands) {
     const r = await run([...spec.name.split(' '), '--help'])

@@ -2079,6 +2079,24 @@ export interface operations {
           }
         }
       }
+      /** @description The body or the value is too large (`CM_ERR_MAX_BYTES`, `CM_ERR_VALUE_TOO_LARGE`) */
+      413: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
       /** @description Over the rate limit (`CM_ERR_RATE_LIMITED`): retry after `retry-after` seconds */
       429: {
         headers: {
@@ -2671,6 +2689,24 @@ export interface operations {
       }
       /** @description Conflicts with the current state (`CM_ERR_CONFLICT`, `CM_ERR_DUPLICATE`, `CM_ERR_INVALID_TRANSITION`) */
       409: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The body or the value is too large (`CM_ERR_MAX_BYTES`, `CM_ERR_VALUE_TOO_LARGE`) */
+      413: {
         headers: {
           [name: string]: unknown
         }
@@ -4130,6 +4166,24 @@ export interface operations {
           }
         }
       }
+      /** @description The body or the value is too large (`CM_ERR_MAX_BYTES`, `CM_ERR_VALUE_TOO_LARGE`) */
+      413: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
       /** @description Over the rate limit (`CM_ERR_RATE_LIMITED`): retry after `retry-after` seconds */
       429: {
         headers: {
@@ -5044,6 +5098,24 @@ export interface operations {
       }
       /** @description Conflicts with the current state (`CM_ERR_CONFLICT`, `CM_ERR_DUPLICATE`, `CM_ERR_INVALID_TRANSITION`) */
       409: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The body or the value is too large (`CM_ERR_MAX_BYTES`, `CM_ERR_VALUE_TOO_LARGE`) */
+      413: {
         headers: {
           [name: string]: unknown
         }
@@ -6717,6 +6789,24 @@ export interface operations {
           }
         }
       }
+      /** @description The body or the value is too large (`CM_ERR_MAX_BYTES`, `CM_ERR_VALUE_TOO_LARGE`) */
+      413: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
       /** @description Over the rate limit (`CM_ERR_RATE_LIMITED`): retry after `retry-after` seconds */
       429: {
         headers: {
@@ -7318,6 +7408,24 @@ export interface operations {
       }
       /** @description Conflicts with the current state (`CM_ERR_CONFLICT`, `CM_ERR_DUPLICATE`, `CM_ERR_INVALID_TRANSITION`) */
       409: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            statusCode: number
+            code: string
+            error: string
+            message: string
+            requestId: string
+            details?: {
+              [key: string]: unknown
+            }
+          }
+        }
+      }
+      /** @description The body or the value is too large (`CM_ERR_MAX_BYTES`, `CM_ERR_VALUE_TOO_LARGE`) */
+      413: {
         headers: {
           [name: string]: unknown
         }

@@ -28,6 +28,7 @@ export {
   RUN_OUTCOMES,
 } from './observe.js'
 export {
+  DEFAULT_DECORATOR,
   DEFAULT_MAX_FUNCTIONS,
   DEFAULT_METRICS_PATH,
   type FastifyMetricsOptions,
@@ -35,7 +36,7 @@ export {
   PLUGIN_NAME,
   type ResolvedMetricsOptions,
 } from './options.js'
-export type { MetricsService } from './plugin.js'
+export type { MetricsDecorator, MetricsService } from './plugin.js'
 export { type InstrumentStoreOptions, instrumentStore } from './store.js'
 export { keepTrace, readTrace, TRACE_NAMESPACE, TRACE_TTL_MS } from './trace-store.js'
 export {

@@ -1,11 +1,13 @@
 /** The options of `@comp-manager/fastify-metrics`, checked at `register()`. */
 import { cmError } from '@comp-manager/core'
-import { type Role, roles } from '@comp-manager/fastify-kit'
+import { DECORATOR_NAME_PATTERN, type Role, roles, STORE_DECORATOR } from '@comp-manager/fastify-kit'
 import { Registry } from 'prom-client'
 
 export const PLUGIN_NAME = '@comp-manager/fastify-metrics'
 export const DEFAULT_METRICS_PATH = '/metrics'
 export const DEFAULT_MAX_FUNCTIONS = 200
+/** The default `decorator`: `fastify.compMetrics`. */
+export const DEFAULT_DECORATOR = 'compMetrics'
 /** A bearer token shorter than this is refused (a guessable token protects nothing). */
 export const MIN_TOKEN_LENGTH = 16
 
@@ -44,6 +46,8 @@ export interface FastifyMetricsOptions {
   instrumentStore?: boolean
   /** The decorator of the store. Default `'compStore'`. */
   storeDecorator?: string
+  /** The name to decorate the service under: `fastify[decorator]`. Default `'compMetrics'`. */
+  decorator?: string
 }
 
 export interface ResolvedMetricsOptions {
@@ -59,6 +63,7 @@ export interface ResolvedMetricsOptions {
   tracing: boolean
   instrumentStore: boolean
   storeDecorator: string
+  decorator: string
 }
 
 function fail(option: string, problem: string): never {
@@ -71,6 +76,16 @@ function optionalBoolean(o: Record<string, unknown>, name: string, fallback: boo
   const v = o[name]
   if (v === undefined) return fallback
   if (typeof v !== 'boolean') fail(name, 'must be a boolean')
+  return v
+}
+
+const decoratorPattern = new RegExp(DECORATOR_NAME_PATTERN)
+
+function decoratorOption(o: Record<string, unknown>, name: string, fallback: string): string {
+  const v = o[name] ?? fallback
+  if (typeof v !== 'string' || !decoratorPattern.test(v)) {
+    fail(name, 'must be a decorator name (an identifier of at most 64 characters)')
+  }
   return v
 }
 
@@ -118,9 +133,8 @@ export function resolveOptions(options: unknown): ResolvedMetricsOptions {
   }
   if (o.registry !== undefined && !(o.registry instanceof Registry))
     fail('registry', 'must be a prom-client Registry')
-  const storeDecorator = o.storeDecorator ?? 'compStore'
-  if (typeof storeDecorator !== 'string' || storeDecorator === '')
-    fail('storeDecorator', 'must be a decorator name')
+  const storeDecorator = decoratorOption(o, 'storeDecorator', STORE_DECORATOR)
+  const decorator = decoratorOption(o, 'decorator', DEFAULT_DECORATOR)
   return {
     path,
     ...resolveAccess(o),
@@ -131,5 +145,6 @@ export function resolveOptions(options: unknown): ResolvedMetricsOptions {
     tracing: optionalBoolean(o, 'tracing', true),
     instrumentStore: optionalBoolean(o, 'instrumentStore', true),
     storeDecorator,
+    decorator,
   }
 }

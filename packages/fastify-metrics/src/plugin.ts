@@ -19,7 +19,7 @@ import { PLUGIN_NAME, type ResolvedMetricsOptions, resolveOptions } from './opti
 import { instrumentStore } from './store.js'
 import { loadOtel, Tracing } from './tracing.js'
 
-/** `fastify.compMetrics`. */
+/** `fastify.compMetrics` (or the name given as the `decorator` option). */
 export interface MetricsService {
   readonly metrics: CompMetrics
   readonly tracing: Tracing
@@ -34,6 +34,12 @@ export interface MetricsService {
   /** The separate server's address (`port` option), once the app is ready; `null` without one. */
   address(): { host: string; port: number } | null
 }
+
+/**
+ * `{ [Name]: MetricsService }`, to type the decorator under the name chosen with the `decorator` option:
+ * `declare module 'fastify' { interface FastifyInstance extends MetricsDecorator<'metrics'> {} }`.
+ */
+export type MetricsDecorator<Name extends string = 'compMetrics'> = { [K in Name]: MetricsService }
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -101,13 +107,11 @@ function addRoute(
 
 export async function fastifyMetrics(fastify: FastifyInstance, options: unknown): Promise<void> {
   const opts = resolveOptions(options)
-  if (fastify.hasDecorator('compMetrics')) {
+  if (fastify.hasDecorator(opts.decorator)) {
     throw cmError(
       'CM_ERR_INVALID_ARGUMENT',
-      `${PLUGIN_NAME}: \`fastify.compMetrics\` is already decorated: register it once`,
-      {
-        details: { decorator: 'compMetrics' },
-      },
+      `${PLUGIN_NAME}: \`fastify.${opts.decorator}\` is already decorated: register it once per instance, or under another \`decorator\``,
+      { details: { decorator: opts.decorator } },
     )
   }
   const tracing = new Tracing(opts.tracing ? await loadOtel() : null)
@@ -143,7 +147,7 @@ export async function fastifyMetrics(fastify: FastifyInstance, options: unknown)
       return a === null || a === undefined || typeof a === 'string' ? null : { host: a.address, port: a.port }
     },
   }
-  fastify.decorate('compMetrics', service)
+  fastify.decorate(opts.decorator, service)
   instrumentHttp(fastify, { metrics, tracing, exclude: new Set([opts.path]) })
   if (opts.port === null) addRoute(fastify, opts, service, fastify)
   else {

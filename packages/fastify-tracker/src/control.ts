@@ -137,7 +137,8 @@ function actionRoute(action: Action) {
                     202: { ...PauseAnswerSchema, description: 'Pause requested: the run is still running' },
                   }
                 : { 200: ComputationDtoSchema }),
-            ...errorResponses(400, ...authErrors, 404, 409, 500, 503),
+            // Only cancel takes a body (a reason): only it can be too large.
+            ...errorResponses(400, ...authErrors, 404, 409, ...(action === 'cancel' ? [413] : []), 500, 503),
           },
         },
         preHandler: protect(instance, 'operator'),

@@ -146,7 +146,7 @@ function updateRoute({ app, instance, tagged, authErrors, ctx }: Routes): void {
         response: {
           200: ComputationDtoSchema,
           202: { ...ComputationDtoSchema, description: 'Pause requested: the run is still running' },
-          ...errorResponses(400, ...authErrors, 404, 409, 500, 503),
+          ...errorResponses(400, ...authErrors, 404, 409, 413, 500, 503),
         },
       },
       preHandler: protect(instance, 'operator'),

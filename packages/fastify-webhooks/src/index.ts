@@ -17,6 +17,7 @@ export { errors, SubscriptionNotFoundError, TargetRefusedError } from './errors.
 export {
   type ConfiguredSubscription,
   DEFAULT_CONCURRENCY,
+  DEFAULT_DECORATOR,
   DEFAULT_DISABLE_AFTER_FAILURES,
   DEFAULT_LOG_SIZE,
   DEFAULT_POLL_MS,
@@ -47,11 +48,12 @@ export {
   type TargetPolicy,
   type TargetProblem,
 } from './targets.js'
+export type { WebhooksDecorator } from './types.js'
 
 /**
  * The plugin: `app.register(fastifyWebhooks, { allowPrivateTargets, retry, timeoutMs, … })` after
  * `@comp-manager/fastify-store` (and `@comp-manager/fastify-auth`, to protect the admin routes).
- * Decorates `fastify.webhooks` and registers the `webhooks` health check.
+ * Decorates `fastify.webhooks` (or `fastify[decorator]`) and registers the `webhooks` health check.
  */
 export const fastifyWebhooks: FastifyPluginAsync<FastifyWebhooksOptions> = fp(fastifyWebhooksPlugin, {
   fastify: '5.x',

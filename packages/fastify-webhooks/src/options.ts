@@ -5,11 +5,15 @@ import {
   defineOptions,
   NamespaceOptionSchema,
 } from '@comp-manager/core/options'
+import { decoratorName, STORE_DECORATOR } from '@comp-manager/fastify-kit'
 import { Type } from 'typebox'
 import type { RetryPolicy } from './backoff.js'
 import { SECRET_PATTERN } from './signing.js'
 
 export const PLUGIN_NAME = '@comp-manager/fastify-webhooks'
+
+/** The default `decorator`: `fastify.webhooks`. */
+export const DEFAULT_DECORATOR = 'webhooks'
 
 /** A subscription declared in the configuration: created at start, updated when it differs. */
 export interface ConfiguredSubscription {
@@ -54,6 +58,10 @@ export interface FastifyWebhooksOptions {
   subscriptions?: ConfiguredSubscription[]
   /** Error bodies of 5xx errors show their message and stack (never in production). Default false. */
   development?: boolean
+  /** The name to decorate the plugin under: `fastify[decorator]`. Default `'webhooks'`. */
+  decorator?: string
+  /** The decorator of the store (`@comp-manager/fastify-store`'s `decorator` option). Default `'compStore'`. */
+  storeDecorator?: string
 }
 
 export interface ResolvedWebhooksOptions {
@@ -71,6 +79,8 @@ export interface ResolvedWebhooksOptions {
   allowHttp: boolean
   subscriptions: ConfiguredSubscription[]
   development: boolean
+  decorator: string
+  storeDecorator: string
 }
 
 export const DEFAULT_POLL_MS = 250
@@ -125,6 +135,8 @@ const Schema = Type.Object(
     allowHttp: Type.Optional(Type.Boolean()),
     subscriptions: Type.Optional(Type.Array(ConfiguredSchema, { maxItems: 1000 })),
     development: Type.Optional(Type.Boolean()),
+    decorator: Type.Optional(decoratorName(DEFAULT_DECORATOR)),
+    storeDecorator: Type.Optional(decoratorName(STORE_DECORATOR)),
   },
   { additionalProperties: false },
 )
@@ -150,5 +162,7 @@ export function resolveOptions(options: unknown): ResolvedWebhooksOptions {
     allowHttp: o.allowHttp ?? true,
     subscriptions: o.subscriptions ?? [],
     development: o.development ?? false,
+    decorator: o.decorator ?? DEFAULT_DECORATOR,
+    storeDecorator: o.storeDecorator ?? STORE_DECORATOR,
   }
 }

@@ -10,14 +10,19 @@ import {
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import { Dispatcher } from './dispatcher.js'
-import { type FastifyWebhooksOptions, PLUGIN_NAME, resolveOptions } from './options.js'
+import {
+  type FastifyWebhooksOptions,
+  PLUGIN_NAME,
+  type ResolvedWebhooksOptions,
+  resolveOptions,
+} from './options.js'
 import type { WebhookRoutes } from './route-types.js'
 import { webhookRoutes } from './routes.js'
 import { USER_AGENT, WebhookService } from './service.js'
 import { Subscriptions } from './subscriptions.js'
 import './types.js'
 
-/** What the plugin decorates as `fastify.webhooks`. */
+/** What the plugin decorates as `fastify.webhooks` (or the name given as the `decorator` option). */
 export interface Webhooks {
   /** Subscriptions as the routes see them (create, update, test). */
   readonly service: WebhookService
@@ -25,16 +30,15 @@ export interface Webhooks {
   readonly dispatcher: Dispatcher | null
 }
 
-function portsOf(fastify: FastifyInstance) {
-  const store = claimDecorator(fastify, { plugin: PLUGIN_NAME, decorator: 'webhooks' })
+function portsOf(fastify: FastifyInstance, o: ResolvedWebhooksOptions) {
+  const { decorator, storeDecorator } = o
+  const store = claimDecorator(fastify, { plugin: PLUGIN_NAME, decorator, storeDecorator })
   for (const port of ['events', 'documents'] as const) {
     if (store[port] === undefined)
       throw cmError(
         'CM_ERR_INVALID_ARGUMENT',
-        `${PLUGIN_NAME}: fastify.compStore has no ${port} port (store.${port})`,
-        {
-          details: { decorator: 'compStore', port },
-        },
+        `${PLUGIN_NAME}: fastify.${storeDecorator} has no ${port} port (store.${port})`,
+        { details: { decorator: storeDecorator, port } },
       )
   }
   return { store, events: store.events!, documents: store.documents! }
@@ -46,7 +50,7 @@ export async function fastifyWebhooksPlugin(
   options: FastifyWebhooksOptions,
 ): Promise<void> {
   const o = resolveOptions(options)
-  const { store, events, documents } = portsOf(fastify)
+  const { store, events, documents } = portsOf(fastify, o)
   const service = new WebhookService(new Subscriptions(documents, o.logSize), events, o)
   const dispatcher = o.deliver
     ? new Dispatcher({
@@ -64,7 +68,7 @@ export async function fastifyWebhooksPlugin(
         onError: (err) => fastify.log.warn({ err }, `${PLUGIN_NAME}: a delivery round failed`),
       })
     : null
-  fastify.decorate('webhooks', { service, dispatcher } satisfies Webhooks)
+  fastify.decorate(o.decorator, { service, dispatcher } satisfies Webhooks)
   registerHealthCheck(fastify, healthCheckName(fastify, 'webhooks', o.namespace), async () => {
     const ping = await store.ping()
     return {

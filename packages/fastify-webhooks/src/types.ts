@@ -6,3 +6,9 @@ declare module 'fastify' {
     webhooks: Webhooks
   }
 }
+
+/**
+ * `{ [Name]: Webhooks }`, to type the decorator under the name chosen with the `decorator` option:
+ * `declare module 'fastify' { interface FastifyInstance extends WebhooksDecorator<'compWebhooks'> {} }`.
+ */
+export type WebhooksDecorator<Name extends string = 'webhooks'> = { [K in Name]: Webhooks }

@@ -102,7 +102,7 @@ function claimRoute(routes: ProtocolRoutes): void {
         response: {
           200: ClaimResponseSchema,
           204: Type.Null({ description: 'Nothing runnable within `waitMs`' }),
-          ...errorResponses(400, ...authErrors, 404, 500, 503),
+          ...errorResponses(400, ...authErrors, 404, 413, 500, 503),
         },
       },
       preHandler: protect(instance, 'worker'),

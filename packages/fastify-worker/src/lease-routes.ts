@@ -171,7 +171,7 @@ function failRoute(routes: ProtocolRoutes): void {
         ),
         params: JobParamsSchema,
         body: FailBodySchema,
-        response: { 200: FailResponseSchema, ...errorResponses(400, ...authErrors, 404, 409, 500, 503) },
+        response: { 200: FailResponseSchema, ...errorResponses(400, ...authErrors, 404, 409, 413, 500, 503) },
       },
       preHandler: protect(instance, 'worker'),
     },

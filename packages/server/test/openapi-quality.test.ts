@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto'
 import { generateApiKey } from '@comp-manager/fastify-auth'
+import { DEFAULT_MAX_RESULT_BYTES } from '@comp-manager/fastify-worker'
 import t from 'tap'
 import { swaggerUiCsp, swaggerUiStyleHashes } from '../src/docs-csp.js'
-import { build } from './fixtures/helpers.js'
+import { bearer, build } from './fixtures/helpers.js'
 
 const METHODS = ['get', 'post', 'put', 'delete', 'patch']
+const ERROR_BODY = ['code', 'details', 'error', 'message', 'requestId', 'statusCode']
 
 interface Parameter {
   name: string
@@ -59,17 +61,40 @@ t.test('error responses: the shared body, 429 wherever the rate limit applies', 
     for (const [status, response] of errors) {
       if (where === 'GET /health/detailed' && status === '503') continue // the report itself
       const schema = response.content?.['application/json']?.schema as { properties?: object }
-      t.same(
-        Object.keys(schema?.properties ?? {}).sort(),
-        ['code', 'details', 'error', 'message', 'requestId', 'statusCode'],
-        `${where} ${status}: the error body`,
-      )
+      t.same(Object.keys(schema?.properties ?? {}).sort(), ERROR_BODY, `${where} ${status}: the error body`)
     }
     if (path === '/health') t.notOk(op.responses['429'], 'liveness is not rate limited')
     else t.ok(op.responses['429'], `${where} declares 429`)
     if (path.startsWith('/api/')) {
       t.ok(op.responses['401'] && op.responses['403'], `${where} declares 401 and 403`)
     }
+  }
+})
+
+/** The routes that carry a result take it whole: their body limit is the result's, not BODY_LIMIT. */
+const RESULT_ROUTES = new Set(['heartbeatJob', 'completeJob', 'releaseJob'])
+
+t.test('every operation with a body declares 413, and a too large body really is 413', async (t) => {
+  const { hash } = generateApiKey('svc')
+  const app = await build(t, { API_KEYS: `svc:viewer:*:${hash}` })
+  const doc = (await app.inject('/docs/json')).json() as Doc
+  const withBody = operations(doc).filter(([, , op]) => op.requestBody !== undefined)
+  t.ok(withBody.length >= 10, `${withBody.length} operations take a body`)
+  // 2 MB: over BODY_LIMIT (1 MiB) and the 64 KiB of the small-body routes; the result routes take more.
+  const twoMegabytes = JSON.stringify({ pad: 'x'.repeat(2 * 1024 * 1024) })
+  const overResult = JSON.stringify({ pad: 'x'.repeat(DEFAULT_MAX_RESULT_BYTES + 65 * 1024) })
+  const headers = { ...bearer(app, 'admin'), 'content-type': 'application/json' }
+  for (const [where, path, op] of withBody) {
+    const schema = op.responses['413']?.content?.['application/json']?.schema as { properties?: object }
+    t.same(Object.keys(schema?.properties ?? {}).sort(), ERROR_BODY, `${where} declares 413, the error body`)
+    const res = await app.inject({
+      method: where.split(' ')[0] as 'POST',
+      url: path.replace(/\{\w+\}/g, 'x'),
+      headers,
+      payload: RESULT_ROUTES.has(op.operationId!) ? overResult : twoMegabytes,
+    })
+    t.equal(res.statusCode, 413, `${where}: a too large body is 413`)
+    t.equal(res.json().code, 'CM_ERR_MAX_BYTES', `${where}: CM_ERR_MAX_BYTES`)
   }
 })
 
