@@ -46,16 +46,22 @@ async function write(t: Test, spec: string, n: number, fn: string): Promise<void
   await nextMessage(forkFixture(t, './fleet-writer.ts', [spec, String(n), fn]), 'done')
 }
 
+const sequences = (events: SseEvent[]) => events.map((e) => Number(e.id))
+
 /** Reads the stream until it has `k` events; returns the first `k` (the reader stops there). */
 async function readUpTo(url: string, headers: Record<string, string>, k: number): Promise<SseEvent[]> {
   const stream = await openStream(url, headers)
   if (stream.res.status !== 200) throw new Error(`GET /events: ${stream.res.status}`)
-  await until(() => stream.events.length >= k, `${k} events from ${url}`)
+  try {
+    await until(() => stream.events.length >= k, `${k} events from ${url}`, 120_000)
+  } catch (err) {
+    // What the reader had when it gave up: how many events, and whether the server ended the stream.
+    const got = `${stream.events.length} events, stream ended: ${stream.state.ended}`
+    throw new Error(`${(err as Error).message} (${got}; last ids ${sequences(stream.events.slice(-3))})`)
+  }
   stream.abort()
   return stream.events.slice(0, k)
 }
-
-const sequences = (events: SseEvent[]) => events.map((e) => Number(e.id))
 
 for (const backend of backends) {
   t.test(`${backend}: GET /events resumed across server processes loses and repeats nothing`, async (t) => {
