@@ -1,5 +1,6 @@
 import type { CacheEntry, CacheEntryMeta } from '../domain/schemas.js'
 import type { CacheBackend, HitCount, ListSlice } from './backend.js'
+import { cloneStored } from './clone.js'
 import type { MemoryContext } from './memory-store.js'
 import type { CacheStats, InvalidateCriteria, NewCacheEntry } from './ports.js'
 import type { NormalizedCacheQuery, SortSpec } from './queries.js'
@@ -26,7 +27,7 @@ export class MemoryCacheStore implements CacheBackend {
   async get(namespace: string, key: string): Promise<CacheEntry | null> {
     this.#context.assertOpen()
     const entry = this.#live(namespace, key, this.#context.clock())
-    return entry === null ? null : structuredClone(entry)
+    return entry === null ? null : cloneStored(entry)
   }
 
   async set(input: NewCacheEntry): Promise<CacheEntryMeta> {
@@ -34,8 +35,8 @@ export class MemoryCacheStore implements CacheBackend {
     const meta = buildCacheEntryMeta(input, this.#context.clock())
     let entries = this.#entries.get(meta.namespace)
     if (entries === undefined) this.#entries.set(meta.namespace, (entries = new Map()))
-    entries.set(meta.key, { ...structuredClone(meta), value: input.value })
-    return structuredClone(meta)
+    entries.set(meta.key, { ...cloneStored(meta), value: input.value })
+    return cloneStored(meta)
   }
 
   async delete(namespace: string, key: string): Promise<boolean> {
@@ -122,7 +123,7 @@ export class MemoryCacheStore implements CacheBackend {
 /** A copy of an entry without its value. */
 function metaOf(entry: CacheEntry): CacheEntryMeta {
   const { value: _value, ...meta } = entry
-  return structuredClone(meta)
+  return cloneStored(meta)
 }
 
 const matchesFunction = (entry: CacheEntryMeta, name: string): boolean =>

@@ -2,6 +2,7 @@ import type { Computation } from '../domain/schemas.js'
 import type { ComputationStatus } from '../domain/status.js'
 import { cmError } from '../errors/index.js'
 import type { ComputationBackend, ListSlice } from './backend.js'
+import { cloneStored } from './clone.js'
 import type { MemoryContext } from './memory-store.js'
 import type { ClaimInput, ClaimResult, ComputationPatch, HeartbeatInput, NewComputation } from './ports.js'
 import type { NormalizedComputationQuery, SortSpec } from './queries.js'
@@ -225,7 +226,7 @@ export class MemoryComputationStore implements ComputationBackend {
   }
 }
 
-const copy = <T>(value: T): T => structuredClone(value)
+const copy = cloneStored
 
 const compare = (a: number | string, b: number | string): number => (a < b ? -1 : a > b ? 1 : 0)
 

@@ -1,3 +1,4 @@
+import { cloneStored } from './clone.js'
 import type {
   DocumentBackend,
   DocumentInput,
@@ -32,7 +33,7 @@ export class MemoryDocumentStore implements DocumentBackend {
 
   async get(kind: string, namespace: string, id: string): Promise<StoredDocument | null> {
     const doc = this.#docs.get(keyOf(kind, namespace, id))
-    return doc === undefined ? null : structuredClone(doc)
+    return doc === undefined ? null : cloneStored(doc)
   }
 
   async list(q: NormalizedDocumentList): Promise<StoredDocument[]> {
@@ -42,7 +43,7 @@ export class MemoryDocumentStore implements DocumentBackend {
       .filter((d) => after === null || compareDocuments(d, after) > 0)
       .sort(compareDocuments)
       .slice(0, q.limit)
-      .map((d) => structuredClone(d))
+      .map((d) => cloneStored(d))
   }
 
   async put(input: DocumentInput, expectedRev: number | null, now: number): Promise<StoredDocument | null> {
@@ -50,9 +51,9 @@ export class MemoryDocumentStore implements DocumentBackend {
     const key = keyOf(input.kind, input.namespace, input.id)
     const current = this.#docs.get(key)
     if ((current?.rev ?? null) !== expectedRev) return null
-    const doc: StoredDocument = { ...structuredClone(input), rev: (expectedRev ?? 0) + 1, updatedAt: now }
+    const doc: StoredDocument = { ...cloneStored(input), rev: (expectedRev ?? 0) + 1, updatedAt: now }
     this.#docs.set(key, doc)
-    return structuredClone(doc)
+    return cloneStored(doc)
   }
 
   async delete(kind: string, namespace: string, id: string): Promise<boolean> {

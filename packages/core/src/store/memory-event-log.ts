@@ -1,3 +1,4 @@
+import { cloneStored } from './clone.js'
 import type {
   EventLogBackend,
   NewStoreEvent,
@@ -34,7 +35,7 @@ export class MemoryEventLog implements EventLogBackend {
 
   async append(events: readonly NewStoreEvent[]): Promise<void> {
     this.#ctx.assertOpen()
-    for (const e of events) this.#events.push(structuredClone({ ...e, sequence: ++this.#sequence }))
+    for (const e of events) this.#events.push(cloneStored({ ...e, sequence: ++this.#sequence }))
   }
 
   /** Index of the first event with `sequence > after` (binary search: sequences are sorted). */
@@ -53,14 +54,14 @@ export class MemoryEventLog implements EventLogBackend {
     const out: StoreEvent[] = []
     for (let i = this.#start(query.after); i < this.#events.length && out.length < query.limit; i++) {
       const e = this.#events[i]!
-      if (matchesEventQuery(e, query)) out.push(structuredClone(e))
+      if (matchesEventQuery(e, query)) out.push(cloneStored(e))
     }
     return out
   }
 
   async tail(after: number, limit: number): Promise<StoreEvent[]> {
     const start = this.#start(after)
-    return this.#events.slice(start, start + limit).map((e) => structuredClone(e))
+    return this.#events.slice(start, start + limit).map((e) => cloneStored(e))
   }
 
   async lastSequence(): Promise<number> {

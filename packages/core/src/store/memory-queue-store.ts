@@ -1,5 +1,6 @@
 import type { Computation } from '../domain/schemas.js'
 import type { QueueBackend } from './backend.js'
+import { cloneStored } from './clone.js'
 import type { MemoryCacheStore } from './memory-cache-store.js'
 import type { MemoryComputationStore } from './memory-computation-store.js'
 import type { MemoryContext } from './memory-store.js'
@@ -63,7 +64,7 @@ export class MemoryQueueStore implements QueueBackend {
     this.#context.assertOpen()
     const now = this.#context.clock()
     const decision = decideEnqueue(this.#computations.latestAttempt(input.namespace, input.hash), input.rerun)
-    if (decision.action === 'join') return { record: structuredClone(decision.record), created: false }
+    if (decision.action === 'join') return { record: cloneStored(decision.record), created: false }
     const record = buildJob(input, { id: newId(now), now, attempt: decision.attempt })
     return { record: this.#computations.insertRecord(record), created: true }
   }
@@ -181,7 +182,7 @@ export class MemoryQueueStore implements QueueBackend {
     for (const [id, worker] of this.#workers) if (worker.expiresAt <= now) this.#workers.delete(id)
     const entry = buildWorkerInfo(info, ttlMs, now)
     this.#workers.set(entry.id, entry)
-    return structuredClone(entry)
+    return cloneStored(entry)
   }
 
   async unregisterWorker(id: string): Promise<boolean> {
@@ -195,7 +196,7 @@ export class MemoryQueueStore implements QueueBackend {
     return [...this.#workers.values()]
       .filter((w) => w.expiresAt > now && (namespace === undefined || w.namespaces.includes(namespace)))
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-      .map((w) => structuredClone(w))
+      .map((w) => cloneStored(w))
   }
 
   async upsertSchedule(input: NormalizedSchedule): Promise<Schedule> {
@@ -203,7 +204,7 @@ export class MemoryQueueStore implements QueueBackend {
     let byName = this.#schedules.get(input.namespace)
     if (byName === undefined) this.#schedules.set(input.namespace, (byName = new Map()))
     const schedule = buildSchedule(input, byName.get(input.name) ?? null, this.#context.clock())
-    byName.set(schedule.name, structuredClone(schedule))
+    byName.set(schedule.name, cloneStored(schedule))
     return schedule
   }
 
@@ -250,7 +251,7 @@ export class MemoryQueueStore implements QueueBackend {
 
   #inNamespaces(namespaces: readonly string[]): Schedule[] {
     return namespaces.flatMap((ns) =>
-      [...(this.#schedules.get(ns)?.values() ?? [])].map((s) => structuredClone(s)),
+      [...(this.#schedules.get(ns)?.values() ?? [])].map((s) => cloneStored(s)),
     )
   }
 }

@@ -18,6 +18,7 @@ import type {
   Page,
 } from './ports.js'
 import type { NormalizedPaging } from './queries.js'
+import { randomBytes16 } from './random-pool.js'
 
 /**
  * Record logic every Store shares, so the semantics live in one place: building records, applying
@@ -39,8 +40,7 @@ let idClock = { ms: -1, sequence: 0 }
 export function newId(now: number = Date.now()): string {
   const ms = Math.max(0, Math.floor(now))
   idClock = ms === idClock.ms ? { ms, sequence: idClock.sequence + 1 } : { ms, sequence: 0 }
-  const bytes = new Uint8Array(16)
-  globalThis.crypto.getRandomValues(bytes)
+  const bytes = randomBytes16()
   let ts = ms
   for (let i = 5; i >= 0; i--) {
     bytes[i] = ts % 256
