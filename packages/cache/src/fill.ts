@@ -32,6 +32,7 @@ export const FILL_HASH_PREFIX = 'cache:'
 
 /** Claims the fill of `call.key`, computes it or waits for it, until one of them gives a value. */
 export async function fill(ctx: CacheContext, call: Call, refresh: boolean): Promise<FillResult> {
+  if (ctx.o.singleFlight === 'process') return fillInProcess(ctx, call)
   const { timeoutMs } = call.spec
   const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs
   const args = recordedArgs(ctx, call.args)
@@ -43,6 +44,20 @@ export async function fill(ctx: CacheContext, call: Call, refresh: boolean): Pro
     const result = await afterWinner(ctx, call, final)
     if (result !== null) return result
     // 'lost': claim again; one of the waiters wins and computes.
+  }
+}
+
+/** `singleFlight: 'process'`: compute and store the entry, no fill run (`flight` dedupes in-process). */
+async function fillInProcess(ctx: CacheContext, call: Call): Promise<FillResult> {
+  const started = performance.now()
+  try {
+    const value = await call.fn.apply(call.self, call.args)
+    const args = call.spec.storeArgs ? recordedArgs(ctx, call.args) : null
+    await fillWriters(ctx, call, args).storeResult(value)
+    return { value, source: 'computed' }
+  } finally {
+    ctx.stats.add(call.spec.name, 'fills')
+    ctx.stats.add(call.spec.name, 'fillTimeMs', performance.now() - started)
   }
 }
 

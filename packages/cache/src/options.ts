@@ -103,6 +103,9 @@ const CacheOptionsParser = defineOptions(
       clock: Type.Optional(CallbackSchema('a function returning epoch milliseconds')),
       logger: Type.Optional(InstanceSchema<CacheLogger | null>(loggerProblem, 'a logger')),
       purgeIntervalMs: Type.Optional(Delay),
+      singleFlight: Type.Optional(
+        Type.Union([Type.Literal('store'), Type.Literal('process')], expected("'store' or 'process'")),
+      ),
       owner: Type.Optional(Type.Union([Type.String({ maxLength: 256 }), Type.Null()])),
       maxArgsBytes: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
       pollMs: Type.Optional(Delay),
@@ -232,6 +235,7 @@ export interface ResolvedCacheOptions {
   clock: Clock
   logger: CacheLogger | null
   purgeIntervalMs: number | null
+  singleFlight: 'store' | 'process'
   owner: string | null
   maxArgsBytes: number
   pollMs: number
@@ -273,6 +277,7 @@ export function resolveCacheOptions(options: CacheOptions): ResolvedCacheOptions
     clock: (o.clock as Clock | undefined) ?? systemClock,
     logger: o.logger ?? null,
     purgeIntervalMs: o.purgeIntervalMs ?? null,
+    singleFlight: o.singleFlight ?? 'store',
     owner: o.owner ?? null,
     maxArgsBytes: o.maxArgsBytes ?? DEFAULT_MAX_ARGS_BYTES,
     pollMs,

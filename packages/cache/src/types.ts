@@ -58,6 +58,14 @@ export interface CacheOptions {
   logger?: CacheLogger
   /** Deletes expired entries (of every namespace of the store) this often; unref'd. Default: off. */
   purgeIntervalMs?: Duration
+  /**
+   * Where a miss is single-flighted. `'store'` (default): through a recorded fill run in the store, so one
+   * process of the fleet computes a key and the fill is visible (`GET /computations`), drained and
+   * recovered like any run. `'process'`: in this process only, no fill run recorded (the store only
+   * holds the entry): the cost of an in-process memoizer, but processes sharing the store may compute
+   * the same key at once, and `drain()` has no fills to wait for.
+   */
+  singleFlight?: 'store' | 'process'
   /** Recorded as `owner` on the fill runs. Default `null`. */
   owner?: string | null
   /** Largest encoded arguments recorded on fill runs and (with `storeArgs`) on entries. Default 16 KiB. */
