@@ -279,7 +279,9 @@ export class MongoJobs {
         .toArray()
       const out: RecoveredJob[] = []
       for (const doc of docs) {
-        const recovered = await this.recover(readOf(doc), maxLostRetries, now, {
+        // The claim's lost retries win; the caller's only for a job claimed without one.
+        const retries = typeof doc.maxLostRetries === 'number' ? doc.maxLostRetries : maxLostRetries
+        const recovered = await this.recover(readOf(doc), retries, now, {
           leaseUntil: { $lte: toDate(now) },
         })
         if (recovered !== null) out.push(recovered)

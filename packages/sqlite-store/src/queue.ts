@@ -195,7 +195,10 @@ export class SqliteJobs {
         )
         .all(now, limit) as ComputationRow[]
       return rows.map((row) => {
-        const { lost, next } = applyRecovery(toRecord(row), maxLostRetries, { id: newId(now), now })
+        // The claim's lost retries (`max_lost_retries`) win; the caller's only for a job without one.
+        const recorded = (row as { max_lost_retries?: number | null }).max_lost_retries
+        const retries = recorded ?? maxLostRetries
+        const { lost, next } = applyRecovery(toRecord(row), retries, { id: newId(now), now })
         this.#save(lost)
         if (next !== null) this.#insert(next)
         return { lost, next }

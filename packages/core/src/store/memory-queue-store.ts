@@ -147,7 +147,8 @@ export class MemoryQueueStore implements QueueBackend {
       .sort((a, b) => (a.leaseUntil ?? 0) - (b.leaseUntil ?? 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
       .slice(0, limit)
     return expired.map((record) => {
-      const { lost, next } = applyRecovery(record, maxLostRetries, { id: newId(now), now })
+      const retries = this.#computations.lostRetriesOf(record.id) ?? maxLostRetries
+      const { lost, next } = applyRecovery(record, retries, { id: newId(now), now })
       return {
         lost: this.#computations.replaceRecord(lost),
         next: next === null ? null : this.#computations.insertRecord(next),
