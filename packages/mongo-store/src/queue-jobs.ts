@@ -17,6 +17,7 @@ import {
   type NormalizedPruneCriteria,
   newId,
   notFound,
+  prunedResultEntry,
   selectPrunable,
 } from '@comp-manager/core/store-kit'
 import type { Collection, Document } from 'mongodb'
@@ -327,10 +328,11 @@ export class MongoJobs {
         const batch = doomed.slice(i, i + c.batchSize)
         await this.collection.deleteMany({ _id: { $in: batch.map((r) => r.id) } })
         for (const r of batch) {
-          if (r.result === null) continue
+          const entry = prunedResultEntry(r)
+          if (entry === null) continue
           await this.ctx.cacheEntries.deleteOne({
-            namespace: eq(r.result.namespace ?? r.namespace, 'namespace'),
-            key: eq(r.result.cacheKey, 'key'),
+            namespace: eq(entry.namespace, 'namespace'),
+            key: eq(entry.key, 'key'),
           })
         }
       }

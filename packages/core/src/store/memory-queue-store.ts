@@ -27,6 +27,7 @@ import {
   holdsSlot,
   isClaimable,
   isRecoverable,
+  prunedResultEntry,
   selectPrunable,
 } from './queue-records.js'
 import type {
@@ -169,9 +170,8 @@ export class MemoryQueueStore implements QueueBackend {
     const doomed = selectPrunable(candidates, criteria)
     for (const record of doomed) {
       await this.#computations.delete(record.namespace, record.id)
-      if (record.result !== null) {
-        await this.#cache.delete(record.result.namespace ?? record.namespace, record.result.cacheKey)
-      }
+      const entry = prunedResultEntry(record)
+      if (entry !== null) await this.#cache.delete(entry.namespace, entry.key)
     }
     return doomed.length
   }

@@ -77,7 +77,8 @@ export interface QueueStore {
   /**
    * Deletes terminal records (`finished`/`failed`/`lost`) and the cache entries their `result` points
    * to, in bounded batches (`batchSize`, default 500: no write lock held long). Returns how many
-   * records were deleted.
+   * records were deleted. Cache-fill runs (hash `cache:<key>`) are deleted like any record, but their
+   * cache entry stays: it is the cache's data (its TTL, invalidation), rewritten by each refresh.
    */
   prune(criteria: PruneCriteria): Promise<number>
 
