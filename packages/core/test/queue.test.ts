@@ -60,10 +60,11 @@ t.test('enqueue → claimNext → retry → recoverExpired on a MemoryStore', as
   t.hasStrict(next, { status: 'queued', attempt: 2, runAt: NOW + 500, priority: 5, worker: null })
   t.equal(await queue.claimNext(claim), null, 'not before its runAt')
   clock.advance(500)
-  const second = await queue.claimNext(claim)
+  const second = await queue.claimNext({ ...claim, maxLostRetries: 0 })
   t.equal(second?.id, next.id)
   clock.advance(1000)
-  const [recovered] = await queue.recoverExpired({ maxLostRetries: 0 })
+  // The claim's lost retries (0) decide, not the recovering call's option.
+  const [recovered] = await queue.recoverExpired({ maxLostRetries: 3 })
   t.hasStrict(
     recovered,
     { lost: { id: next.id, status: 'lost' }, next: null },

@@ -17,6 +17,7 @@ import {
   type NormalizedPruneCriteria,
   newId,
   notFound,
+  prunedResultEntry,
   selectPrunable,
 } from '@comp-manager/core/store-kit'
 import type { Collection, Document } from 'mongodb'
@@ -279,7 +280,9 @@ export class MongoJobs {
         .toArray()
       const out: RecoveredJob[] = []
       for (const doc of docs) {
-        const recovered = await this.recover(readOf(doc), maxLostRetries, now, {
+        // The claim's lost retries win; the caller's only for a job claimed without one.
+        const retries = typeof doc.maxLostRetries === 'number' ? doc.maxLostRetries : maxLostRetries
+        const recovered = await this.recover(readOf(doc), retries, now, {
           leaseUntil: { $lte: toDate(now) },
         })
         if (recovered !== null) out.push(recovered)
@@ -325,10 +328,11 @@ export class MongoJobs {
         const batch = doomed.slice(i, i + c.batchSize)
         await this.collection.deleteMany({ _id: { $in: batch.map((r) => r.id) } })
         for (const r of batch) {
-          if (r.result === null) continue
+          const entry = prunedResultEntry(r)
+          if (entry === null) continue
           await this.ctx.cacheEntries.deleteOne({
-            namespace: eq(r.result.namespace ?? r.namespace, 'namespace'),
-            key: eq(r.result.cacheKey, 'key'),
+            namespace: eq(entry.namespace, 'namespace'),
+            key: eq(entry.key, 'key'),
           })
         }
       }

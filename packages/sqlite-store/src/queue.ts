@@ -12,6 +12,7 @@ import {
   type NormalizedPruneCriteria,
   newId,
   notFound,
+  prunedResultEntry,
 } from '@comp-manager/core/store-kit'
 import type { SqliteCacheStore } from './cache.js'
 import { COLUMNS, type ComputationRow, toRecord, toRow } from './computations.js'
@@ -195,7 +196,10 @@ export class SqliteJobs {
         )
         .all(now, limit) as ComputationRow[]
       return rows.map((row) => {
-        const { lost, next } = applyRecovery(toRecord(row), maxLostRetries, { id: newId(now), now })
+        // The claim's lost retries (`max_lost_retries`) win; the caller's only for a job without one.
+        const recorded = (row as { max_lost_retries?: number | null }).max_lost_retries
+        const retries = recorded ?? maxLostRetries
+        const { lost, next } = applyRecovery(toRecord(row), retries, { id: newId(now), now })
         this.#save(lost)
         if (next !== null) this.#insert(next)
         return { lost, next }
@@ -216,8 +220,8 @@ export class SqliteJobs {
       ...(c.function === undefined ? [] : [c.function, c.function]),
     ]
     const ended = 'coalesce(finished_at, updated_at)'
-    const sql = `SELECT id, namespace, result FROM (
-        SELECT id, namespace, result, ${ended} AS ended,
+    const sql = `SELECT id, namespace, hash, result FROM (
+        SELECT id, namespace, hash, result, ${ended} AS ended,
           row_number() OVER (PARTITION BY namespace, function ORDER BY ${ended} DESC, id DESC) AS rank
         FROM computations WHERE ${where})
       WHERE rank > ? AND ended < ? LIMIT ?`
@@ -229,16 +233,17 @@ export class SqliteJobs {
         const rows = this.#conn.statement(sql).all(...params, keep, before, c.batchSize) as {
           id: string
           namespace: string
+          hash: string
           result: string | null
         }[]
         for (const row of rows) {
           this.#conn.statement('DELETE FROM computations WHERE id = ?').run(row.id)
-          const result =
-            row.result === null ? null : (JSON.parse(row.result) as { cacheKey: string; namespace?: string })
-          if (result !== null) {
+          const result = row.result === null ? null : (JSON.parse(row.result) as Computation['result'])
+          const entry = prunedResultEntry({ namespace: row.namespace, hash: row.hash, result })
+          if (entry !== null) {
             this.#conn
               .statement('DELETE FROM cache_entries WHERE namespace = ? AND key = ?')
-              .run(result.namespace ?? row.namespace, result.cacheKey)
+              .run(entry.namespace, entry.key)
           }
         }
         return rows.length

@@ -122,9 +122,14 @@ export class MemoryComputationStore implements ComputationBackend {
     return copy(this.#replace(lost))
   }
 
-  /** Remembers the lost retries a claim gave the job (for `expire`). */
+  /** Remembers the lost retries a claim gave the job (for `expire` and `recoverExpired`). */
   setLostRetries(id: string, maxLostRetries: number): void {
     this.#lostRetries.set(id, maxLostRetries)
+  }
+
+  /** The lost retries the job's claim recorded; `undefined` if none. */
+  lostRetriesOf(id: string): number | undefined {
+    return this.#lostRetries.get(id)
   }
 
   async findExpired(limit: number): Promise<Computation[]> {

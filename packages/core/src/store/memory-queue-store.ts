@@ -28,6 +28,7 @@ import {
   holdsSlot,
   isClaimable,
   isRecoverable,
+  prunedResultEntry,
   selectPrunable,
 } from './queue-records.js'
 import type {
@@ -148,7 +149,8 @@ export class MemoryQueueStore implements QueueBackend {
       .sort((a, b) => (a.leaseUntil ?? 0) - (b.leaseUntil ?? 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
       .slice(0, limit)
     return expired.map((record) => {
-      const { lost, next } = applyRecovery(record, maxLostRetries, { id: newId(now), now })
+      const retries = this.#computations.lostRetriesOf(record.id) ?? maxLostRetries
+      const { lost, next } = applyRecovery(record, retries, { id: newId(now), now })
       return {
         lost: this.#computations.replaceRecord(lost),
         next: next === null ? null : this.#computations.insertRecord(next),
@@ -169,9 +171,8 @@ export class MemoryQueueStore implements QueueBackend {
     const doomed = selectPrunable(candidates, criteria)
     for (const record of doomed) {
       await this.#computations.delete(record.namespace, record.id)
-      if (record.result !== null) {
-        await this.#cache.delete(record.result.namespace ?? record.namespace, record.result.cacheKey)
-      }
+      const entry = prunedResultEntry(record)
+      if (entry !== null) await this.#cache.delete(entry.namespace, entry.key)
     }
     return doomed.length
   }

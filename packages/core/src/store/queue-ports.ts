@@ -68,13 +68,17 @@ export interface QueueStore {
   /**
    * Live job records (`worker` not null) whose lease expired, across namespaces, oldest lease first:
    * each becomes `lost` and, while `attempt < maxAttempts + maxLostRetries`, gets a new `queued`
-   * attempt (checkpoint kept). Bounded by `limit` (1..1000, default 100).
+   * attempt (checkpoint kept). Bounded by `limit` (1..1000, default 100). `maxLostRetries` is the one
+   * the job's claim recorded (`ClaimNextInput.maxLostRetries`, the claiming worker's), as
+   * `computations.expire` uses; the option given here (default 3) only applies to a job whose claim
+   * recorded none (claimed before stores kept it).
    */
   recoverExpired(options?: { limit?: number; maxLostRetries?: number }): Promise<RecoveredJob[]>
   /**
    * Deletes terminal records (`finished`/`failed`/`lost`) and the cache entries their `result` points
    * to, in bounded batches (`batchSize`, default 500: no write lock held long). Returns how many
-   * records were deleted.
+   * records were deleted. Cache-fill runs (hash `cache:<key>`) are deleted like any record, but their
+   * cache entry stays: it is the cache's data (its TTL, invalidation), rewritten by each refresh.
    */
   prune(criteria: PruneCriteria): Promise<number>
 

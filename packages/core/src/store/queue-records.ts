@@ -282,6 +282,22 @@ export function applyExpiry(
   return applyRecovery(record, maxLostRetries ?? DEFAULT_MAX_LOST_RETRIES, ctx)
 }
 
+/** Prefix of the hash of a cache fill run (`@comp-manager/cache` records a fill as hash `cache:<key>`). */
+export const CACHE_FILL_HASH_PREFIX = 'cache:'
+
+/**
+ * The cache entry `prune` deletes with a record: the stored result its `result` points to — but not
+ * a cache fill run's (hash `cache:<key>`): that entry is the cache's own data (it lives by the cache's
+ * TTL and invalidation, and a refresh rewrote it under the same key), so computation retention leaves
+ * it. `null`: no entry goes.
+ */
+export function prunedResultEntry(
+  record: Pick<Computation, 'namespace' | 'hash' | 'result'>,
+): { namespace: string; key: string } | null {
+  if (record.result === null || record.hash.startsWith(CACHE_FILL_HASH_PREFIX)) return null
+  return { namespace: record.result.namespace ?? record.namespace, key: record.result.cacheKey }
+}
+
 /** True when a record matches prune criteria, ranking aside (`keepLast`). */
 export function matchesPrune(record: Computation, c: NormalizedPruneCriteria): boolean {
   return (

@@ -1,5 +1,6 @@
+import type { Computation, Store } from '@comp-manager/core'
 import type { Test } from 'tap'
-import { cacheInput, NS_A, NS_B, uniqueHash } from '../fixtures.js'
+import { cacheInput, claimInput, NS_A, NS_B, uniqueHash } from '../fixtures.js'
 import { clockSkip, type Harness } from '../harness.js'
 import { claimNextInput, finishedJob, jobInput, queueOf } from '../queue-fixtures.js'
 
@@ -19,6 +20,67 @@ export function queuePrune(t: Test, h: Harness): void {
     'prune in small batches deletes everything selected; filters by function and status',
     { skip },
     (t) => pruneInBatches(t, h),
+  )
+
+  t.test(
+    'prune takes cache-fill runs (hash cache:<key>) by age and by count, and leaves their cache entries',
+    { skip },
+    (t) => pruneCacheFills(t, h),
+  )
+}
+
+/**
+ * A cache fill as `@comp-manager/cache` records it: `computations.claim` of hash `cache:<key>`
+ * (`onTerminal: 'rerun'`, so a refresh is the next attempt), the value written to the cache under
+ * `key`, the run finished with a result pointing to it.
+ */
+async function cacheFill(store: Store, key: string, value: string): Promise<Computation> {
+  const { record } = await store.computations.claim(
+    claimInput({ function: 'fill', functionFull: 'app/fill', hash: `cache:${key}`, onTerminal: 'rerun' }),
+  )
+  const meta = await store.cache.set(cacheInput({ key, function: 'fill', functionFull: 'app/fill', value }))
+  return store.computations.update(NS_A, record.id, 'started', {
+    status: 'finished',
+    result: { cacheKey: key, size: meta.size },
+  })
+}
+
+/** Computation retention prunes fill runs like any run; the cached value is the cache's (its TTL). */
+async function pruneCacheFills(t: Test, h: Harness): Promise<void> {
+  const { store, clock } = await h.open(t)
+  const queue = queueOf(store)
+  const oldKey = uniqueHash('key')
+  const old = await cacheFill(store, oldKey, '"old"')
+  clock.advance(1000)
+  const cutoff = clock()
+  const newKey = uniqueHash('key')
+  const recent = await cacheFill(store, newKey, '"new"')
+  t.equal(await queue.prune({ namespace: NS_A, finishedBefore: cutoff }), 1, 'by age: the old fill run')
+  t.equal(await store.computations.get(NS_A, old.id), null, 'the old fill run: gone')
+  t.not(await store.computations.get(NS_A, recent.id), null, 'the recent one stays')
+  t.hasStrict(await store.cache.get(NS_A, oldKey, { touch: false }), { value: '"old"' }, 'its entry stays')
+
+  // Refreshes of one key are attempts 2, 3 of its fill run; each rewrote the entry.
+  const attempts = [recent]
+  for (const value of ['"newer"', '"newest"']) {
+    clock.advance(10)
+    attempts.push(await cacheFill(store, newKey, value))
+  }
+  t.same(
+    attempts.map((r) => [r.hash, r.attempt]),
+    [1, 2, 3].map((n) => [`cache:${newKey}`, n]),
+  )
+  t.equal(await queue.prune({ namespace: NS_A, keepLast: 1 }), 2, 'by count: all but the newest fill')
+  const left = await store.computations.list({ namespace: NS_A, hash: `cache:${newKey}` })
+  t.same(
+    left.data.map((r) => r.id),
+    [attempts[2]?.id],
+    'the newest attempt stays',
+  )
+  t.hasStrict(
+    await store.cache.get(NS_A, newKey, { touch: false }),
+    { value: '"newest"' },
+    'the entry the pruned attempts pointed to (rewritten since) stays',
   )
 }
 

@@ -34,6 +34,46 @@ export function queueRetry(t: Test, h: Harness): void {
   t.test('computations.expire gives a job the lost retries its claim recorded', { skip }, (t) =>
     expireHonoursClaimedLostRetries(t, h),
   )
+
+  t.test(
+    "recoverExpired gives a job the lost retries its claim recorded, not the recovering process's",
+    { skip },
+    (t) => recoverHonoursClaimedLostRetries(t, h),
+  )
+}
+
+/**
+ * Worker A claims with its `maxLostRetries` and dies; another process (its own option differs)
+ * recovers the job: the value A's claim recorded decides, as `computations.expire` would.
+ */
+async function recoverHonoursClaimedLostRetries(t: Test, h: Harness): Promise<void> {
+  const { store, clock } = await h.open(t)
+  const queue = queueOf(store)
+  const zero = (await queue.enqueue(jobInput({ maxAttempts: 1 }))).record
+  await queue.claimNext(claimNextInput({ worker: 'worker-a', leaseMs: 100, maxLostRetries: 0 }))
+  clock.advance(100)
+  const [first, ...others] = await queue.recoverExpired({ maxLostRetries: 5 })
+  t.hasStrict(first, { lost: { id: zero.id, status: 'lost' } })
+  t.equal(first?.next, null, "A's 0 wins over the recoverer's 5: no next attempt")
+  t.same(others, [], 'one job recovered')
+
+  const five = (await queue.enqueue(jobInput({ maxAttempts: 1 }))).record
+  await queue.claimNext(claimNextInput({ worker: 'worker-a', leaseMs: 100, maxLostRetries: 5 }))
+  clock.advance(100)
+  const [second] = await queue.recoverExpired({ maxLostRetries: 0 })
+  t.hasStrict(
+    second,
+    { lost: { id: five.id, status: 'lost' }, next: { hash: five.hash, attempt: 2, status: 'queued' } },
+    "A's 5 wins over the recoverer's 0: attempt 2 is queued",
+  )
+  const attempts = await store.computations.list({ namespace: NS_A, hash: five.hash, sort: 'createdAt' })
+  t.same(
+    attempts.data.map((r) => [r.attempt, r.status]),
+    [
+      [1, 'lost'],
+      [2, 'queued'],
+    ],
+  )
 }
 
 /** `maxLostRetries` given at claim (the claiming worker's option) bounds what `expire` re-queues. */
@@ -188,19 +228,22 @@ async function recoverBounds(t: Test, h: Harness): Promise<void> {
   const { store, clock } = await h.open(t)
   const queue = queueOf(store)
   for (let i = 0; i < 3; i++) await queue.enqueue(jobInput({ maxAttempts: 1 }))
-  for (let i = 0; i < 3; i++) await queue.claimNext(claimNextInput({ leaseMs: 100 }))
+  // The lost retries are the claim's (recorded with the job), whatever the recovering process says.
+  await queue.claimNext(claimNextInput({ leaseMs: 100, maxLostRetries: 0 }))
+  clock.advance(1)
+  for (let i = 0; i < 2; i++) await queue.claimNext(claimNextInput({ leaseMs: 100, maxLostRetries: 1 }))
   clock.advance(100)
-  const one = await queue.recoverExpired({ limit: 1, maxLostRetries: 0 })
+  const one = await queue.recoverExpired({ limit: 1 })
   t.equal(one.length, 1, 'limit')
   t.equal(one[0]?.next, null, 'attempt 1 of 1 and no lost retries: no new attempt')
-  const rest = await queue.recoverExpired({ maxLostRetries: 1 })
+  const rest = await queue.recoverExpired()
   t.same(
     rest.map((r) => r.next?.attempt),
     [2, 2],
     'one lost retry each',
   )
-  await queue.claimNext(claimNextInput({ leaseMs: 100 }))
+  await queue.claimNext(claimNextInput({ leaseMs: 100, maxLostRetries: 1 }))
   clock.advance(100)
-  const [again] = await queue.recoverExpired({ maxLostRetries: 1 })
+  const [again] = await queue.recoverExpired({ maxLostRetries: 3 })
   t.hasStrict(again, { lost: { attempt: 2 }, next: null }, 'attempt 2 < 1 + 1 is false: over')
 }
