@@ -8,6 +8,7 @@ import type { FleetStatsResult } from './fleet-stats.js'
 import {
   assertKey,
   assertName,
+  assertNamespaceArg,
   invalidArgument,
   resolveCacheOptions,
   resolveDrainOptions,
@@ -194,6 +195,35 @@ export class Cache {
     ctx.l1?.invalidate(store)
     ctx.published({ criteria: store })
     return count
+  }
+
+  /**
+   * Announces a change made in the store outside this cache — typically by an admin, in another
+   * namespace: `{ key }` deleted, or `{ criteria }` invalidated (as `invalidate()` takes them). The
+   * caches of `namespace` in other processes drop it from their L1 at once, through Redis (on
+   * `channelPrefix + namespace`), instead of when their event-log tail reaches it (`l1.syncMs`); for
+   * this cache's own namespace, its L1 drops it too. Changes nothing in the store; without `redis`
+   * only the L1 part is done.
+   */
+  announce(namespace: string, change: { key: string } | { criteria: InvalidateOptions }): void {
+    const ctx = this.#open()
+    assertNamespaceArg('announce()', namespace)
+    if (typeof change !== 'object' || change === null || 'key' in change === 'criteria' in change)
+      invalidArgument('announce()', 'change', 'must be { key } or { criteria }')
+    const own = namespace === ctx.o.namespace
+    if ('key' in change) {
+      assertKey('announce()', change.key)
+      if (own) ctx.l1?.delete(change.key)
+      ctx.published({ key: change.key }, namespace)
+      return
+    }
+    const criteria = resolveInvalidateCriteria(change.criteria)
+    const selective = criteria.function !== undefined || criteria.tag !== undefined || 'version' in criteria
+    // As the store's `invalidate`: one or more criteria, or `all` alone (never an empty "match all").
+    if (criteria.all === true ? selective : !selective)
+      invalidArgument('announce()', 'criteria', 'needs `function`, `tag`, `version` or `all: true` alone')
+    if (own) ctx.l1?.invalidate(criteria)
+    ctx.published({ criteria }, namespace)
   }
 
   /** Deletes expired entries (the store's, in every namespace, and this L1's); returns the store's count. */

@@ -68,9 +68,12 @@ export class CacheContext {
     else this.l1?.invalidate(change.criteria)
   }
 
-  /** Tells the other processes' L1s, through Redis, of a change this cache made in the store. */
-  published(change: RedisChange): void {
-    this.redis?.publish(change, this.o.clock())
+  /**
+   * Tells the other processes' L1s, through Redis, of a change this cache made in the store (in
+   * `namespace`, default the cache's own).
+   */
+  published(change: RedisChange, namespace?: string): void {
+    this.redis?.publish(change, this.o.clock(), namespace)
   }
 
   hit(key: string, name: string | undefined, source: 'l1' | 'store'): void {

@@ -364,6 +364,16 @@ export function assertName(what: string, value: unknown): asserts value is strin
     )
 }
 
+/** A namespace argument (`announce`). */
+export function assertNamespaceArg(what: string, namespace: unknown): asserts namespace is string {
+  if (!Value.Check(NamespaceOptionSchema, namespace))
+    invalidArgument(
+      what,
+      'namespace',
+      `must be 1-128 characters of letters, digits, '.', '_', ':', '-' (got ${describeValue(namespace)})`,
+    )
+}
+
 /** An explicit key (`get`, `set`, `has`, `delete`). */
 export function assertKey(what: string, key: unknown): asserts key is string {
   if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH)

@@ -81,7 +81,8 @@ async function loadIoredis(): Promise<RedisConstructor> {
 
 /**
  * Redis pub/sub in front of the event log: each delete or invalidation this cache makes is published
- * on the channel, and each one published by another cache is applied to this L1 at once. Only an
+ * on the channel (one made in another namespace, `cache.announce`, on that namespace's channel), and
+ * each one published by another cache is applied to this L1 at once. Only an
  * accelerator: messages lost while Redis is away are caught up by the event-log tail, which stays the
  * source of truth. Publishing never waits on Redis nor fails a cache call.
  */
@@ -175,11 +176,16 @@ export class RedisAccelerator {
     this.#hooks.apply(received.change, received.at)
   }
 
-  /** Publishes a change this cache made in the store (fire and forget; dropped while Redis is away). */
-  publish(change: RedisChange, at: number): void {
+  /**
+   * Publishes a change made in the store (fire and forget; dropped while Redis is away): on this
+   * cache's channel, or on `namespace`'s (`channelPrefix + namespace`) for a change made in another
+   * namespace (an admin delete), so the caches of that namespace hear of it.
+   */
+  publish(change: RedisChange, at: number, namespace?: string): void {
     const pub = this.#pub
     if (pub === null || this.#closed || !this.#pubUp) return
-    pub.publish(this.channel, encodeMessage(this.origin, at, change)).then(
+    const channel = namespace === undefined ? this.channel : this.#options.channelPrefix + namespace
+    pub.publish(channel, encodeMessage(this.origin, at, change)).then(
       () => this.#published++,
       (err: unknown) => this.#failed(err),
     )

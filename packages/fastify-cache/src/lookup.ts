@@ -65,6 +65,14 @@ export const namespaceForWrite = (
     invalid: CacheValidationError,
   })
 
-/** Deletes `key` in `namespace`: through the cache for its own namespace (so its L1 forgets it too). */
-export const deleteIn = (ctx: CacheContext, namespace: string, key: string): Promise<boolean> =>
-  namespace === ctx.cache.namespace ? ctx.cache.delete(key) : ctx.entries.delete(namespace, key)
+/**
+ * Deletes `key` in `namespace`: through the cache for its own namespace (so its L1 forgets it too);
+ * in another, in the store, then (when it was there) announced with `cache.announce`, so that
+ * namespace's caches in other processes hear of it through Redis at once, not only from the event log.
+ */
+export async function deleteIn(ctx: CacheContext, namespace: string, key: string): Promise<boolean> {
+  if (namespace === ctx.cache.namespace) return ctx.cache.delete(key)
+  const deleted = await ctx.entries.delete(namespace, key)
+  if (deleted) ctx.cache.announce(namespace, { key })
+  return deleted
+}

@@ -197,6 +197,8 @@ function invalidateRoute({ app, instance, tagged, authErrors, ctx }: Routes): vo
           ...(all === undefined ? {} : { all }),
         }
         deleted = await ctx.entries.invalidate(namespace, criteria)
+        // That namespace's caches in other processes hear of it through Redis, not only the event log.
+        if (deleted > 0) ctx.cache.announce(namespace, { criteria })
       }
       return { deleted, namespace }
     },

@@ -38,7 +38,15 @@ export {
 } from './options.js'
 export type { MetricsDecorator, MetricsService } from './plugin.js'
 export { type InstrumentStoreOptions, instrumentStore } from './store.js'
-export { keepTrace, readTrace, TRACE_NAMESPACE, TRACE_TTL_MS } from './trace-store.js'
+export {
+  forgetTrace,
+  keepTrace,
+  readTrace,
+  TRACE_NAMESPACE,
+  TRACE_TTL_MS,
+  type TraceRef,
+  traceKeyOf,
+} from './trace-store.js'
 export {
   loadOtel,
   parseTraceparent,

@@ -41,7 +41,8 @@ function durationSeconds(record: Computation): number | null {
 /**
  * Counts runs by function and outcome with their running time, and traces each run (a span from
  * `started` to its end). `jobs`: the runs are queued jobs whose span continues the trace of their
- * submit (kept by the instrumented store, see `trace-store.ts`).
+ * submit (kept by the instrumented store under the computation hash, see `trace-store.ts`: every
+ * attempt of a retried job continues it).
  */
 function observeRuns(emitter: EmitterLike, ctx: ObserveContext, jobs: boolean): () => void {
   const { metrics, tracing } = ctx

@@ -2,11 +2,12 @@
  * A Store seen through a Proxy that times every asynchronous operation
  * (`comp_manager_store_operation_duration_seconds{operation="queue.claimBatch",outcome="ok"}`), traces it
  * when a span is active, and keeps the trace context of each job enqueued under a span
- * (`trace-store.ts`). The store itself is untouched: the Proxy calls its methods on the store.
+ * (`trace-store.ts`, by computation hash, so its retries continue it too). The store itself is
+ * untouched: the Proxy calls its methods on the store.
  */
 import type { Store } from '@comp-manager/core'
 import type { CompMetrics } from './metrics.js'
-import { keepTrace } from './trace-store.js'
+import { forgetTrace, keepTrace } from './trace-store.js'
 import type { Tracing } from './tracing.js'
 
 /** The parts of a Store whose methods are measured (plus `ping`). */
@@ -78,18 +79,25 @@ function instrumentPort<T extends object>(port: T, group: string, options: Instr
   })
 }
 
-/** `queue.enqueue` that, under an active span, keeps its trace context beside the new job. */
+/**
+ * `queue.enqueue` that, under an active span, keeps its trace context beside the new job (keyed by the
+ * computation hash, so its retries find it too). A new job queued outside any span, while tracing is
+ * on, forgets the context an earlier submit of the same computation may have left.
+ */
 function withTraceKept(
   enqueue: (...args: unknown[]) => unknown,
   options: InstrumentStoreOptions & { store?: Store },
 ): (...args: unknown[]) => unknown {
   return async (...args: unknown[]) => {
     const traceparent = options.tracing.activeTraceparent()
-    const result = (await enqueue(...args)) as { record: { namespace: string; id: string }; created: boolean }
-    const store = (options as { store?: Store }).store
-    if (traceparent !== null && result.created && store !== undefined) {
-      await keepTrace(store, result.record.namespace, result.record.id, traceparent).catch(() => undefined)
+    const result = (await enqueue(...args)) as {
+      record: { namespace: string; hash: string }
+      created: boolean
     }
+    const store = (options as { store?: Store }).store
+    if (!result.created || store === undefined) return result
+    if (traceparent !== null) await keepTrace(store, result.record, traceparent).catch(() => undefined)
+    else if (options.tracing.enabled) await forgetTrace(store, result.record).catch(() => undefined)
     return result
   }
 }
