@@ -60,9 +60,15 @@ async function spawnWorkers(kind: string, target: string, count: number, concurr
       await Promise.all(going)
     },
     stop: async () => {
+      // Each child exits by itself after 'stopped' (writing its --cpu-prof profile, if asked): wait for
+      // the exits, not only the messages, before killing whatever is left.
+      const exited = children.map(
+        (child) =>
+          new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve(null))),
+      )
       const stopped = children.map((child) => message(child, 'stopped').catch(() => {}))
       for (const child of children) child.send({ type: 'stop' })
-      await Promise.race([Promise.all(stopped), sleep(5000)])
+      await Promise.race([Promise.all([...stopped, ...exited]), sleep(5000)])
       for (const child of children) if (child.exitCode === null) child.kill('SIGKILL')
     },
   }

@@ -28,6 +28,7 @@ import {
 import type { Statement } from 'better-sqlite3'
 import type { Connection } from './connection.js'
 import { computationListSql } from './list-queries.js'
+import { RowWriter } from './row-writer.js'
 import { fromJsonColumn, jsonColumn } from './schema.js'
 import type { SqliteStore } from './store.js'
 
@@ -196,8 +197,7 @@ export class SqliteComputationStore implements ComputationBackend {
   readonly #conn: Connection
   readonly #byId: Statement<[string, string], ComputationRow>
   readonly #latest: Statement<[string, string], ComputationRow>
-  readonly #insert: Statement<[ComputationRow]>
-  readonly #replace: Statement<[ComputationRow]>
+  readonly #rows: RowWriter
   readonly #delete: Statement<[string, string]>
   readonly #expired: Statement<[number, number], ComputationRow>
 
@@ -208,14 +208,7 @@ export class SqliteComputationStore implements ComputationBackend {
     this.#latest = db.prepare(
       'SELECT * FROM computations WHERE namespace = ? AND hash = ? ORDER BY attempt DESC LIMIT 1',
     )
-    this.#insert = db.prepare(
-      `INSERT INTO computations (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})`,
-    )
-    this.#replace = db.prepare(
-      `UPDATE computations SET ${COLUMNS.filter((c) => c !== 'id')
-        .map((c) => `${c} = @${c}`)
-        .join(', ')} WHERE id = @id`,
-    )
+    this.#rows = new RowWriter(conn)
     this.#delete = db.prepare('DELETE FROM computations WHERE namespace = ? AND id = ?')
     this.#expired = db.prepare(
       `SELECT * FROM computations
@@ -229,8 +222,9 @@ export class SqliteComputationStore implements ComputationBackend {
     return row === undefined ? null : toRecord(row)
   }
 
-  #save(record: Computation): void {
-    this.#replace.run(toRow(record))
+  /** Writes `next` over `before`, the row as read in this transaction (its changed columns only). */
+  #save(before: Computation, next: Computation): void {
+    this.#rows.update(before, next)
   }
 
   assertOpen(operation: string): void {
@@ -253,7 +247,7 @@ export class SqliteComputationStore implements ComputationBackend {
           },
         )
       }
-      this.#insert.run(row)
+      this.#rows.insertRow(row)
     })
     return record
   }
@@ -279,17 +273,18 @@ export class SqliteComputationStore implements ComputationBackend {
           return { won: false, record: decision.record }
         case 'take-queued': {
           const record = takeQueued(decision.record, input, now)
-          this.#save(record)
+          this.#save(decision.record, record)
           return { won: true, record, previous: null }
         }
         case 'insert': {
           let previous = decision.previous
           if (previous !== null && decision.expire) {
-            previous = markLost(previous, now)
-            this.#save(previous)
+            const lost = markLost(previous, now)
+            this.#save(previous, lost)
+            previous = lost
           }
           const record = buildClaimedComputation(input, { id: newId(now), now, attempt: decision.attempt })
-          this.#insert.run(toRow(record))
+          this.#rows.insert(record)
           return { won: true, record, previous }
         }
       }
@@ -305,7 +300,7 @@ export class SqliteComputationStore implements ComputationBackend {
     return this.#conn.write('computations.update', () => {
       const current = this.#find(namespace, id) ?? notFound('computation', id)
       const next = applyPatch(current, expectedStatus, patch, this.#conn.clock())
-      this.#save(next)
+      this.#save(current, next)
       return next
     })
   }
@@ -318,7 +313,7 @@ export class SqliteComputationStore implements ComputationBackend {
     const current = this.#find(namespace, id)
     if (current === null || current.status !== 'started') return null
     const next = applyPatch(current, 'started', { status: 'finished', result }, this.#conn.clock())
-    this.#save(next)
+    this.#save(current, next)
     return next
   }
 
@@ -326,7 +321,7 @@ export class SqliteComputationStore implements ComputationBackend {
     return this.#conn.write('computations.heartbeat', () => {
       const current = this.#find(namespace, id) ?? notFound('computation', id)
       const next = applyHeartbeat(current, input, this.#conn.clock())
-      this.#save(next)
+      this.#save(current, next)
       return next
     })
   }
@@ -340,8 +335,8 @@ export class SqliteComputationStore implements ComputationBackend {
         .statement('SELECT max_lost_retries FROM computations WHERE id = ?')
         .get(id) as { max_lost_retries: number | null }
       const { lost, next } = applyExpiry(current, { id: newId(now), now }, retries)
-      this.#save(lost)
-      if (next !== null) this.#insert.run(toRow(next))
+      this.#save(current, lost)
+      if (next !== null) this.#rows.insert(next)
       return lost
     })
   }

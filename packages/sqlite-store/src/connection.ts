@@ -91,7 +91,8 @@ export class Connection {
   }
 
   /**
-   * Opens (or adopts) the database, sets WAL + `synchronous = NORMAL`, and migrates the schema.
+   * Opens (or adopts) the database, sets WAL + `synchronous = NORMAL` + `temp_store = MEMORY`, and
+   * migrates the schema.
    * Opening happens once, before the store serves anything, so it waits for other processes'
    * locks synchronously (SQLite's busy handler, up to `busyTimeoutMs`).
    */
@@ -120,6 +121,12 @@ export class Connection {
       // In WAL mode NORMAL is safe against process crashes (a killed process loses nothing it
       // committed); only an OS crash or power loss may roll back the last transactions.
       db.pragma('synchronous = NORMAL')
+      // Statement journals in memory: the event-log triggers (migration 5) make every write to
+      // `computations` a statement that needs one, and a status change touches more pages (~10
+      // indexes) than SQLite keeps in memory before spilling it (64 KiB), so with the default each
+      // write transaction created, wrote and deleted a temporary file. Also keeps the rare transient
+      // tables in memory (listings are index ranges, see listing.ts).
+      db.pragma('temp_store = MEMORY')
       migrate(db, undefined, options.clock())
       db.pragma(`busy_timeout = ${Math.min(SHORT_BUSY_TIMEOUT_MS, options.busyTimeoutMs)}`)
       return new Connection(db, owned, options)

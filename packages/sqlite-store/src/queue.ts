@@ -15,8 +15,9 @@ import {
   prunedResultEntry,
 } from '@comp-manager/core/store-kit'
 import type { SqliteCacheStore } from './cache.js'
-import { COLUMNS, type ComputationRow, toRecord, toRow } from './computations.js'
+import { type ComputationRow, toRecord } from './computations.js'
 import type { Connection } from './connection.js'
+import { type ExtraColumns, RowWriter } from './row-writer.js'
 import { type Clause, inNamespaces } from './sql.js'
 
 /**
@@ -29,10 +30,12 @@ import { type Clause, inNamespaces } from './sql.js'
 export class SqliteJobs {
   readonly #conn: Connection
   readonly #cache: SqliteCacheStore
+  readonly #rows: RowWriter
 
   constructor(conn: Connection, cache: SqliteCacheStore) {
     this.#conn = conn
     this.#cache = cache
+    this.#rows = new RowWriter(conn)
   }
 
   #find(namespace: string, id: string): Computation | null {
@@ -43,18 +46,12 @@ export class SqliteJobs {
   }
 
   #insert(record: Computation): void {
-    this.#conn
-      .statement(
-        `INSERT INTO computations (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})`,
-      )
-      .run(toRow(record))
+    this.#rows.insert(record)
   }
 
-  #save(record: Computation): void {
-    const set = COLUMNS.filter((c) => c !== 'id')
-      .map((c) => `${c} = @${c}`)
-      .join(', ')
-    this.#conn.statement(`UPDATE computations SET ${set} WHERE id = @id`).run(toRow(record))
+  /** Writes `next` over `before`, the row as read in this transaction (its changed columns only). */
+  #save(before: Computation, next: Computation, extra?: ExtraColumns): void {
+    this.#rows.update(before, next, extra)
   }
 
   async enqueue(input: NormalizedNewJob): Promise<EnqueueResult> {
@@ -113,12 +110,11 @@ export class SqliteJobs {
       )
       .get(now, ...ns.params, JSON.stringify(open)) as ComputationRow | undefined
     if (row === undefined) return null
-    const claimed = claimJob(toRecord(row), input, now)
-    this.#save(claimed)
-    // Kept for `computations.expire` (whoever notices the lease ran out gives the claimer's retries).
-    this.#conn
-      .statement('UPDATE computations SET max_lost_retries = ? WHERE id = ?')
-      .run(input.maxLostRetries, claimed.id)
+    const record = toRecord(row)
+    const claimed = claimJob(record, input, now)
+    // max_lost_retries: kept for `computations.expire` (whoever notices the lease ran out gives the
+    // claimer's retries).
+    this.#save(record, claimed, { max_lost_retries: input.maxLostRetries })
     return claimed
   }
 
@@ -149,7 +145,7 @@ export class SqliteJobs {
       const now = this.#conn.clock()
       const record = this.#find(namespace, id) ?? notFound('computation', id)
       const result = applyRetry(record, input, { id: newId(now), now })
-      this.#save(result.failed)
+      this.#save(record, result.failed)
       this.#insert(result.next)
       return result
     })
@@ -162,9 +158,9 @@ export class SqliteJobs {
       return jobs.map((job) => {
         const record = this.#find(job.namespace, job.id)
         const planned = record === null ? null : applyCompletion(record, job, now)
-        if (planned === null) return null
+        if (record === null || planned === null) return null
         if (planned.entry !== null) this.#cache.writeEntry(planned.entry)
-        this.#save(planned.finished)
+        this.#save(record, planned.finished)
         return planned.finished
       })
     })
@@ -179,7 +175,7 @@ export class SqliteJobs {
     return this.#conn.write('queue.requeue', () => {
       const record = this.#find(namespace, id) ?? notFound('computation', id)
       const next = applyRequeue(record, expectedStatus, input, this.#conn.clock())
-      this.#save(next)
+      this.#save(record, next)
       return next
     })
   }
@@ -199,8 +195,9 @@ export class SqliteJobs {
         // The claim's lost retries (`max_lost_retries`) win; the caller's only for a job without one.
         const recorded = (row as { max_lost_retries?: number | null }).max_lost_retries
         const retries = recorded ?? maxLostRetries
-        const { lost, next } = applyRecovery(toRecord(row), retries, { id: newId(now), now })
-        this.#save(lost)
+        const current = toRecord(row)
+        const { lost, next } = applyRecovery(current, retries, { id: newId(now), now })
+        this.#save(current, lost)
         if (next !== null) this.#insert(next)
         return { lost, next }
       })
